@@ -1,0 +1,654 @@
+"""The ``assets`` command line. The only module that prints.
+
+Heavy libraries (polars, DuckDB, sqlglot) are imported only by the commands that compute:
+an unchanged project plans from its cached manifest, so a no-op ``materialize`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from assets_core.errors import AssetsCoreError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from assets_core.graph import AssetGraph
+    from assets_core.planning import Plan
+    from catalog import CatalogSnapshot, SqliteCatalog
+
+app = typer.Typer(
+    help="assets-core: partitioned software-defined assets, materialized through stage -> validate -> publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+runs_app = typer.Typer(help="Runs: list them, or show one run's attempts.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+
+
+class _State:
+    project: Path | None = None
+    debug: bool = False
+
+
+STATE = _State()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def user_errors(fn: F) -> F:
+    """A user mistake becomes one red line on stderr and a non-zero exit; --debug adds the traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from catalog import CatalogError
+
+        try:
+            return fn(*args, **kwargs)
+        except (AssetsCoreError, CatalogError) as exc:
+            if STATE.debug:
+                raise
+            code = getattr(exc, "exit_code", 1)
+            console = _console(stderr=True)
+            for line in str(exc).splitlines() or ["error"]:
+                console.print(f"[red]error:[/red] {line}", markup=True, highlight=False)
+            raise typer.Exit(code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _options(
+    project: Annotated[Path | None, typer.Option("--project", "-p", help="Project folder (default: found from the current folder upwards).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for user errors too.")] = False,
+) -> None:
+    STATE.project = project
+    STATE.debug = debug
+
+
+# -- shared loading ------------------------------------------------------------------------------
+
+
+def _project() -> Any:
+    from assets_core.project import find_project
+
+    return find_project(explicit=STATE.project)
+
+
+def _catalog(project: Any) -> SqliteCatalog:
+    from catalog import open_catalog
+
+    return open_catalog(project.config.catalog, project.root)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _parse_as_of(value: str | None) -> datetime:
+    if value is None:
+        return _now()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of '{value}' is not a time: write it like 2026-01-01T00:00:00+00:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _context(full: bool = False) -> tuple[Any, AssetGraph, SqliteCatalog, CatalogSnapshot]:
+    from assets_core.execution import live_snapshot
+    from assets_core.project import load_graph
+
+    project = _project()
+    graph = load_graph(project, use_manifest=not full)
+    catalog = _catalog(project)
+    return project, graph, catalog, live_snapshot(catalog)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def _ref(asset: str, key: str) -> str:
+    return f"{asset}[{key}]" if key else asset
+
+
+# -- init and list -----------------------------------------------------------------------------
+
+
+def _template_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "project_template", here.parent / "project_template"):
+        if candidate.is_dir():
+            return candidate
+    raise AssetsCoreError("The project template is missing from this installation: reinstall assets-core.")
+
+
+@app.command()
+@user_errors
+def init(directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")]) -> None:
+    """Create a working project from the bundled template."""
+    if directory.exists() and any(directory.iterdir()):
+        raise UsageError(f"{directory} is not empty: pick a new folder for the project.")
+    shutil.copytree(_template_dir(), directory, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", ".assets", "data"))
+    console = _console()
+    console.print(f"Created project in {directory}. Next:\n  cd {directory}\n  assets materialize\n  assets status")
+
+
+@app.command("list")
+@user_errors
+def list_assets(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """Assets with their kind, partitions and inputs."""
+    from assets_core.project import load_graph
+
+    graph = load_graph(_project())
+    rows = [
+        {
+            "asset": spec.name, "kind": spec.kind, "io": spec.io,
+            "partitions": spec.partitions.describe() if spec.partitions else "unpartitioned",
+            "inputs": list(spec.upstream), "group": spec.group, "checks": len(spec.checks),
+        }
+        for spec in (graph[name] for name in graph.order)
+    ]
+    if as_json:
+        return _print_json(rows)
+    from rich.table import Table
+
+    table = Table("asset", "kind", "io", "partitions", "inputs", "group", "checks")
+    for row in rows:
+        table.add_row(row["asset"], row["kind"], row["io"], row["partitions"], ", ".join(row["inputs"]) or "-",
+                      row["group"], str(row["checks"]))
+    _console().print(table)
+
+
+# -- status, plan, why ---------------------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def status(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    partitions: Annotated[bool, typer.Option("--partitions", help="One line per partition.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per asset: fresh / stale / missing / failed / quarantined counts and the last publish."""
+    from assets_core.graph import select
+    from assets_core.planning import partition_statuses
+
+    _, graph, catalog, snapshot = _context()
+    now = _now()
+    chosen = select(graph, select_)
+    summary = catalog.published_summary()
+    report = []
+    for name in graph.order:
+        if name not in chosen:
+            continue
+        rows = partition_statuses(graph, snapshot, name, now)
+        counts = {k: 0 for k in ("fresh", "stale", "missing", "failed", "quarantined", "unknown")}
+        for _, state, _ in rows:
+            counts[state] += 1
+        entry: dict[str, Any] = {"asset": name, "partitions": len(rows), **counts,
+                                 "last_published_at": summary.get(name, (0, None))[1]}
+        if partitions:
+            entry["detail"] = [
+                {"partition": key, "status": state, "reason": None if r is None else r.detail}
+                for key, state, r in rows
+            ]
+        report.append(entry)
+    if as_json:
+        return _print_json(report)
+    _render_status(report, partitions)
+
+
+def _render_status(report: list[dict[str, Any]], per_partition: bool) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if per_partition:
+        table = Table("asset", "partition", "status", "reason")
+        for entry in report:
+            for row in entry["detail"]:
+                table.add_row(entry["asset"], row["partition"] or "-", _colour(row["status"]), row["reason"] or "")
+        console.print(table)
+        return
+    table = Table("asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "last publish")
+    for e in report:
+        table.add_row(e["asset"], str(e["partitions"]), str(e["fresh"]), _num(e["stale"] + e["unknown"], "yellow"),
+                      _num(e["missing"], "yellow"), _num(e["failed"], "red"), _num(e["quarantined"], "red"),
+                      e["last_published_at"] or "never")
+    console.print(table)
+
+
+def _num(n: int, colour: str) -> str:
+    return f"[{colour}]{n}[/{colour}]" if n else "0"
+
+
+def _colour(state: str) -> str:
+    colour = {"fresh": "green", "stale": "yellow", "missing": "yellow", "unknown": "yellow"}.get(state, "red")
+    return f"[{colour}]{state}[/{colour}]"
+
+
+def _plan_rows(graph: AssetGraph, the_plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {"asset": s.asset, "partition": s.key, "cause": s.reason.cause.value, "detail": s.reason.detail,
+         "upstream": None if s.reason.upstream is None else _ref(*s.reason.upstream)}
+        for s in the_plan.steps
+    ]
+
+
+def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
+    """Consecutive partitions with the same cause are shown as one range."""
+    from rich.table import Table
+
+    console = _console()
+    if not the_plan.steps:
+        console.print("Nothing to materialize: everything selected is fresh.")
+        return
+    table = Table("asset", "partitions", "count", "cause", "detail")
+    groups: list[list[Any]] = []
+    for step in the_plan.steps:
+        last = groups[-1] if groups else None
+        position = graph[step.asset].partitions.index_of(step.key) if graph[step.asset].partitions else None
+        if (last and last[0] == step.asset and last[3] == step.reason.cause and position is not None
+                and last[4] is not None and position == last[4] + 1):
+            last[2] = step.key
+            last[4] = position
+            last[5] += 1
+            continue
+        groups.append([step.asset, step.key, step.key, step.reason.cause, position, 1, step.reason.detail])
+    for asset, first, last, cause, _, count, detail in groups:
+        keys = "-" if not first else (first if first == last else f"{first}..{last}")
+        table.add_row(asset, keys, str(count), cause.value, detail if count == 1 else _general(detail, cause))
+    console.print(table)
+    per_asset = ", ".join(f"{a} {n}" for a, n in the_plan.counts_by_asset().items())
+    console.print(f"{len(the_plan.steps)} partitions to materialize ({per_asset}).")
+
+
+def _general(detail: str, cause: Any) -> str:
+    from assets_core.planning import Cause
+
+    return {
+        Cause.MISSING: "never published",
+        Cause.REQUESTED: "requested with --partitions",
+        Cause.UPSTREAM_PLANNED: "upstream rebuilt in this run",
+    }.get(cause, detail)
+
+
+@app.command()
+@user_errors
+def plan(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What `materialize` would run, with the cause of each partition."""
+    from assets_core.execution import make_plan
+
+    _, graph, _, snapshot = _context()
+    started = time.perf_counter()
+    the_plan = make_plan(graph, snapshot, _parse_as_of(as_of), select_, partitions)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        return _print_json({"reference_time": the_plan.reference_time.isoformat(),
+                            "planning_seconds": round(elapsed, 6), "steps": _plan_rows(graph, the_plan)})
+    _render_plan(graph, the_plan)
+
+
+@app.command()
+@user_errors
+def why(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+) -> None:
+    """Why a partition is (or is not) due: the chain of causes down to the root."""
+    from assets_core.planning import explain
+
+    _, graph, _, snapshot = _context()
+    spec = graph.require(asset)
+    key = "" if key == "-" or spec.partitions is None else key
+    if spec.partitions is not None:
+        spec.partitions.check_key(key, asset)
+    chain = explain(graph, snapshot, asset, key, _now())
+    console = _console()
+    for depth, (name, k, reason) in enumerate(chain):
+        indent = "  " * depth + ("<- " if depth else "")
+        if reason is None:
+            state = snapshot.state(name, k)
+            if depth == 0:
+                console.print(f"{indent}{_ref(name, k)} is fresh.")
+            elif state is not None and state.is_published:
+                console.print(f"{indent}{_ref(name, k)} is fresh: republished by run {state.last_run} "
+                              f"at {state.published_at} as version {str(state.data_version)[:10]} (root cause).")
+            else:
+                console.print(f"{indent}{_ref(name, k)}")
+        else:
+            console.print(f"{indent}{_ref(name, k)}: {reason.cause.value}: {reason.detail}")
+
+
+# -- materialize -------------------------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def materialize(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection: names, globs, +name, name+, group:, tag:.")] = None,
+    partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists; rebuilt even when fresh.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Partitions computed side by side.")] = 1,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time to plan against (default: now).")] = None,
+    retry: Annotated[str | None, typer.Option("--retry", help="Re-plan a run: its selection, partitions and reference time.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Materialize every missing, stale or failed partition that is due."""
+    from assets_core.execution import live_snapshot, make_plan
+    from assets_core.project import load_graph
+
+    started = time.perf_counter()
+    project, graph, catalog, snapshot = _context()
+    if retry is not None:
+        select_, partitions, as_of = _retry_options(catalog, retry)
+    now = _parse_as_of(as_of)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions)
+    if dry_run or not the_plan.steps:
+        if as_json:
+            return _print_json({"dry_run": dry_run, "reference_time": now.isoformat(), "steps": _plan_rows(graph, the_plan)})
+        return _render_plan(graph, the_plan)
+    graph = load_graph(project, use_manifest=False)  # the real functions and checks
+    the_plan = make_plan(graph, live_snapshot(catalog), now, select_, partitions)
+    result = _run_with_progress(project, graph, catalog, the_plan, workers, select_, partitions, quiet=as_json)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        _print_json(_run_json(result.run, elapsed))
+    else:
+        _print_summary(result, elapsed)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _retry_options(catalog: SqliteCatalog, run_id: str) -> tuple[str | None, str | None, str]:
+    run = catalog.run(run_id)
+    if run is None:
+        raise UsageError(f"No run '{run_id}': `assets runs` lists them.")
+    return run.selection, run.partitions, run.reference_time
+
+
+def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, the_plan: Plan, workers: int,
+                       select_: str | None, partitions: str | None, quiet: bool) -> Any:
+    from assets_core.execution import Event, materialize as run_plan
+
+    console = _console()
+    if quiet:
+        return run_plan(project, graph, catalog, the_plan, workers, select_, partitions)
+    if not console.is_terminal:
+        def plain(event: Event) -> None:
+            if event.kind == "started" or event.kind == "up_to_date":
+                return
+            rows = f" {event.rows} rows" if event.rows is not None else ""
+            extra = f": {event.message}" if event.message else ""
+            print(f"{event.kind:<11} {_ref(event.asset, event.key)}{rows} {event.duration * 1000:.0f} ms{extra}", flush=True)
+
+        return run_plan(project, graph, catalog, the_plan, workers, select_, partitions, plain)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    per_asset = the_plan.counts_by_asset()
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        overall = progress.add_task("all assets", total=len(the_plan.steps))
+        tasks = {asset: progress.add_task(f"  {asset}", total=n) for asset, n in per_asset.items()}
+
+        def show(event: Event) -> None:
+            if event.kind == "started":
+                return
+            progress.advance(overall)
+            progress.advance(tasks[event.asset])
+            if event.kind in ("failed", "quarantined"):
+                progress.console.print(f"[red]{event.kind}[/red] {_ref(event.asset, event.key)}: {event.message}")
+
+        return run_plan(project, graph, catalog, the_plan, workers, select_, partitions, show)
+
+
+def _print_summary(result: Any, elapsed: float) -> None:
+    c = result.counts
+    line = (f"Run {result.run.run_id}: {c.get('published', 0)} published, {c.get('failed', 0)} failed, "
+            f"{c.get('quarantined', 0)} quarantined, {c.get('skipped', 0)} skipped, "
+            f"{c.get('up_to_date', 0)} already up to date in {elapsed:.1f}s")
+    colour = "green" if result.ok else "red"
+    _console().print(f"[{colour}]{line}[/{colour}]")
+
+
+def _run_json(run: Any, elapsed: float | None = None) -> dict[str, Any]:
+    body = run.model_dump()
+    counts = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date")}
+    body["counts"] = counts
+    if elapsed is not None:
+        body["seconds"] = round(elapsed, 3)
+    return body
+
+
+# -- show --------------------------------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def show(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    partition: Annotated[str | None, typer.Option("--partition", help="One partition (default: all published).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Rows to print.")] = 20,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The published rows of an asset."""
+    from assets_core.storage import Storage
+
+    if fmt not in ("table", "csv", "json"):
+        raise UsageError(f"--format {fmt!r} is not one of table, csv, json.")
+    project, graph, _, snapshot = _context()
+    spec = graph.require(asset)
+    published = [k for k, s in snapshot.partitions.get(asset, {}).items() if s.is_published]
+    if partition is not None:
+        if spec.partitions is not None:
+            spec.partitions.check_key(partition, asset)
+        if partition not in published:
+            raise AssetsCoreError(f"{_ref(asset, partition)} is not published: `assets materialize --select {asset} --partitions {partition}`.")
+        keys = [partition]
+    else:
+        if not published:
+            raise AssetsCoreError(f"'{asset}' has no published partition: run `assets materialize --select +{asset}`.")
+        keys = sorted(published, key=spec.partitions.index_of) if spec.partitions else published
+    storage = Storage(project.data_dir, project.warehouse_path)
+    frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(limit)
+    storage.close()
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif fmt == "json":
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(*frame.columns)
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        _console().print(table)
+
+
+# -- runs ----------------------------------------------------------------------------------------
+
+
+@runs_app.callback()
+@user_errors
+def runs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The latest runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    catalog = _catalog(_project())
+    found = catalog.runs(limit=limit)
+    if as_json:
+        return _print_json([_run_json(r) for r in found])
+    from rich.table import Table
+
+    table = Table("run", "trigger", "status", "started", "duration", "selection", "published", "failed", "quarantined", "skipped")
+    for run in found:
+        table.add_row(run.run_id, run.trigger, _colour_run(run.status), run.started_at, _duration(run),
+                      " ".join(filter(None, [run.selection, run.partitions])) or "all",
+                      *(str(run.counts.get(k, 0)) for k in ("published", "failed", "quarantined", "skipped")))
+    _console().print(table)
+
+
+def _colour_run(state: str) -> str:
+    colour = {"succeeded": "green", "running": "cyan"}.get(state, "red")
+    return f"[{colour}]{state}[/{colour}]"
+
+
+def _duration(run: Any) -> str:
+    if not run.ended_at:
+        return "-"
+    seconds = (datetime.fromisoformat(run.ended_at) - datetime.fromisoformat(run.started_at)).total_seconds()
+    return f"{seconds:.1f}s"
+
+
+@runs_app.command("show")
+@user_errors
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Every attempt of one run, with rows, timing, errors and check results."""
+    catalog = _catalog(_project())
+    matches = catalog.run_ids_like(run_id)
+    if len(matches) != 1:
+        hint = "`assets runs` lists them" if not matches else f"it matches {len(matches)} runs; give more characters"
+        raise UsageError(f"No single run '{run_id}': {hint}.")
+    run = catalog.run(matches[0])
+    attempts = list(reversed(catalog.materializations(run_id=matches[0])))
+    if as_json:
+        return _print_json({"run": _run_json(run), "attempts": [a.model_dump() for a in attempts]})
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"Run {run.run_id}: {_colour_run(run.status)}, started {run.started_at}, "
+                  f"{_duration(run)}, reference time {run.reference_time}")
+    table = Table("asset", "partition", "status", "cause", "rows", "ms", "checks", "error")
+    for a in attempts:
+        ms = (datetime.fromisoformat(a.ended_at) - datetime.fromisoformat(a.started_at)).total_seconds() * 1000
+        checks = ", ".join(f"{c.check} {'ok' if c.passed else 'FAILED'}" for c in a.checks)
+        table.add_row(a.asset, a.partition or "-", _colour_run("succeeded" if a.status == "published" else a.status),
+                      a.cause or "", "" if a.rows is None else str(a.rows), f"{ms:.0f}", checks, a.error or "")
+    console.print(table)
+
+
+# -- lineage and freshness -------------------------------------------------------------------
+
+
+@app.command()
+@user_errors
+def lineage(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
+    downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="tree, json or mermaid.")] = "tree",
+) -> None:
+    """Asset lineage, with the partition mapping of every edge."""
+    from assets_core.lineage import lineage as build, members, mermaid
+    from assets_core.project import load_graph
+
+    if fmt not in ("tree", "json", "mermaid"):
+        raise UsageError(f"--format {fmt!r} is not one of tree, json, mermaid.")
+    graph = load_graph(_project())
+    graph.require(asset)
+    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
+    trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
+    if fmt == "json":
+        return _print_json({d: t.to_dict() for d, t in trees.items()})
+    if fmt == "mermaid":
+        everything = set().union(*(members(t) for t in trees.values()))
+        sys.stdout.write(mermaid(graph, everything) + "\n")
+        return
+    from rich.tree import Tree
+
+    console = _console()
+    for direction, node in trees.items():
+        root = Tree(f"[bold]{asset}[/bold] ({direction})")
+
+        def add(parent: Any, child: Any) -> None:
+            spec = graph[child.asset]
+            parts = spec.partitions.kind if spec.partitions else "unpartitioned"
+            branch = parent.add(f"{child.asset} [dim]({parts}, {child.mapping})[/dim]")
+            for grandchild in child.children:
+                add(branch, grandchild)
+
+        for child in node.children:
+            add(root, child)
+        console.print(root)
+
+
+@app.command()
+@user_errors
+def freshness(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Evaluate each asset's freshness policy; exit 1 when one fails."""
+    from assets_core.freshness import evaluate
+    from assets_core.graph import select
+    from assets_core.partitions import TimeWindowPartitions
+
+    _, graph, _, snapshot = _context()
+    now = _now()
+    results = []
+    for name in graph.order:
+        spec = graph[name]
+        if name not in select(graph, select_) or spec.freshness is None:
+            continue
+        published = {k: s for k, s in snapshot.partitions.get(name, {}).items() if s.is_published}
+        newest_end = expected_end = None
+        if isinstance(spec.partitions, TimeWindowPartitions):
+            due = spec.partitions.keys(now)
+            expected_end = spec.partitions.data_interval(due[-1]).end if due else None
+            done = [k for k in published if spec.partitions.is_key(k)]
+            if done:
+                newest_end = spec.partitions.data_interval(max(done, key=spec.partitions.index_of)).end
+        last = max((s.published_at for s in published.values() if s.published_at), default=None)
+        results.append(evaluate(name, spec.freshness, now, newest_end, expected_end,
+                                None if last is None else datetime.fromisoformat(last)))
+    if as_json:
+        _print_json([{"asset": r.asset, "passed": r.passed, "lag_seconds": None if r.lag is None else r.lag.total_seconds(),
+                      "max_lag_seconds": r.max_lag.total_seconds(), "reason": r.reason} for r in results])
+    else:
+        console = _console()
+        if not results:
+            console.print("No asset has a freshness policy.")
+        for r in results:
+            mark = "[green]pass[/green]" if r.passed else "[red]FAIL[/red]"
+            console.print(f"{mark}  {r.asset}: {r.reason} (max lag {r.max_lag})")
+    if any(not r.passed for r in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

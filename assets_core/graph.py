@@ -1,0 +1,198 @@
+"""The asset graph: built from specs, validated, ordered; and dbt-style selection over it.
+
+    >>> graph = build_graph([spec_a, spec_b])          # doctest: +SKIP
+    >>> select(graph, "+daily_revenue tag:finance")     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from assets_core.definitions import AssetSpec
+from assets_core.errors import DefinitionError, SelectionError
+from assets_core.partitions import PartitionMapping, default_mapping
+
+
+@dataclass(frozen=True)
+class Edge:
+    upstream: str
+    downstream: str
+    mapping: PartitionMapping
+
+
+class AssetGraph:
+    """Assets by name, their edges, and a topological order (upstream first)."""
+
+    def __init__(self, specs: dict[str, AssetSpec], order: list[str]) -> None:
+        self.specs = specs
+        self.order = order
+        self.position = {name: i for i, name in enumerate(order)}
+        self.edges_in: dict[str, list[Edge]] = {name: [] for name in specs}
+        self.edges_out: dict[str, list[Edge]] = {name: [] for name in specs}
+        for spec in specs.values():
+            for item in spec.inputs:
+                upstream = specs[item.asset]
+                mapping = item.mapping or default_mapping(upstream.partitions, spec.partitions)
+                edge = Edge(item.asset, spec.name, mapping)
+                self.edges_in[spec.name].append(edge)
+                self.edges_out[item.asset].append(edge)
+
+    def __getitem__(self, name: str) -> AssetSpec:
+        return self.specs[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.specs
+
+    def upstream_closure(self, names: Iterable[str], depth: int | None = None) -> set[str]:
+        return self._walk(names, self.edges_in, lambda e: e.upstream, depth)
+
+    def downstream_closure(self, names: Iterable[str], depth: int | None = None) -> set[str]:
+        return self._walk(names, self.edges_out, lambda e: e.downstream, depth)
+
+    @staticmethod
+    def _walk(names, edges, step, depth):  # type: ignore[no-untyped-def]
+        seen = set(names)
+        frontier = set(names)
+        level = 0
+        while frontier and (depth is None or level < depth):
+            frontier = {step(e) for name in frontier for e in edges[name]} - seen
+            seen |= frontier
+            level += 1
+        return seen
+
+    @cached_property
+    def groups(self) -> set[str]:
+        return {spec.group for spec in self.specs.values()}
+
+    def suggest(self, name: str) -> str:
+        close = difflib.get_close_matches(name, self.specs, n=1)
+        return f" Did you mean '{close[0]}'?" if close else ""
+
+    def require(self, name: str) -> AssetSpec:
+        if name not in self.specs:
+            raise SelectionError(f"No asset is named '{name}'.{self.suggest(name)} `assets list` shows them all.")
+        return self.specs[name]
+
+
+def build_graph(specs: Iterable[AssetSpec]) -> AssetGraph:
+    """Validate the definitions and order them; every problem is reported at once."""
+    by_name: dict[str, AssetSpec] = {}
+    problems: list[str] = []
+    for spec in specs:
+        problems.extend(spec.problems)
+        if spec.name in by_name:
+            problems.append(
+                f"Two assets are named '{spec.name}' ({by_name[spec.name].source} and {spec.source}): "
+                "rename one."
+            )
+            continue
+        by_name[spec.name] = spec
+    for spec in by_name.values():
+        for item in spec.inputs:
+            if item.asset == spec.name:
+                problems.append(f"Asset '{spec.name}' reads itself: remove input '{item.param}'.")
+            elif item.asset not in by_name:
+                close = difflib.get_close_matches(item.asset, by_name, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else " Define it, or rename the parameter."
+                problems.append(
+                    f"Asset '{spec.name}' reads '{item.asset}', which no asset defines.{hint}"
+                )
+    if problems:
+        raise DefinitionError(problems)
+    order, cycle = _topological_order(by_name)
+    if cycle:
+        path = " -> ".join(cycle)
+        raise DefinitionError([f"Cycle in the asset graph: {path}. Remove one of these inputs."])
+    return AssetGraph(by_name, order)
+
+
+def _topological_order(specs: dict[str, AssetSpec]) -> tuple[list[str], list[str]]:
+    """Kahn's algorithm, ties broken by name so the order is stable; returns (order, cycle)."""
+    indegree = {name: len(set(spec.upstream)) for name, spec in specs.items()}
+    downstream: dict[str, list[str]] = {name: [] for name in specs}
+    for name, spec in specs.items():
+        for up in set(spec.upstream):
+            downstream[up].append(name)
+    ready = sorted(name for name, degree in indegree.items() if degree == 0)
+    order: list[str] = []
+    while ready:
+        name = ready.pop(0)
+        order.append(name)
+        for child in sorted(downstream[name]):
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+        ready.sort()
+    if len(order) == len(specs):
+        return order, []
+    return order, _find_cycle({n: specs[n] for n in specs if n not in order})
+
+
+def _find_cycle(remaining: dict[str, AssetSpec]) -> list[str]:
+    start = min(remaining)
+    path: list[str] = []
+    node = start
+    while node not in path:
+        path.append(node)
+        node = min(up for up in remaining[node].upstream if up in remaining)
+    cycle = path[path.index(node):] + [node]
+    return list(reversed(cycle))
+
+
+# -- selection: dbt's grammar ----------------------------------------------------------------
+
+_ATOM = re.compile(r"^(?P<up>(\d*)\+)?(?P<body>[^+]+)(?P<down>\+(\d*))?$")
+
+
+def select(graph: AssetGraph, expression: str | None) -> set[str]:
+    """Assets matching a dbt-style selection; None or empty selects everything.
+
+    ``name``, globs (``clean_*``), ``+name`` (with upstream), ``name+`` (with downstream),
+    ``2+name`` (two levels), ``group:x``, ``tag:x``; a space is a union, a comma an
+    intersection.
+    """
+    if not expression or not expression.strip():
+        return set(graph.specs)
+    selected: set[str] = set()
+    for term in expression.split():
+        parts = [_select_atom(graph, atom) for atom in term.split(",") if atom]
+        selected |= set.intersection(*parts) if parts else set()
+    return selected
+
+
+def _select_atom(graph: AssetGraph, atom: str) -> set[str]:
+    match = _ATOM.match(atom)
+    if not match:
+        raise SelectionError(f"Selection '{atom}' does not parse: write name, +name, name+, group:x or tag:x.")
+    body = match.group("body")
+    base = _match_body(graph, body)
+    result = set(base)
+    if match.group("up"):
+        depth = match.group(2)
+        result |= graph.upstream_closure(base, int(depth) if depth else None)
+    if match.group("down"):
+        depth = match.group(5)
+        result |= graph.downstream_closure(base, int(depth) if depth else None)
+    return result
+
+
+def _match_body(graph: AssetGraph, body: str) -> set[str]:
+    method, _, value = body.partition(":") if ":" in body else ("name", "", body)
+    if method == "group":
+        found = {n for n, s in graph.specs.items() if s.group == value}
+    elif method == "tag":
+        found = {n for n, s in graph.specs.items() if value in s.tags}
+    elif method == "name":
+        found = set(fnmatch.filter(graph.specs, value))
+    else:
+        raise SelectionError(f"Selection method '{method}:' is unknown: use group:, tag: or a name.")
+    if not found:
+        what = f"{method} '{value}'" if method != "name" else f"'{value}'"
+        hint = graph.suggest(value) if method == "name" else ""
+        raise SelectionError(f"Selection {what} matches no asset.{hint} `assets list` shows them all.")
+    return found

@@ -1,0 +1,67 @@
+"""The cached manifest: asset specs as JSON, so an unchanged project plans without importing
+user code (and polars, DuckDB, sqlglot with it). Like dbt's partial parsing.
+
+A spec read back has no function and no runnable checks (only their names): the executor
+always loads the real definitions before it computes anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assets_core.definitions import AssetInput, AssetSpec
+from assets_core.freshness import FreshnessPolicy
+from assets_core.graph import AssetGraph
+from assets_core.partitions import AllPartitionsMapping, IdentityMapping, PartitionMapping, partitions_from_dict
+
+_MAPPINGS: dict[str, type[PartitionMapping]] = {"identity": IdentityMapping, "all": AllPartitionsMapping}
+
+
+def specs_to_manifest(graph: AssetGraph) -> list[dict[str, Any]]:
+    return [_spec_to_dict(graph[name]) for name in graph.order]
+
+
+def _spec_to_dict(spec: AssetSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "kind": spec.kind,
+        "inputs": [
+            [i.param, i.asset, i.type, None if i.mapping is None else i.mapping.name] for i in spec.inputs
+        ],
+        "code_version": spec.code_version,
+        "partitions": None if spec.partitions is None else spec.partitions.to_dict(),
+        "io": spec.io,
+        "checks": [getattr(c, "name", str(c)) for c in spec.checks],
+        "description": spec.description,
+        "group": spec.group,
+        "owner": spec.owner,
+        "tags": list(spec.tags),
+        "freshness": None if spec.freshness is None else spec.freshness.max_lag.total_seconds(),
+        "sql": spec.sql,
+        "source": spec.source,
+    }
+
+
+def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
+    return [
+        AssetSpec(
+            name=row["name"],
+            kind=row["kind"],
+            inputs=tuple(
+                AssetInput(param, asset, kind, None if mapping is None else _MAPPINGS[mapping]())
+                for param, asset, kind, mapping in row["inputs"]
+            ),
+            code_version=row["code_version"],
+            partitions=partitions_from_dict(row["partitions"]),
+            io=row["io"],
+            checks=tuple(row["checks"]),
+            description=row["description"],
+            group=row["group"],
+            owner=row["owner"],
+            tags=tuple(row["tags"]),
+            freshness=None if row["freshness"] is None else FreshnessPolicy(row["freshness"]),
+            sql=row["sql"],
+            source=row["source"],
+        )
+        for row in rows
+    ]

@@ -1,0 +1,280 @@
+"""Staleness and the plan: pure functions of (graph, catalog snapshot, reference time).
+
+No clock, no files, no catalog calls: everything comes in as arguments, so the planner can
+be tested exhaustively and re-run later against the same reference time.
+
+    >>> plan(graph, snapshot, selection={"clean_orders"}, now=now).steps[0].reason.cause   # doctest: +SKIP
+    <Cause.MISSING: 'missing'>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from catalog.models import CatalogSnapshot
+from assets_core.graph import AssetGraph, Edge
+from assets_core.partitions import keys_of
+
+
+class Cause(str, Enum):
+    MISSING = "missing"
+    FAILED = "failed"
+    QUARANTINED = "quarantined"
+    CODE_CHANGED = "code changed"
+    UPSTREAM_CHANGED = "upstream changed"
+    UPSTREAM_PLANNED = "upstream rebuilt in this run"
+    UNKNOWN = "unknown"
+    REQUESTED = "requested"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a partition needs work: a cause, the upstream partition involved, the versions."""
+
+    cause: Cause
+    detail: str
+    upstream: tuple[str, str] | None = None
+    old: str | None = None
+    new: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    asset: str
+    key: str
+    reason: Reason
+    deps: tuple[int, ...] = ()
+    """Indexes (in the plan) of the planned upstream steps this one waits for."""
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    reference_time: datetime
+    index: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def counts_by_asset(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for step in self.steps:
+            counts[step.asset] = counts.get(step.asset, 0) + 1
+        return counts
+
+
+class UpstreamKeys:
+    """Upstream keys per (edge, downstream key), with fan-in results computed once per edge."""
+
+    def __init__(self, graph: AssetGraph, now: datetime | None) -> None:
+        self.graph = graph
+        self.now = now
+        self._fan_in: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, edge: Edge, key: str) -> list[str]:
+        if edge.mapping.is_fan_in():
+            cached = self._fan_in.get((edge.upstream, edge.downstream))
+            if cached is not None:
+                return cached
+        up = self.graph[edge.upstream].partitions
+        down = self.graph[edge.downstream].partitions
+        keys = edge.mapping.upstream_keys(key, up, down, self.now)
+        if edge.mapping.is_fan_in():
+            self._fan_in[(edge.upstream, edge.downstream)] = keys
+        return keys
+
+
+def _short(version: str | None) -> str:
+    return "none" if version is None else version[:10]
+
+
+def direct_reason(
+    graph: AssetGraph,
+    snapshot: CatalogSnapshot,
+    asset: str,
+    key: str,
+    upstream_keys: UpstreamKeys,
+) -> Reason | None:
+    """Why this partition is not fresh, judged on its own record; None when it is fresh."""
+    state = snapshot.state(asset, key)
+    if (asset, key) in snapshot.interrupted:
+        return Reason(Cause.UNKNOWN, "a run died while writing it; its record may not match its data")
+    if state is not None and state.last_status in ("failed", "quarantined"):
+        cause = Cause.QUARANTINED if state.last_status == "quarantined" else Cause.FAILED
+        kept = "; the previous version stays readable" if state.is_published else ""
+        return Reason(cause, f"last attempt {state.last_status} in run {state.last_run}: {state.last_error}{kept}")
+    if state is None or not state.is_published:
+        return Reason(Cause.MISSING, "never published")
+    spec = graph[asset]
+    if state.code_version != spec.code_version:
+        return Reason(
+            Cause.CODE_CHANGED,
+            f"code of {asset} changed: {_short(state.code_version)} -> {_short(spec.code_version)}",
+            old=state.code_version, new=spec.code_version,
+        )
+    for edge in graph.edges_in[asset]:
+        reason = _upstream_reason(snapshot, state.inputs, edge, upstream_keys(edge, key))
+        if reason is not None:
+            return reason
+    return None
+
+
+def _upstream_reason(
+    snapshot: CatalogSnapshot,
+    inputs: Mapping[str, Mapping[str, str]] | None,
+    edge: Edge,
+    keys: list[str],
+) -> Reason | None:
+    up = edge.upstream
+    recorded = None if inputs is None else inputs.get(up)
+    if recorded is None:
+        return Reason(Cause.UNKNOWN, f"no record of the versions of {up} it was built from")
+    current = snapshot.partitions.get(up, {})
+    for k in keys:
+        state = current.get(k)
+        now_version = None if state is None else state.data_version
+        old = recorded.get(k)
+        if old is None:
+            return Reason(
+                Cause.UPSTREAM_CHANGED, f"{_ref(up, k)} is new since it was built",
+                upstream=(up, k), new=now_version,
+            )
+        if now_version != old:
+            return Reason(
+                Cause.UPSTREAM_CHANGED,
+                f"{_ref(up, k)} changed: {_short(old)} -> {_short(now_version)}",
+                upstream=(up, k), old=old, new=now_version,
+            )
+    if len(recorded) > len(keys):
+        gone = sorted(set(recorded) - set(keys))[0]
+        return Reason(Cause.UPSTREAM_CHANGED, f"{_ref(up, gone)} is no longer read", upstream=(up, gone))
+    return None
+
+
+def _ref(asset: str, key: str) -> str:
+    return f"{asset}[{key}]" if key else asset
+
+
+def plan(
+    graph: AssetGraph,
+    snapshot: CatalogSnapshot,
+    selection: Iterable[str],
+    now: datetime,
+    requested: Mapping[str, Iterable[str]] | None = None,
+) -> Plan:
+    """Missing, stale and failed partitions of the selected assets, upstream first.
+
+    ``requested`` (asset -> keys, from ``--partitions``) limits the plan to those keys, which
+    are rebuilt even when fresh; other selected assets then only follow what is rebuilt
+    upstream of them. A partition whose upstream is planned is planned too, after it.
+    """
+    selected = set(selection)
+    forced = {asset: set(keys) for asset, keys in (requested or {}).items()}
+    upstream_keys = UpstreamKeys(graph, now)
+    steps: list[Step] = []
+    index: dict[tuple[str, str], int] = {}
+    for asset in graph.order:
+        if asset not in selected:
+            continue
+        edges = graph.edges_in[asset]
+        definition = graph[asset].partitions
+        if asset not in forced:
+            keys = keys_of(definition, now)
+        else:
+            keys = sorted(forced[asset], key=definition.index_of) if definition else list(forced[asset])
+        for key in keys:
+            deps = _planned_deps(edges, key, index, upstream_keys) if index else ()
+            if asset in forced:
+                reason: Reason | None = Reason(Cause.REQUESTED, "requested with --partitions")
+            elif requested is None:
+                reason = direct_reason(graph, snapshot, asset, key, upstream_keys)
+            else:
+                reason = None
+            if reason is None and deps:
+                up = steps[deps[0]]
+                reason = Reason(
+                    Cause.UPSTREAM_PLANNED, f"{_ref(up.asset, up.key)} is rebuilt in this run",
+                    upstream=(up.asset, up.key),
+                )
+            if reason is not None:
+                index[(asset, key)] = len(steps)
+                steps.append(Step(asset, key, reason, deps))
+    return Plan(steps, now, index)
+
+
+def _planned_deps(
+    edges: list[Edge], key: str, index: dict[tuple[str, str], int], upstream_keys: UpstreamKeys
+) -> tuple[int, ...]:
+    deps: list[int] = []
+    for edge in edges:
+        for k in upstream_keys(edge, key):
+            position = index.get((edge.upstream, k))
+            if position is not None:
+                deps.append(position)
+    return tuple(deps)
+
+
+# -- status and explanations ------------------------------------------------------------------
+
+STATUS_OF_CAUSE = {
+    Cause.MISSING: "missing",
+    Cause.FAILED: "failed",
+    Cause.QUARANTINED: "quarantined",
+    Cause.CODE_CHANGED: "stale",
+    Cause.UPSTREAM_CHANGED: "stale",
+    Cause.UNKNOWN: "unknown",
+}
+
+
+def partition_statuses(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, now: datetime
+) -> list[tuple[str, str, Reason | None]]:
+    """(key, status, reason) for every due partition of ``asset``."""
+    upstream_keys = UpstreamKeys(graph, now)
+    result = []
+    for key in keys_of(graph[asset].partitions, now):
+        reason = direct_reason(graph, snapshot, asset, key, upstream_keys)
+        result.append((key, "fresh" if reason is None else STATUS_OF_CAUSE[reason.cause], reason))
+    return result
+
+
+def explain(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, key: str, now: datetime
+) -> list[tuple[str, str, Reason | None]]:
+    """The chain of causes from a partition down to its root: [(asset, key, reason), ...].
+
+    The last link has a reason with no upstream (a code change, a failure, a missing
+    partition), or is an upstream partition that is fresh itself but was republished.
+    """
+    upstream_keys = UpstreamKeys(graph, now)
+    chain: list[tuple[str, str, Reason | None]] = []
+    seen: set[tuple[str, str]] = set()
+    node: tuple[str, str] | None = (asset, key)
+    while node is not None and node not in seen:
+        seen.add(node)
+        reason = direct_reason(graph, snapshot, node[0], node[1], upstream_keys)
+        if reason is None:
+            reason = _stale_upstream(graph, snapshot, node, upstream_keys)
+        chain.append((node[0], node[1], reason))
+        node = None if reason is None else reason.upstream
+    return chain
+
+
+def _stale_upstream(
+    graph: AssetGraph, snapshot: CatalogSnapshot, node: tuple[str, str], upstream_keys: UpstreamKeys
+) -> Reason | None:
+    """A fresh partition is still due for a rebuild when something upstream of it is not fresh."""
+    for edge in graph.edges_in[node[0]]:
+        for k in upstream_keys(edge, node[1]):
+            if direct_reason(graph, snapshot, edge.upstream, k, upstream_keys) is not None or (
+                _stale_upstream(graph, snapshot, (edge.upstream, k), upstream_keys) is not None
+            ):
+                return Reason(
+                    Cause.UPSTREAM_PLANNED,
+                    f"fresh itself, but {_ref(edge.upstream, k)} will be rebuilt first",
+                    upstream=(edge.upstream, k),
+                )
+    return None

@@ -1,0 +1,235 @@
+"""A project: the folder holding ``assets.toml``, its config, and loading its definitions.
+
+``assets.toml``::
+
+    [project]
+    name = "orders"
+    modules = ["orders_assets"]      # Python modules, importable from the project folder
+    sql_dir = "sql"                  # *.sql files; the file name is the asset name
+    data_dir = "data"                # Parquet files and the DuckDB warehouse
+    catalog = "sqlite:///.assets/catalog.db"
+
+Paths are relative to the project folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import sys
+import tomllib
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assets_core.errors import DefinitionError, ProjectError
+
+CONFIG_FILE = "assets.toml"
+STATE_DIR = ".assets"
+MANIFEST_VERSION = 1
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    modules: list[str] = []
+    sql_dir: str | None = None
+    data_dir: str = "data"
+    warehouse: str = "warehouse.duckdb"
+    catalog: str = f"sqlite:///{STATE_DIR}/catalog.db"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    config: ProjectConfig
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / self.config.data_dir
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / self.config.warehouse
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def sql_dir(self) -> Path | None:
+        return None if self.config.sql_dir is None else self.root / self.config.sql_dir
+
+
+def find_project(start: Path | None = None, explicit: Path | None = None) -> Project:
+    """The project in ``explicit``, or the nearest folder upwards from ``start`` with an assets.toml."""
+    if explicit is not None:
+        if not (explicit / CONFIG_FILE).is_file():
+            raise ProjectError(f"{explicit} has no {CONFIG_FILE}: pass a project folder, or create one with `assets init DIR`.")
+        return load_project(explicit)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return load_project(folder)
+    raise ProjectError(
+        f"Not in an assets-core project: no {CONFIG_FILE} in {here} or above. "
+        "cd into a project, pass --project DIR, or create one with `assets init DIR`."
+    )
+
+
+def load_project(root: Path) -> Project:
+    path = root / CONFIG_FILE
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"{path} is not valid TOML: {exc}. Fix that line.") from None
+    section = raw.get("project")
+    if not isinstance(section, dict):
+        raise ProjectError(f"{path} has no [project] table: add one with at least name = \"...\".")
+    unknown_tables = set(raw) - {"project"}
+    if unknown_tables:
+        raise ProjectError(f"{path}: unknown table [{sorted(unknown_tables)[0]}]: only [project] is read.")
+    try:
+        config = ProjectConfig(**section)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        raise ProjectError(f"{path}: [project] {field}: {error['msg']}.") from None
+    return Project(root.resolve(), config)
+
+
+# -- loading definitions -----------------------------------------------------------------------
+
+
+def _source_files(project: Project) -> list[Path]:
+    """Files whose change can change a definition: Python modules, SQL files, the config."""
+    skip = {STATE_DIR, project.config.data_dir.split("/")[0], "__pycache__", ".git", ".venv"}
+    files = [project.root / CONFIG_FILE]
+    for path in sorted(project.root.rglob("*.py")):
+        if not skip.intersection(path.relative_to(project.root).parts):
+            files.append(path)
+    if project.sql_dir is not None and project.sql_dir.is_dir():
+        files.extend(sorted(project.sql_dir.glob("*.sql")))
+    return files
+
+
+def _fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode())
+    return digest.hexdigest()
+
+
+def load_specs(project: Project) -> list[Any]:
+    """Import the project's modules and read its SQL files; every problem reported at once."""
+    from assets_core.definitions import AssetSpec
+
+    problems: list[str] = []
+    specs: list[AssetSpec] = []
+    seen: set[int] = set()
+    root = str(project.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    for name in project.config.modules:
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # user code: one line with where it broke
+            problems.append(_import_problem(name, exc))
+            continue
+        for value in vars(module).values():
+            if isinstance(value, AssetSpec) and id(value) not in seen:
+                seen.add(id(value))
+                specs.append(value)
+    if project.sql_dir is not None:
+        if not project.sql_dir.is_dir():
+            problems.append(f"sql_dir '{project.config.sql_dir}' in {CONFIG_FILE} is not a folder: create it or fix the path.")
+        else:
+            for path in sorted(project.sql_dir.glob("*.sql")):
+                try:
+                    specs.append(_sql_file_spec(path))
+                except DefinitionError as exc:
+                    problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(problems)
+    return specs
+
+
+def _import_problem(module: str, exc: Exception) -> str:
+    if isinstance(exc, ModuleNotFoundError) and exc.name == module.split(".")[0]:
+        return f"Module '{module}' listed in {CONFIG_FILE} was not found: check `modules` and the file name."
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    if isinstance(exc, SyntaxError):
+        return f"{exc.filename}:{exc.lineno}: syntax error in module '{module}': {exc.msg}."
+    where = f"{frame.filename}:{frame.lineno}: " if frame else ""
+    return f"{where}importing module '{module}' failed: {type(exc).__name__}: {exc}"
+
+
+def _sql_file_spec(path: Path) -> Any:
+    """A ``.sql`` file: options in a leading ``--`` comment block, written as TOML."""
+    from assets_core.checks import check_from_dict
+    from assets_core.definitions import sql_spec
+    from assets_core.partitions import partitions_from_dict
+    from assets_core.errors import PartitionError
+
+    text = path.read_text()
+    header = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            if stripped:
+                break
+            continue
+        header.append(stripped[2:].strip())
+    try:
+        options: dict[str, Any] = tomllib.loads("\n".join(header))
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError([f"{path}: the options in the leading comment block are not TOML: {exc}."]) from None
+    allowed = {"partitions", "io", "code_version", "checks", "description", "group", "owner", "tags", "freshness"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise DefinitionError([f"{path}: unknown option '{sorted(unknown)[0]}': use {', '.join(sorted(allowed))}."])
+    try:
+        options["partitions"] = partitions_from_dict(options.get("partitions"))
+    except PartitionError as exc:
+        raise DefinitionError([f"{path}: {exc}"]) from None
+    options["checks"] = [check_from_dict(c, str(path)) for c in options.get("checks", [])]
+    return sql_spec(path.stem, text, options, f"{path}:1")
+
+
+def load_graph(project: Project, use_manifest: bool = True) -> Any:
+    """The validated asset graph. With ``use_manifest``, an unchanged project is read from
+    its cached manifest without importing user code (the no-op run's fast path); the
+    result then has no functions or checks, only what planning and reporting need."""
+    from assets_core.graph import build_graph
+
+    files = _source_files(project)
+    fingerprint = _fingerprint(files)
+    manifest = project.state_dir / "manifest.json"
+    if use_manifest and manifest.is_file():
+        try:
+            cached = json.loads(manifest.read_text())
+            if cached.get("version") == MANIFEST_VERSION and cached.get("fingerprint") == fingerprint:
+                from assets_core.manifest import specs_from_manifest
+
+                return build_graph(specs_from_manifest(cached["assets"]))
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged cache is rebuilt below
+    graph = build_graph(load_specs(project))
+    _write_manifest(project, manifest, fingerprint, graph)
+    return graph
+
+
+def _write_manifest(project: Project, path: Path, fingerprint: str, graph: Any) -> None:
+    from assets_core.manifest import specs_to_manifest
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "assets": specs_to_manifest(graph)}
+    temp = path.with_suffix(f".{id(body)}.tmp")
+    temp.write_text(json.dumps(body))
+    temp.replace(path)

@@ -1,0 +1,290 @@
+"""Stage -> publish for Parquet files and DuckDB tables, quarantine, and reading published data.
+
+Layout under the project's data directory::
+
+    <asset>/partition_key=<key>/data.parquet   a published partition (Parquet assets)
+    <asset>/data.parquet                       an unpartitioned Parquet asset
+    warehouse.duckdb                           DuckDB assets: one table per asset, with a
+                                               partition_key column for partitioned ones
+    .staging/<run_id>/<asset>/<key>.parquet    staged output, scoped to the run and partition
+    .quarantine/<asset>/<key>/<run_id>.parquet data that failed a blocking check
+
+Every partition is staged as one Parquet file. Publishing is one ``os.replace`` (Parquet) or
+one DuckDB transaction, so a reader sees the old or the new partition, never a mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assets_core.errors import DefinitionError, StorageError
+from assets_core.partitions import UNPARTITIONED
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+
+KEY_COLUMN = "partition_key"
+PARQUET_FILE = "data.parquet"
+Fault = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class StagedPartition:
+    asset: str
+    key: str
+    run_id: str
+    path: Path
+    rows: int
+    bytes: int
+    data_version: str
+    columns: tuple[str, ...]
+
+
+def _file_version(path: Path) -> str:
+    """The data version: a hash of the staged file (sha256 has hardware support on most CPUs)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+
+
+def _slot(key: str) -> str:
+    return key if key != UNPARTITIONED else "_all"
+
+
+class Storage:
+    """Where an asset's partitions live; one object per process, safe across threads."""
+
+    def __init__(self, data_dir: Path, warehouse: Path, fault: Fault = lambda *_: None) -> None:
+        self.data_dir = data_dir
+        self.warehouse_path = warehouse
+        self.fault = fault
+        self._warehouse: duckdb.DuckDBPyConnection | None = None
+        self._warehouse_lock = threading.Lock()
+        self._publish_lock = threading.Lock()  # DuckDB: one writing transaction at a time
+        self._read_only = False
+        self._table_columns: dict[str, set[str]] = {}  # DuckDB tables this process has seen
+        self._made_dirs: set[Path] = set()
+
+    # -- paths ---------------------------------------------------------------------------
+
+    def parquet_path(self, asset: str, key: str) -> Path:
+        if key == UNPARTITIONED:
+            return self.data_dir / asset / PARQUET_FILE
+        return self.data_dir / asset / f"{KEY_COLUMN}={key}" / PARQUET_FILE
+
+    def staging_dir(self, run_id: str) -> Path:
+        return self.data_dir / ".staging" / run_id
+
+    def quarantine_path(self, asset: str, key: str, run_id: str) -> Path:
+        return self.data_dir / ".quarantine" / asset / _slot(key) / f"{run_id}.parquet"
+
+    def _mkdir(self, path: Path) -> None:
+        if path not in self._made_dirs:
+            path.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(path)
+
+    # -- stage / publish / quarantine ----------------------------------------------------
+
+    def stage(self, run_id: str, asset: str, key: str, data: pl.DataFrame) -> StagedPartition:
+        path = self.staging_dir(run_id) / asset / f"{_slot(key)}.parquet"
+        self._mkdir(path.parent)
+        data.write_parquet(path, compression="snappy")
+        return StagedPartition(
+            asset, key, run_id, path, data.height, path.stat().st_size, _file_version(path), tuple(data.columns)
+        )
+
+    def publish(self, staged: StagedPartition, io: str) -> str:
+        """Make the staged partition the published one, atomically; returns where it went."""
+        if io == "duckdb":
+            return self._publish_duckdb(staged)
+        target = self.parquet_path(staged.asset, staged.key)
+        self._mkdir(target.parent)
+        self.fault("publish", staged.asset, staged.key)
+        os.replace(staged.path, target)
+        return str(target.relative_to(self.data_dir))
+
+    def quarantine(self, staged: StagedPartition) -> Path:
+        target = self.quarantine_path(staged.asset, staged.key, staged.run_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged.path, target)
+        return target
+
+    def discard_staging(self, run_id: str) -> None:
+        shutil.rmtree(self.staging_dir(run_id), ignore_errors=True)
+
+    def discard_dead_staging(self, live_runs: set[str]) -> None:
+        """Staging left behind by runs that died; never published, so safe to remove."""
+        root = self.data_dir / ".staging"
+        if root.is_dir():
+            for run_dir in root.iterdir():
+                if run_dir.name not in live_runs:
+                    shutil.rmtree(run_dir, ignore_errors=True)
+
+    # -- DuckDB --------------------------------------------------------------------------
+
+    def warehouse(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """The DuckDB file, opened once per process (DuckDB allows one writing process)."""
+        import duckdb
+
+        with self._warehouse_lock:
+            if self._warehouse is None or (self._read_only and not read_only):
+                if read_only and not self.warehouse_path.exists():
+                    raise StorageError(f"No DuckDB warehouse at {self.warehouse_path}: materialize a DuckDB asset first.")
+                self.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    self._warehouse = duckdb.connect(str(self.warehouse_path), read_only=read_only)
+                except duckdb.Error as exc:
+                    first = str(exc).splitlines()[0]
+                    raise StorageError(
+                        f"Cannot open the DuckDB warehouse {self.warehouse_path} ({first}): "
+                        "another process may be writing it; retry when its run has finished."
+                    ) from None
+                self._read_only = read_only
+            return self._warehouse.cursor()
+
+    def _publish_duckdb(self, staged: StagedPartition) -> str:
+        from sqlglot import exp
+
+        table = exp.to_identifier(staged.asset, quoted=True).sql("duckdb")
+        source = "read_parquet(?)"
+        db = self.warehouse()
+        self._publish_lock.acquire()
+        db.execute("BEGIN TRANSACTION")
+        try:
+            if staged.key == UNPARTITIONED:
+                db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {source}", [str(staged.path)])
+                self.fault("publish", staged.asset, staged.key)
+            else:
+                self._ensure_columns(db, table, staged)
+                db.execute(f"DELETE FROM {table} WHERE {KEY_COLUMN} = ?", [staged.key])
+                self.fault("publish", staged.asset, staged.key)
+                db.execute(
+                    f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS {KEY_COLUMN} FROM {source}",
+                    [staged.key, str(staged.path)],
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            self._publish_lock.release()
+            db.close()
+        staged.path.unlink(missing_ok=True)
+        return f"{self.warehouse_path.name}:{staged.asset}"
+
+    def _ensure_columns(self, db: duckdb.DuckDBPyConnection, table: str, staged: StagedPartition) -> None:
+        """Create the table on first publish; add columns a new code version introduced."""
+        known = self._table_columns.get(staged.asset)
+        if known is not None and known.issuperset(staged.columns):
+            return
+        source = [str(staged.path)]
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} AS SELECT *, ''::VARCHAR AS {KEY_COLUMN} "
+            "FROM read_parquet(?) LIMIT 0",
+            source,
+        )
+        existing = {row[0] for row in db.execute(f"DESCRIBE {table}").fetchall()}
+        for name, kind, *_ in db.execute("DESCRIBE SELECT * FROM read_parquet(?)", source).fetchall():
+            if name not in existing:
+                from sqlglot import exp
+
+                column = exp.to_identifier(name, quoted=True).sql("duckdb")
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                existing.add(name)
+        self._table_columns[staged.asset] = existing
+
+    # -- reading published data ----------------------------------------------------------
+
+    def published_files(self, asset: str, keys: list[str]) -> list[Path]:
+        paths = [self.parquet_path(asset, key) for key in keys]
+        missing = next((p for p in paths if not p.exists()), None)
+        if missing is not None:
+            raise StorageError(
+                f"Published file {missing} of '{asset}' is missing: rebuild it with "
+                f"`assets materialize --select {asset} --partitions ...`."
+            )
+        return paths
+
+    def input_query(self, asset: str, io: str, with_key: bool, param: str, partitioned: bool = True) -> str:
+        """A DuckDB SELECT over published partitions of ``asset``, listed in ``$param``.
+
+        The parameter is bound to :meth:`input_value` (file paths, or partition keys for
+        DuckDB tables), so a query is rendered once per asset and reused for every partition.
+        """
+        from sqlglot import exp
+
+        if io == "duckdb":
+            table = f"main.{exp.to_identifier(asset, quoted=True).sql('duckdb')}"
+            if not partitioned:
+                return f"SELECT * FROM {table} WHERE len(${param}) > 0"
+            columns = "*" if with_key else f"* EXCLUDE ({KEY_COLUMN})"
+            return f"SELECT {columns} FROM {table} WHERE list_contains(${param}, {KEY_COLUMN})"
+        if with_key and partitioned:
+            options = f"hive_partitioning = true, hive_types = {{'{KEY_COLUMN}': VARCHAR}}"
+        else:
+            options = "hive_partitioning = false"
+        return f"SELECT * FROM read_parquet(${param}, {options})"
+
+    def input_value(self, asset: str, io: str, keys: list[str]) -> list[str]:
+        return keys if io == "duckdb" else [str(p) for p in self.published_files(asset, keys)]
+
+    def scan(self, asset: str, io: str, keys: list[str], with_key: bool, read_only: bool = False) -> pl.LazyFrame:
+        """Published partitions as a polars LazyFrame (Parquet is scanned, not loaded)."""
+        import polars as pl
+
+        if io == "duckdb":
+            db = self.warehouse(read_only=read_only)
+            try:
+                query = self.input_query(asset, io, with_key, "keys", partitioned=keys != [UNPARTITIONED])
+                return pl.from_arrow(db.execute(query, {"keys": keys}).to_arrow_table()).lazy()  # type: ignore[union-attr]
+            finally:
+                db.close()
+        paths = [str(p) for p in self.published_files(asset, keys)]
+        if with_key and keys != [UNPARTITIONED]:
+            return pl.scan_parquet(paths, hive_partitioning=True, hive_schema={KEY_COLUMN: pl.String})
+        return pl.scan_parquet(paths, hive_partitioning=False)
+
+    def read(self, asset: str, io: str, keys: list[str], with_key: bool, read_only: bool = False) -> pl.DataFrame:
+        """Published rows of ``keys``; ``with_key`` adds the partition key as a column."""
+        import polars as pl
+
+        try:
+            return self.scan(asset, io, keys, with_key, read_only).collect()
+        except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
+            first = str(exc).splitlines()[0]
+            raise StorageError(
+                f"Published data of '{asset}' is not readable ({first}): rebuild it with "
+                f"`assets materialize --select {asset} --partitions ...`."
+            ) from None
+
+    def close(self) -> None:
+        with self._warehouse_lock:
+            if self._warehouse is not None:
+                self._warehouse.close()
+                self._warehouse = None
+
+
+def to_polars(value: Any, asset: str) -> pl.DataFrame:
+    """An asset's return value as a polars DataFrame, or a clear error naming the type."""
+    import polars as pl
+
+    if isinstance(value, pl.DataFrame):
+        return value
+    if isinstance(value, pl.LazyFrame):
+        return value.collect()
+    kind = type(value)
+    module = kind.__module__.split(".")[0]
+    if module == "pyarrow" and kind.__name__ == "Table":
+        return pl.from_arrow(value)  # type: ignore[return-value]
+    if module in ("duckdb", "_duckdb") and kind.__name__ == "DuckDBPyRelation":
+        return value.pl()
+    raise DefinitionError([
+        f"Asset '{asset}' returned {kind.__module__}.{kind.__qualname__}: return a polars "
+        "DataFrame or LazyFrame, a pyarrow Table or a DuckDB relation."
+    ])

@@ -1,0 +1,43 @@
+"""Catalog tables, as numbered migrations. A catalog records the version it is at."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (
+        1,
+        [
+            """CREATE TABLE assets (
+                name TEXT PRIMARY KEY, kind TEXT NOT NULL, code_version TEXT NOT NULL,
+                partitions TEXT, inputs TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+            """CREATE TABLE runs (
+                run_id TEXT PRIMARY KEY, selection TEXT, partitions TEXT, trigger TEXT NOT NULL,
+                reason TEXT, reference_time TEXT NOT NULL, started_at TEXT NOT NULL,
+                ended_at TEXT, status TEXT NOT NULL, pid INTEGER, host TEXT, counts TEXT)""",
+            """CREATE TABLE materializations (
+                id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, asset TEXT NOT NULL,
+                partition TEXT NOT NULL, status TEXT NOT NULL, cause TEXT,
+                started_at TEXT NOT NULL, ended_at TEXT NOT NULL, rows INTEGER, bytes INTEGER,
+                code_version TEXT, data_version TEXT, inputs TEXT, error TEXT, location TEXT)""",
+            "CREATE INDEX materializations_by_partition ON materializations (asset, partition)",
+            "CREATE INDEX materializations_by_run ON materializations (run_id)",
+            """CREATE TABLE partitions (
+                asset TEXT NOT NULL, partition TEXT NOT NULL, data_version TEXT,
+                code_version TEXT, inputs TEXT, rows INTEGER, bytes INTEGER,
+                published_at TEXT, published_run TEXT, last_status TEXT, last_run TEXT,
+                last_error TEXT, last_attempt_at TEXT, last_materialization INTEGER,
+                PRIMARY KEY (asset, partition))""",
+            """CREATE TABLE check_results (
+                id INTEGER PRIMARY KEY, materialization_id INTEGER NOT NULL,
+                run_id TEXT NOT NULL, asset TEXT NOT NULL, partition TEXT NOT NULL,
+                check_name TEXT NOT NULL, severity TEXT NOT NULL, passed INTEGER NOT NULL,
+                observed TEXT, message TEXT, duration REAL)""",
+            "CREATE INDEX check_results_by_materialization ON check_results (materialization_id)",
+            """CREATE TABLE leases (
+                asset TEXT NOT NULL, partition TEXT NOT NULL, run_id TEXT NOT NULL,
+                pid INTEGER NOT NULL, host TEXT NOT NULL, acquired_at TEXT NOT NULL,
+                PRIMARY KEY (asset, partition))""",
+        ],
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]

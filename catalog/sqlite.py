@@ -1,0 +1,333 @@
+"""The SQLite catalog: one file, WAL mode so readers never wait for the writer."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import CatalogError
+from catalog.models import (
+    CatalogSnapshot,
+    CheckRecord,
+    Lease,
+    Materialization,
+    PartitionState,
+    Run,
+)
+from catalog.schema import LATEST, MIGRATIONS
+
+
+def open_catalog(url: str, base_dir: str | Path) -> SqliteCatalog:
+    """Open the catalog a URL names; relative SQLite paths are relative to ``base_dir``."""
+    if url.startswith("sqlite:///"):
+        raw = url[len("sqlite:///"):]
+        if raw == ":memory:":
+            return SqliteCatalog(":memory:")
+        path = Path(raw)
+        return SqliteCatalog(path if path.is_absolute() else Path(base_dir) / path)
+    scheme = url.split(":", 1)[0]
+    raise CatalogError(
+        f"Catalog URL '{url}' uses '{scheme}', which this version does not support: "
+        "use sqlite:///path/to/catalog.db."
+    )
+
+
+class SqliteCatalog:
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                str(path), timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(
+                f"The catalog {path} cannot be used ({exc}): it is not an assets-core catalog; "
+                "move it away or point `catalog` in assets.toml elsewhere."
+            ) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+            current = row[0] or 0
+            if current > LATEST:
+                raise CatalogError(
+                    f"The catalog {self.path} has schema version {current}, newer than this "
+                    f"assets-core knows ({LATEST}): upgrade assets-core."
+                )
+            for version, statements in MIGRATIONS:
+                if version > current:
+                    for statement in statements:
+                        db.execute(statement)
+                    db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+
+    def schema_version(self) -> int:
+        return int(self._db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
+
+    # -- assets --------------------------------------------------------------------------
+
+    def upsert_assets(self, rows: Iterable[dict[str, Any]], now: str) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                """INSERT INTO assets (name, kind, code_version, partitions, inputs, updated_at)
+                   VALUES (:name, :kind, :code_version, :partitions, :inputs, :now)
+                   ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,
+                     code_version = excluded.code_version, partitions = excluded.partitions,
+                     inputs = excluded.inputs, updated_at = excluded.updated_at
+                   WHERE assets.code_version != excluded.code_version
+                      OR assets.inputs != excluded.inputs
+                      OR coalesce(assets.partitions, '') != coalesce(excluded.partitions, '')""",
+                [{**row, "now": now} for row in rows],
+            )
+
+    # -- the snapshot --------------------------------------------------------------------
+
+    def snapshot(self, is_alive: Callable[[Lease], bool] = lambda lease: True) -> CatalogSnapshot:
+        """Every partition state, read in one transaction; dead leases mark interruptions."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                rows = self._db.execute(
+                    """SELECT asset, partition, data_version, code_version, inputs, published_at,
+                              rows, last_status, last_run, last_error FROM partitions"""
+                ).fetchall()
+                leases = self._leases()
+            finally:
+                self._db.execute("COMMIT")
+        partitions: dict[str, dict[str, PartitionState]] = {}
+        for asset, key, data_v, code_v, inputs, published_at, n, status, run, error in rows:
+            partitions.setdefault(asset, {})[key] = PartitionState(
+                data_v, code_v, json.loads(inputs) if inputs else None, published_at, n,
+                status, run, error,
+            )
+        interrupted = frozenset((l.asset, l.partition) for l in leases if not is_alive(l))
+        return CatalogSnapshot(partitions, interrupted)
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def start_run(self, run: Run) -> None:
+        with self._transaction() as db:
+            db.execute(
+                """INSERT INTO runs (run_id, selection, partitions, trigger, reason,
+                     reference_time, started_at, status, pid, host, counts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')""",
+                (run.run_id, run.selection, run.partitions, run.trigger, run.reason,
+                 run.reference_time, run.started_at, run.status, run.pid, run.host),
+            )
+
+    def finish_run(self, run_id: str, status: str, ended_at: str, counts: dict[str, int]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, ended_at = ?, counts = ? WHERE run_id = ?",
+                (status, ended_at, json.dumps(counts), run_id),
+            )
+
+    def mark_interrupted(self, is_alive: Callable[[Run], bool], now: str) -> list[str]:
+        """Runs still 'running' whose process is gone are marked interrupted."""
+        dead = [r.run_id for r in self.runs(status="running") if not is_alive(r)]
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE runs SET status = 'interrupted', ended_at = ? WHERE run_id = ?",
+                [(now, run_id) for run_id in dead],
+            )
+        return dead
+
+    def runs(self, limit: int | None = None, status: str | None = None) -> list[Run]:
+        query = "SELECT * FROM runs" + (" WHERE status = ?" if status else "")
+        query += " ORDER BY started_at DESC, run_id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        return [self._run(row) for row in self._rows(query, (status,) if status else ())]
+
+    def run(self, run_id: str) -> Run | None:
+        rows = self._rows("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        return self._run(rows[0]) if rows else None
+
+    def run_ids_like(self, prefix: str) -> list[str]:
+        return [r["run_id"] for r in self._rows("SELECT run_id FROM runs WHERE run_id LIKE ? || '%'", (prefix,))]
+
+    @staticmethod
+    def _run(row: sqlite3.Row) -> Run:
+        data = dict(row)
+        data["counts"] = json.loads(data["counts"] or "{}")
+        return Run(**data)
+
+    def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cursor = self._db.cursor()
+            cursor.row_factory = sqlite3.Row
+            return cursor.execute(query, params).fetchall()
+
+    # -- leases --------------------------------------------------------------------------
+
+    def _leases(self) -> list[Lease]:
+        return [
+            Lease(*row)
+            for row in self._db.execute("SELECT asset, partition, run_id, pid, host FROM leases")
+        ]
+
+    def acquire_leases(
+        self,
+        refs: Iterable[tuple[str, str]],
+        run_id: str,
+        pid: int,
+        host: str,
+        now: str,
+        is_alive: Callable[[Lease], bool],
+    ) -> list[Lease]:
+        """Take every lease in one transaction, or none: returns the live leases in the way."""
+        wanted = list(refs)
+        with self._transaction() as db:
+            held = {(l.asset, l.partition): l for l in self._leases()}
+            conflicts = [held[r] for r in wanted if r in held and is_alive(held[r])]
+            if conflicts:
+                return conflicts
+            db.executemany(
+                """INSERT INTO leases (asset, partition, run_id, pid, host, acquired_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET run_id = excluded.run_id,
+                     pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at""",
+                [(asset, key, run_id, pid, host, now) for asset, key in wanted],
+            )
+        return []
+
+    def release_leases(self, run_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
+
+    # -- materializations ----------------------------------------------------------------
+
+    def record(self, attempts: list[Materialization], before_commit: Callable[[], None] = lambda: None) -> None:
+        """Write a batch of attempts, update partition states, release their leases: one transaction."""
+        if not attempts:
+            return
+        with self._transaction() as db:
+            for m in attempts:
+                cursor = db.execute(
+                    """INSERT INTO materializations (run_id, asset, partition, status, cause,
+                         started_at, ended_at, rows, bytes, code_version, data_version, inputs,
+                         error, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (m.run_id, m.asset, m.partition, m.status, m.cause, m.started_at, m.ended_at,
+                     m.rows, m.bytes, m.code_version, m.data_version,
+                     None if m.inputs is None else json.dumps(m.inputs, sort_keys=True),
+                     m.error, m.location),
+                )
+                attempt_id = cursor.lastrowid
+                db.executemany(
+                    """INSERT INTO check_results (materialization_id, run_id, asset, partition,
+                         check_name, severity, passed, observed, message, duration)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [(attempt_id, m.run_id, m.asset, m.partition, c.check, c.severity, int(c.passed),
+                      json.dumps(c.observed, default=str), c.message, c.duration) for c in m.checks],
+                )
+                self._update_state(db, m, attempt_id)
+                db.execute(
+                    "DELETE FROM leases WHERE asset = ? AND partition = ? AND run_id = ?",
+                    (m.asset, m.partition, m.run_id),
+                )
+            before_commit()
+
+    @staticmethod
+    def _update_state(db: sqlite3.Connection, m: Materialization, attempt_id: int | None) -> None:
+        if m.status == "skipped":
+            return
+        if m.status == "published":
+            db.execute(
+                """INSERT INTO partitions (asset, partition, data_version, code_version, inputs,
+                     rows, bytes, published_at, published_run, last_status, last_run, last_error,
+                     last_attempt_at, last_materialization)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, NULL, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET
+                     data_version = excluded.data_version, code_version = excluded.code_version,
+                     inputs = excluded.inputs, rows = excluded.rows, bytes = excluded.bytes,
+                     published_at = excluded.published_at, published_run = excluded.published_run,
+                     last_status = 'published', last_run = excluded.last_run, last_error = NULL,
+                     last_attempt_at = excluded.last_attempt_at,
+                     last_materialization = excluded.last_materialization""",
+                (m.asset, m.partition, m.data_version, m.code_version,
+                 json.dumps(m.inputs, sort_keys=True) if m.inputs is not None else None,
+                 m.rows, m.bytes, m.ended_at, m.run_id, m.run_id, m.ended_at, attempt_id),
+            )
+        else:
+            # A failed attempt keeps the previous published version readable and recorded.
+            db.execute(
+                """INSERT INTO partitions (asset, partition, last_status, last_run, last_error,
+                     last_attempt_at, last_materialization) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET last_status = excluded.last_status,
+                     last_run = excluded.last_run, last_error = excluded.last_error,
+                     last_attempt_at = excluded.last_attempt_at,
+                     last_materialization = excluded.last_materialization""",
+                (m.asset, m.partition, m.status, m.run_id, m.error, m.ended_at, attempt_id),
+            )
+
+    def materializations(
+        self, run_id: str | None = None, asset: str | None = None, partition: str | None = None,
+        limit: int | None = None,
+    ) -> list[Materialization]:
+        clauses, params = [], []
+        for column, value in (("run_id", run_id), ("asset", asset), ("partition", partition)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        query = f"SELECT * FROM materializations{where} ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        rows = self._rows(query, tuple(params))
+        checks = self._checks_for([r["id"] for r in rows])
+        result = []
+        for row in rows:
+            data = dict(row)
+            attempt_id = data.pop("id")
+            data["inputs"] = json.loads(data["inputs"]) if data["inputs"] else None
+            result.append(Materialization(**data, checks=tuple(checks.get(attempt_id, ()))))
+        return result
+
+    def _checks_for(self, ids: list[int]) -> dict[int, list[CheckRecord]]:
+        found: dict[int, list[CheckRecord]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"""SELECT materialization_id, check_name, severity, passed, observed, message,
+                      duration FROM check_results WHERE materialization_id IN ({marks}) ORDER BY id""",
+                tuple(chunk),
+            ):
+                found.setdefault(row[0], []).append(
+                    CheckRecord(check=row[1], severity=row[2], passed=bool(row[3]),
+                                observed=json.loads(row[4]) if row[4] else None,
+                                message=row[5] or "", duration=row[6] or 0.0)
+                )
+        return found
+
+    def published_summary(self) -> dict[str, tuple[int, str | None]]:
+        """Per asset: how many partitions are published, and the newest publish time."""
+        return {
+            row[0]: (row[1], row[2])
+            for row in self._rows(
+                """SELECT asset, count(data_version), max(published_at) FROM partitions
+                   GROUP BY asset"""
+            )
+        }
