@@ -122,7 +122,8 @@ class row_count(Check):  # noqa: N801
 
     @property
     def name(self) -> str:
-        return f"row_count(min={self.min}, max={self.max})"
+        bounds = [f"{name}={value}" for name, value in (("min", self.min), ("max", self.max)) if value is not None]
+        return f"row_count({', '.join(bounds)})"
 
     def measure(self) -> pl.Expr:
         import polars as pl

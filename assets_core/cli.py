@@ -47,9 +47,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _console(stderr: bool = False) -> Console:
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:  # logs and pipes: wide enough that tables do not wrap
+        console.width = int(os.environ.get("COLUMNS", "200"))
+    return console
 
 
 def user_errors(fn: F) -> F:
@@ -398,12 +403,21 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, 
     if quiet:
         return run_plan(project, graph, catalog, the_plan, workers, select_, partitions)
     if not console.is_terminal:
+        remaining = the_plan.counts_by_asset()
+        done: dict[str, dict[str, int]] = {asset: {} for asset in remaining}
+
         def plain(event: Event) -> None:
-            if event.kind == "started" or event.kind == "up_to_date":
+            """One line per failure, and one per asset when its last partition is done."""
+            if event.kind == "started":
                 return
-            rows = f" {event.rows} rows" if event.rows is not None else ""
-            extra = f": {event.message}" if event.message else ""
-            print(f"{event.kind:<11} {_ref(event.asset, event.key)}{rows} {event.duration * 1000:.0f} ms{extra}", flush=True)
+            if event.kind in ("failed", "quarantined"):
+                print(f"{event.kind}: {_ref(event.asset, event.key)}: {event.message}", flush=True)
+            counts = done[event.asset]
+            counts[event.kind] = counts.get(event.kind, 0) + 1
+            remaining[event.asset] -= 1
+            if remaining[event.asset] == 0:
+                summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
+                print(f"{event.asset}: {summary}", flush=True)
 
         return run_plan(project, graph, catalog, the_plan, workers, select_, partitions, plain)
 
@@ -610,7 +624,7 @@ def freshness(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Evaluate each asset's freshness policy; exit 1 when one fails."""
-    from assets_core.freshness import evaluate
+    from assets_core.freshness import evaluate, human_duration
     from assets_core.graph import select
     from assets_core.partitions import TimeWindowPartitions
 
@@ -641,7 +655,7 @@ def freshness(
             console.print("No asset has a freshness policy.")
         for r in results:
             mark = "[green]pass[/green]" if r.passed else "[red]FAIL[/red]"
-            console.print(f"{mark}  {r.asset}: {r.reason} (max lag {r.max_lag})")
+            console.print(f"{mark}  {r.asset}: {r.reason} (max lag {human_duration(r.max_lag)})")
     if any(not r.passed for r in results):
         raise typer.Exit(1)
 

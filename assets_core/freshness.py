@@ -80,17 +80,17 @@ def evaluate(
         if newest_window_end is None:
             return FreshnessResult(asset, False, None, policy.max_lag, "no partition is published")
         lag = max(timedelta(0), expected_window_end - newest_window_end)
-        reason = f"data reaches {newest_window_end.isoformat()}, {_human(lag)} behind"
+        reason = f"data reaches {newest_window_end.isoformat()}, {human_duration(lag)} behind"
     else:
         if last_published_at is None:
             return FreshnessResult(asset, False, None, policy.max_lag, "never published")
         lag = max(timedelta(0), now - last_published_at)
-        reason = f"last published {_human(lag)} ago"
+        reason = f"last published {human_duration(lag)} ago"
     passed = lag <= policy.max_lag
     return FreshnessResult(asset, passed, lag, policy.max_lag, reason)
 
 
-def _human(delta: timedelta) -> str:
+def human_duration(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds < 120:
         return f"{seconds}s"
