@@ -58,7 +58,7 @@ def raw_orders(context: AssetContext) -> pl.DataFrame:
         unique("order_id"),
         accepted_values("status", ["paid"]),
         expect(pl.col("amount") > 0, label="positive_amount"),
-        row_count(min=1_000),
+        row_count(min=ORDERS_PER_DAY // 2),
     ],
     freshness={"max_lag": "2d"},
 )

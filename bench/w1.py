@@ -1,0 +1,107 @@
+"""W1: the orders example over all of 2025 (1,095 daily partition materializations plus the
+unpartitioned customer_lifetime_value), at 20,000 rows a day and at 10 rows a day.
+
+Every figure is a whole `assets` process, run from a fresh copy of examples/orders, as a
+user runs it. Medians of --repeat runs; peak memory is the child's max RSS (wait4).
+
+    python bench/w1.py --repeat 3            # prints a Markdown table, writes bench/results/w1.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "orders"
+ASSETS = [sys.executable, "-m", "assets_core.cli"]
+
+
+def fresh_copy(rows_per_day: int, into: Path) -> Path:
+    project = into / f"orders_{rows_per_day}"
+    shutil.rmtree(project, ignore_errors=True)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("data", ".assets", "__pycache__"))
+    module = project / "orders_assets.py"
+    text = re.sub(r"ORDERS_PER_DAY = [\d_]+", f"ORDERS_PER_DAY = {rows_per_day}", module.read_text())
+    module.write_text(text)
+    return project
+
+
+def timed_with_rusage(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    started = time.perf_counter()
+    process = subprocess.Popen(ASSETS + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out_chunks = process.stdout.read() if process.stdout else ""
+    err_chunks = process.stderr.read() if process.stderr else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed (status {status}):\n{out_chunks}\n{err_chunks}")
+    return elapsed, usage.ru_maxrss / 1024, out_chunks
+
+
+def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
+    results: dict[str, list[tuple[float, float]]] = {}
+    plans: list[float] = []
+    for _ in range(repeat):
+        for workers in (1, 2):
+            project = fresh_copy(rows_per_day, workdir)
+            # Warm the manifest and the OS file cache the same way for every run.
+            timed_with_rusage(["list", "--json"], project)
+            results.setdefault(f"backfill_w{workers}", []).append(
+                timed_with_rusage(["materialize", "--workers", str(workers)], project)[:2]
+            )
+        results.setdefault("noop", []).append(timed_with_rusage(["materialize"], project)[:2])
+        _, _, out = timed_with_rusage(["plan", "--json"], project)
+        plans.append(json.loads(out)["planning_seconds"])
+    empty = fresh_copy(rows_per_day, workdir)
+    _, _, out = timed_with_rusage(["plan", "--json"], empty)
+    summary = {
+        name: {
+            "median_seconds": statistics.median(t for t, _ in runs),
+            "runs": [round(t, 3) for t, _ in runs],
+            "peak_mb": max(m for _, m in runs),
+        }
+        for name, runs in results.items()
+    }
+    summary["plan_fresh"] = {"median_seconds": statistics.median(plans), "runs": plans, "peak_mb": 0.0}
+    summary["plan_all_missing"] = {"median_seconds": json.loads(out)["planning_seconds"], "runs": [], "peak_mb": 0.0}
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rows", type=int, nargs="*", default=[20_000, 10])
+    args = parser.parse_args()
+    report = {}
+    with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
+        for rows in args.rows:
+            report[str(rows)] = measure(rows, args.repeat, Path(tmp))
+    partitions = 365 * 3 + 1
+    print(f"| workload | rows/day | median s | runs (s) | peak MB |\n|---|---|---|---|---|")
+    for rows, figures in report.items():
+        for name, f in figures.items():
+            runs = ", ".join(f"{r:.3f}" for r in f["runs"])
+            print(f"| {name} | {rows} | {f['median_seconds']:.3f} | {runs} | {f['peak_mb']:.0f} |")
+    if "10" in report:
+        small = report["10"]
+        overhead = (small["backfill_w1"]["median_seconds"] - small["noop"]["median_seconds"]) / partitions
+        print(f"\nEngine overhead per partition materialization (10 rows/day, --workers 1, "
+              f"minus the no-op process): {overhead * 1000:.2f} ms")
+        report["overhead_ms_per_partition"] = overhead * 1000  # type: ignore[assignment]
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "w1.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
