@@ -45,6 +45,10 @@ class Check(ABC):
 
     severity: Severity = field(default="blocking", kw_only=True)
 
+    def __post_init__(self) -> None:
+        if self.severity not in ("blocking", "warn"):
+            raise DefinitionError([f"Check severity {self.severity!r} is not 'blocking' or 'warn'."])
+
     @property
     @abstractmethod
     def name(self) -> str: ...
@@ -217,14 +221,18 @@ def check_from_dict(spec: dict[str, Any], where: str) -> Check:
             [f"{where}: check {spec} is not understood: use one of {', '.join(_FROM_DICT)} as its key."]
         )
     kind, value = next(iter(options.items()))
-    check: Check = _FROM_DICT[kind](value)
-    return type(check)(**{**check.__dict__, "severity": severity})
+    try:
+        check: Check = _FROM_DICT[kind](value)
+        return type(check)(**{**check.__dict__, "severity": severity})
+    except DefinitionError as exc:
+        raise DefinitionError([f"{where}: {exc}"]) from None
+    except (TypeError, ValueError) as exc:
+        raise DefinitionError([f"{where}: check {spec} has bad options ({exc}): see the README's checks."]) from None
 
 
 def run_checks(checks: Sequence[Check], data: pl.DataFrame) -> list[CheckResult]:
     """All checks of one partition: the polars-measurable ones in a single query."""
-    batched = [(i, c.measure()) for i, c in enumerate(checks)]
-    batched = [(i, e) for i, e in batched if e is not None]
+    batched = [(i, e) for i, c in enumerate(checks) if (e := c.measure()) is not None]
     results: dict[int, CheckResult] = {}
     if len(batched) > 1:
         started = time.perf_counter()

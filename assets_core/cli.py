@@ -270,7 +270,8 @@ def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
     groups: list[list[Any]] = []
     for step in the_plan.steps:
         last = groups[-1] if groups else None
-        position = graph[step.asset].partitions.index_of(step.key) if graph[step.asset].partitions else None
+        definition = graph[step.asset].partitions
+        position = definition.index_of(step.key) if definition is not None else None
         if (last and last[0] == step.asset and last[3] == step.reason.cause and position is not None
                 and last[4] is not None and position == last[4] + 1):
             last[2] = step.key
@@ -486,7 +487,7 @@ def show(
     else:
         if not published:
             raise AssetsCoreError(f"'{asset}' has no published partition: run `assets materialize --select +{asset}`.")
-        keys = sorted(published, key=spec.partitions.index_of) if spec.partitions else published
+        keys = spec.partitions.sort_keys(published) if spec.partitions else published
     storage = Storage(project.data_dir, project.warehouse_path)
     frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(limit)
     storage.close()
@@ -555,6 +556,7 @@ def runs_show(
         hint = "`assets runs` lists them" if not matches else f"it matches {len(matches)} runs; give more characters"
         raise UsageError(f"No single run '{run_id}': {hint}.")
     run = catalog.run(matches[0])
+    assert run is not None
     attempts = list(reversed(catalog.materializations(run_id=matches[0])))
     if as_json:
         return _print_json({"run": _run_json(run), "attempts": [a.model_dump() for a in attempts]})
@@ -642,7 +644,7 @@ def freshness(
             expected_end = spec.partitions.data_interval(due[-1]).end if due else None
             done = [k for k in published if spec.partitions.is_key(k)]
             if done:
-                newest_end = spec.partitions.data_interval(max(done, key=spec.partitions.index_of)).end
+                newest_end = spec.partitions.data_interval(spec.partitions.sort_keys(done)[-1]).end
         last = max((s.published_at for s in published.values() if s.published_at), default=None)
         results.append(evaluate(name, spec.freshness, now, newest_end, expected_end,
                                 None if last is None else datetime.fromisoformat(last)))

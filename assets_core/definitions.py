@@ -126,12 +126,20 @@ def code_fingerprint(source: str) -> str:
     return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
 
 
+_SUPPORTED_MODULES = {"pl", "polars", "pa", "pyarrow", "duckdb", "_duckdb"}
+
+
 def _annotation_name(annotation: Any) -> str | None:
+    """The class name of an annotation, or its full text when it is not from a supported library."""
     if annotation is inspect.Parameter.empty or annotation is None:
         return None
     if isinstance(annotation, str):
-        return annotation.split("[")[0].rsplit(".", 1)[-1]
-    return getattr(annotation, "__name__", None) or str(annotation)
+        text = annotation.split("[")[0].strip()
+        module, _, name = text.rpartition(".")
+        return name if not module or module.split(".")[0] in _SUPPORTED_MODULES else text
+    module = getattr(annotation, "__module__", "") or ""
+    name = getattr(annotation, "__name__", None) or str(annotation)
+    return name if module.split(".")[0] in _SUPPORTED_MODULES else f"{module}.{name}".strip(".")
 
 
 def _source_location(fn: Callable[..., Any]) -> str:

@@ -150,7 +150,7 @@ def parse_partitions(expression: str, graph: AssetGraph, assets: Iterable[str]) 
     items = [item.strip() for item in expression.split(",") if item.strip()]
     if not items:
         raise PartitionError("--partitions is empty: give keys like 2025-01-01..2025-01-07 or eu,us.")
-    partitioned = [a for a in sorted(assets, key=graph.position.get) if graph[a].partitions is not None]
+    partitioned = [a for a in sorted(assets, key=graph.position.__getitem__) if graph[a].partitions is not None]
     if not partitioned:
         raise PartitionError("--partitions was given, but no selected asset is partitioned: drop it.")
     requested: dict[str, list[str]] = {}

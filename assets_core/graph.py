@@ -102,21 +102,29 @@ def build_graph(specs: Iterable[AssetSpec]) -> AssetGraph:
                 problems.append(
                     f"Asset '{spec.name}' reads '{item.asset}', which no asset defines.{hint}"
                 )
+            elif item.mapping is not None:
+                misfit = item.mapping.misfit(by_name[item.asset].partitions, spec.partitions)
+                if misfit:
+                    problems.append(f"Asset '{spec.name}' reads '{item.asset}' with {misfit}: change ins=.")
+    # Edges to unknown assets are left out, so a cycle is reported with the other problems.
+    known = {
+        name: [up for up in dict.fromkeys(spec.upstream) if up in by_name and up != name]
+        for name, spec in by_name.items()
+    }
+    order, cycle = _topological_order(known)
+    if cycle:
+        problems.append(f"Cycle in the asset graph: {' -> '.join(cycle)}. Remove one of these inputs.")
     if problems:
         raise DefinitionError(problems)
-    order, cycle = _topological_order(by_name)
-    if cycle:
-        path = " -> ".join(cycle)
-        raise DefinitionError([f"Cycle in the asset graph: {path}. Remove one of these inputs."])
     return AssetGraph(by_name, order)
 
 
-def _topological_order(specs: dict[str, AssetSpec]) -> tuple[list[str], list[str]]:
+def _topological_order(upstream: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     """Kahn's algorithm, ties broken by name so the order is stable; returns (order, cycle)."""
-    indegree = {name: len(set(spec.upstream)) for name, spec in specs.items()}
-    downstream: dict[str, list[str]] = {name: [] for name in specs}
-    for name, spec in specs.items():
-        for up in set(spec.upstream):
+    indegree = {name: len(ups) for name, ups in upstream.items()}
+    downstream: dict[str, list[str]] = {name: [] for name in upstream}
+    for name, ups in upstream.items():
+        for up in ups:
             downstream[up].append(name)
     ready = sorted(name for name, degree in indegree.items() if degree == 0)
     order: list[str] = []
@@ -128,18 +136,19 @@ def _topological_order(specs: dict[str, AssetSpec]) -> tuple[list[str], list[str
             if indegree[child] == 0:
                 ready.append(child)
         ready.sort()
-    if len(order) == len(specs):
+    if len(order) == len(upstream):
         return order, []
-    return order, _find_cycle({n: specs[n] for n in specs if n not in order})
+    placed = set(order)
+    return order, _find_cycle({n: ups for n, ups in upstream.items() if n not in placed})
 
 
-def _find_cycle(remaining: dict[str, AssetSpec]) -> list[str]:
-    start = min(remaining)
+def _find_cycle(remaining: dict[str, list[str]]) -> list[str]:
+    """Walk upstream from the smallest name until a node repeats: that loop is a cycle."""
     path: list[str] = []
-    node = start
+    node = min(remaining)
     while node not in path:
         path.append(node)
-        node = min(up for up in remaining[node].upstream if up in remaining)
+        node = min(up for up in remaining[node] if up in remaining)
     cycle = path[path.index(node):] + [node]
     return list(reversed(cycle))
 

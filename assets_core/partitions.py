@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
+from collections.abc import Iterable
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,6 +68,11 @@ class PartitionsDefinition(ABC):
 
     def is_key(self, key: str) -> bool:
         return self.index_of(key) is not None
+
+    def sort_keys(self, keys: Iterable[str]) -> list[str]:
+        """Keys in the definition's order; keys it does not hold go last."""
+        last = 1 << 62
+        return sorted(keys, key=lambda k: (i if (i := self.index_of(k)) is not None else last, k))
 
     def check_key(self, key: str, asset: str) -> None:
         if not self.is_key(key):
@@ -253,6 +259,10 @@ class _DateGrain(TimeWindowPartitions):
     def _parse_key(self, key: str) -> datetime:
         return self._midnight(datetime.strptime(key, self.key_format).date())
 
+    def _keys_between(self, lo: int, hi: int) -> list[str]:
+        # Dates, not zoned datetimes: key generation is on the planner's hot path.
+        return [self._date_at(i).strftime(self.key_format) for i in range(lo, hi)]
+
 
 class DailyPartitions(_DateGrain):
     """One partition per calendar day in ``timezone``; keys ``YYYY-MM-DD``.
@@ -274,6 +284,10 @@ class DailyPartitions(_DateGrain):
 
     def _date_at(self, index: int) -> date:
         return self.start.date() + timedelta(days=index)
+
+    def _keys_between(self, lo: int, hi: int) -> list[str]:
+        first = self.start.date().toordinal()
+        return [date.fromordinal(first + i).isoformat() for i in range(lo, hi)]
 
     def _windows_ended_by(self, moment: datetime) -> int:
         local = moment.astimezone(self.tz)
@@ -326,11 +340,16 @@ class MonthlyPartitions(_DateGrain):
 
 
 class HourlyPartitions(TimeWindowPartitions):
-    """One partition per hour; keys ``YYYY-MM-DDTHH`` in local time of ``timezone``."""
+    """One partition per hour; keys ``YYYY-MM-DDTHH`` in local time of ``timezone``.
+
+    Hours are counted in absolute time, so daylight-saving changes never skip or repeat a
+    window. The second 02:00 of an autumn night (and hours that start off the full hour in
+    zones with 30-minute shifts) carry their UTC offset: ``2024-10-27T02+0100``.
+    """
 
     kind = "hourly"
     key_format = "%Y-%m-%dT%H"
-    key_pattern = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}$")
+    key_pattern = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2})(:\d{2})?([+-]\d{4})?$")
     _step = timedelta(hours=1)
 
     def expected(self) -> str:
@@ -340,10 +359,9 @@ class HourlyPartitions(TimeWindowPartitions):
         return moment.astimezone(self.tz).replace(minute=0, second=0, microsecond=0)
 
     def _next(self, window_start: datetime) -> datetime:
-        return (window_start + timedelta(hours=1)).astimezone(self.tz)
+        return (window_start.astimezone(timezone.utc) + timedelta(hours=1)).astimezone(self.tz)
 
     def _window_start(self, index: int) -> datetime:
-        # Hours are counted in absolute time, so a DST change never skips or repeats a window.
         return (self.start.astimezone(timezone.utc) + timedelta(hours=index)).astimezone(self.tz)
 
     def _windows_ended_by(self, moment: datetime) -> int:
@@ -351,8 +369,42 @@ class HourlyPartitions(TimeWindowPartitions):
         elapsed = moment.astimezone(timezone.utc) - self.start.astimezone(timezone.utc)
         return int(elapsed.total_seconds() // 3600)
 
+    def _key(self, start: datetime) -> str:
+        local = start.astimezone(self.tz)
+        key = local.strftime(self.key_format)
+        if local.minute:
+            key += local.strftime(":%M")
+        if local.minute or local.fold:
+            key += local.strftime("%z")
+        return key
+
+    def _keys_between(self, lo: int, hi: int) -> list[str]:
+        return [self._key(self._window_start(i)) for i in range(lo, hi)]
+
     def _parse_key(self, key: str) -> datetime:
-        return datetime.strptime(key, self.key_format).replace(tzinfo=self.tz)
+        match = self.key_pattern.match(key)
+        assert match is not None
+        wall = datetime.strptime(match.group(1), self.key_format)
+        if match.group(2):
+            wall = wall.replace(minute=int(match.group(2)[1:]))
+        offset = match.group(3)
+        if offset is None:
+            return wall.replace(tzinfo=self.tz)
+        sign = -1 if offset[0] == "-" else 1
+        fixed = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+        return wall.replace(tzinfo=fixed).astimezone(self.tz)
+
+    def index_of(self, key: str) -> int | None:
+        if not self.key_pattern.match(key):
+            return None
+        try:
+            start = self._parse_key(key)
+        except ValueError:
+            return None
+        index = self._windows_ended_by(start)
+        if index < 0 or (self._total is not None and index >= self._total):
+            return None
+        return index if self._key(self._window_start(index)) == key else None
 
     def describe(self) -> str:
         end = f" to {self.end.isoformat()}" if self.end else ""
@@ -466,11 +518,22 @@ class PartitionMapping(ABC):
         """True when a downstream partition reads many upstream partitions."""
         return False
 
+    def misfit(self, upstream: PartitionsDefinition | None, downstream: PartitionsDefinition | None) -> str | None:
+        """Why this mapping cannot connect these two definitions, or None when it can."""
+        return None
+
 
 class IdentityMapping(PartitionMapping):
     """Partition ``k`` reads upstream partition ``k`` (both assets share one definition)."""
 
     name = "identity"
+
+    def misfit(self, upstream: PartitionsDefinition | None, downstream: PartitionsDefinition | None) -> str | None:
+        if upstream is None or upstream != downstream:
+            up = upstream.describe() if upstream else "unpartitioned"
+            down = downstream.describe() if downstream else "unpartitioned"
+            return f"an identity mapping needs equal partitions, but they differ ({up} vs {down})"
+        return None
 
     def upstream_keys(self, key, upstream, downstream, now):  # type: ignore[no-untyped-def]
         return [key]

@@ -184,7 +184,7 @@ def plan(
         if asset not in forced:
             keys = keys_of(definition, now)
         else:
-            keys = sorted(forced[asset], key=definition.index_of) if definition else list(forced[asset])
+            keys = definition.sort_keys(forced[asset]) if definition else list(forced[asset])
         for key in keys:
             deps = _planned_deps(edges, key, index, upstream_keys) if index else ()
             if asset in forced:

@@ -45,7 +45,10 @@ def parse_select(sql: str, where: str) -> ParsedSelect:
         kind = query.key.upper()
         return ParsedSelect((), (), "", f"{where}: a SQL asset holds one SELECT, found {kind}: remove it.")
     ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    tables = tuple(dict.fromkeys(t.name for t in query.find_all(exp.Table) if t.name not in ctes))
+    # Unqualified names are assets; qualified ones (main.t) and table functions are not.
+    tables = tuple(dict.fromkeys(
+        t.name for t in query.find_all(exp.Table) if t.name and not t.db and t.name not in ctes
+    ))
     params = tuple(dict.fromkeys(str(p.this) for p in query.find_all(exp.Placeholder, exp.Parameter)))
     unknown = [p for p in params if p not in BOUND_VALUES]
     if unknown:

@@ -73,6 +73,12 @@ class SqliteCatalog:
 
     def _migrate(self) -> None:
         with self._transaction() as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and "schema_version" not in tables:
+                raise CatalogError(
+                    f"{self.path} is not an assets-core catalog (a SQLite database with tables "
+                    f"{', '.join(sorted(tables)[:3])}): point `catalog` in assets.toml at a new file."
+                )
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = db.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
