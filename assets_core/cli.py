@@ -359,6 +359,7 @@ def materialize(
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists; rebuilt even when fresh.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Partitions computed side by side.")] = 1,
+    executor: Annotated[str, typer.Option("--executor", help="threads or processes (used when --workers > 1).")] = "threads",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time to plan against (default: now).")] = None,
     retry: Annotated[str | None, typer.Option("--retry", help="Re-plan a run: its selection, partitions and reference time.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
@@ -368,6 +369,8 @@ def materialize(
     from assets_core.project import load_graph
 
     started = time.perf_counter()
+    if executor not in ("threads", "processes"):
+        raise UsageError(f"--executor {executor!r} is not one of threads, processes.")
     project, graph, catalog, snapshot = _context()
     if retry is not None:
         select_, partitions, as_of = _retry_options(catalog, retry)
@@ -379,7 +382,7 @@ def materialize(
         return _render_plan(graph, the_plan)
     graph = load_graph(project, use_manifest=False)  # the real functions and checks
     the_plan = make_plan(graph, live_snapshot(catalog), now, select_, partitions)
-    result = _run_with_progress(project, graph, catalog, the_plan, workers, select_, partitions, quiet=as_json)
+    result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions, quiet=as_json)
     elapsed = time.perf_counter() - started
     if as_json:
         _print_json(_run_json(result.run, elapsed))
@@ -397,8 +400,13 @@ def _retry_options(catalog: SqliteCatalog, run_id: str) -> tuple[str | None, str
 
 
 def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, the_plan: Plan, workers: int,
-                       select_: str | None, partitions: str | None, quiet: bool) -> Any:
-    from assets_core.execution import Event, materialize as run_plan
+                       executor: str, select_: str | None, partitions: str | None, quiet: bool) -> Any:
+    from assets_core.execution import EXECUTORS, Event, materialize
+
+    assert executor in EXECUTORS
+
+    def run_plan(*args: Any) -> Any:
+        return materialize(*args, executor=executor)  # type: ignore[misc, arg-type]
 
     console = _console()
     if quiet:

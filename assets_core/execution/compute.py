@@ -1,0 +1,193 @@
+"""Computing one partition: load its inputs, call the asset, STAGE the result, VALIDATE it.
+
+This part needs no catalog, so it runs the same in the main thread, in a worker thread, or
+in a worker process. Publishing and recording stay with the run (``execution.run``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from assets_core.checks import CheckResult, run_checks
+from assets_core.definitions import AssetContext, AssetSpec
+from assets_core.errors import AssetsCoreError
+from assets_core.execution.faults import fault_point
+from assets_core.graph import AssetGraph
+from assets_core.partitions import UNPARTITIONED
+from assets_core.storage import StagedPartition, Storage, to_polars
+
+# DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The published partitions of one upstream asset that one input reads."""
+
+    param: str
+    asset: str
+    io: str
+    keys: tuple[str, ...]
+    with_key: bool
+    type: str
+
+    @property
+    def partitioned(self) -> bool:
+        return self.keys != (UNPARTITIONED,)
+
+
+@dataclass(frozen=True)
+class Work:
+    """Everything needed to compute one partition; picklable, for worker processes."""
+
+    asset: str
+    key: str
+    run_id: str
+    slices: tuple[Slice, ...]
+
+    @property
+    def reads_warehouse(self) -> bool:
+        return any(s.io == "duckdb" for s in self.slices)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A staged and validated partition, or the error that stopped it."""
+
+    staged: StagedPartition | None
+    checks: tuple[CheckResult, ...]
+    error: str | None
+    started_at: float
+    seconds: float
+
+
+class UserCodeError(Exception):
+    """An exception from an asset's code or query, summarized as its type, message and line."""
+
+    @classmethod
+    def from_exception(cls, exc: Exception) -> UserCodeError:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return cls(f"{type(exc).__name__}: {first}{where}")
+
+
+class Computer:
+    """Computes partitions of a graph; one per process, safe to share across threads."""
+
+    def __init__(self, graph: AssetGraph, storage: Storage) -> None:
+        self.graph = graph
+        self.storage = storage
+        self._local = threading.local()
+        self._sql: dict[Any, str] = {}
+
+    def compute(self, work: Work) -> Computed:
+        started, clock = time.time(), time.perf_counter()
+        staged: StagedPartition | None = None
+        try:
+            data = self._call(work)
+            staged = self.storage.stage(work.run_id, work.asset, work.key, data)
+            fault_point("stage", work.asset, work.key)
+            results = tuple(run_checks(self.graph[work.asset].checks, data))
+            fault_point("validate", work.asset, work.key)
+        except (AssetsCoreError, UserCodeError) as exc:
+            if staged is not None:
+                staged.path.unlink(missing_ok=True)
+            return Computed(None, (), str(exc), started, time.perf_counter() - clock)
+        return Computed(staged, results, None, started, time.perf_counter() - clock)
+
+    def _call(self, work: Work) -> Any:
+        spec = self.graph[work.asset]
+        interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
+        context = AssetContext(work.asset, work.key, interval, work.run_id, logging.getLogger(f"assets.{work.asset}"))
+        needs_duckdb = spec.kind == "sql" or any(s.type == "duckdb" for s in work.slices)
+        db = self._duckdb(work.reads_warehouse) if needs_duckdb else None
+        try:
+            if spec.kind == "sql":
+                return self._run_sql(db, spec, work.slices, context)
+            kwargs: dict[str, Any] = {s.param: self._hand_over(db, s) for s in work.slices}
+            if spec.wants_context:
+                kwargs["context"] = context
+            assert spec.fn is not None
+            return to_polars(spec.fn(**kwargs), work.asset)
+        except AssetsCoreError:
+            raise
+        except Exception as exc:  # the asset's own code (or query) failed
+            raise UserCodeError.from_exception(exc) from exc
+        finally:
+            if db is not None:
+                db.close()
+
+    def _duckdb(self, with_warehouse: bool) -> Any:
+        """A DuckDB cursor for this thread: on the warehouse when an input lives there."""
+        if with_warehouse:
+            return self.storage.warehouse()
+        connection = getattr(self._local, "duckdb", None)
+        if connection is None:
+            import duckdb
+
+            connection = self._local.duckdb = duckdb.connect()
+        return connection.cursor()
+
+    def _hand_over(self, db: Any, source: Slice) -> Any:
+        keys = list(source.keys)
+        if source.type == "duckdb":
+            query = self.storage.input_query(source.asset, source.io, source.with_key, "keys", source.partitioned)
+            return db.sql(query, params={"keys": self.storage.input_value(source.asset, source.io, keys)})
+        frame = self.storage.scan(source.asset, source.io, keys, source.with_key)
+        if source.type == "lazy":
+            return frame
+        collected = frame.collect()
+        return collected.to_arrow() if source.type == "arrow" else collected
+
+    def _run_sql(self, db: Any, spec: AssetSpec, slices: tuple[Slice, ...], context: AssetContext) -> Any:
+        """Input tables are rewritten to read exactly the partitions mapped; values are bound."""
+        import polars as pl
+
+        bound: dict[str, Any] = {"start": context.start, "end": context.end, "partition_key": context.partition_key}
+        params = {p: bound[p] for p in spec.sql_params}
+        for s in slices:
+            params[f"input_{s.param}"] = self.storage.input_value(s.asset, s.io, list(s.keys))
+        return pl.from_arrow(db.execute(self._rendered_sql(spec, slices), params).to_arrow_table())
+
+    def _rendered_sql(self, spec: AssetSpec, slices: tuple[Slice, ...]) -> str:
+        """The asset's query with its input tables replaced, rendered once per asset and shape."""
+        shape = (spec.name, tuple((s.param, s.io, s.with_key, s.partitioned) for s in slices))
+        rendered = self._sql.get(shape)
+        if rendered is None:
+            from assets_core.sql import replace_tables
+
+            assert spec.sql is not None
+            sources = {
+                s.param: self.storage.input_query(s.asset, s.io, s.with_key, f"input_{s.param}", s.partitioned)
+                for s in slices
+            }
+            rendered = self._sql[shape] = replace_tables(spec.sql, sources)
+        return rendered
+
+
+# -- worker processes ----------------------------------------------------------------------------
+
+_WORKER: Computer | None = None
+
+
+def start_worker(project_root: str) -> None:
+    """Initializer of a worker process: load the project's definitions once."""
+    from pathlib import Path
+
+    from assets_core.project import load_graph, load_project
+
+    global _WORKER
+    project = load_project(Path(project_root))
+    _WORKER = Computer(load_graph(project, use_manifest=False), Storage(project.data_dir, project.warehouse_path, fault_point))
+
+
+def compute_in_worker(work: Work) -> Computed:
+    assert _WORKER is not None, "worker process was not started with start_worker"
+    return _WORKER.compute(work)

@@ -1,0 +1,356 @@
+"""The run loop: take leases, then per partition prepare -> compute (stage, validate) ->
+PUBLISH | QUARANTINE -> record, with upstream partitions first.
+
+Effects happen in a fixed order so that a crash anywhere converges on the next run: staging
+paths are unique per run and partition; publishing is one atomic step; the catalog record
+(and the release of the partition's lease) comes last. A lease left by a dead run makes the
+planner rebuild that partition.
+
+Executors: ``inline`` (one partition at a time), ``threads`` (polars and DuckDB release the
+GIL), ``processes`` (compute and staging in worker processes; this process publishes and
+records, since it owns the catalog and the DuckDB warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
+from assets_core.errors import ConflictError
+from assets_core.execution.compute import Computed, Computer, Slice, Work, compute_in_worker, start_worker
+from assets_core.execution.faults import fault_point
+from assets_core.execution.scope import HOST, live_snapshot, process_alive, stamp, utc_now
+from assets_core.graph import AssetGraph
+from assets_core.planning import Cause, Plan, Step, UpstreamKeys, direct_reason
+from assets_core.project import Project
+from assets_core.storage import Storage
+
+FLUSH_EVERY_RECORDS = 200
+FLUSH_EVERY_SECONDS = 0.5
+
+OutcomeKind = Literal["published", "failed", "quarantined", "skipped", "up_to_date"]
+Executor = Literal["inline", "threads", "processes"]
+EXECUTORS: tuple[str, ...] = ("inline", "threads", "processes")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress, for the CLI to render. ``kind`` is the outcome, or ``started``."""
+
+    kind: str
+    asset: str
+    key: str
+    rows: int | None = None
+    duration: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class Outcome:
+    kind: OutcomeKind
+    message: str = ""
+    rows: int | None = None
+    duration: float = 0.0
+
+
+@dataclass
+class RunResult:
+    run: Run
+    plan: Plan
+    outcomes: list[Outcome]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.counts.get("failed", 0) == 0 and self.counts.get("quarantined", 0) == 0
+
+
+class _RecordBuffer:
+    """Attempts waiting to be written: one catalog transaction per batch, not per event."""
+
+    def __init__(self, catalog: SqliteCatalog) -> None:
+        self.catalog = catalog
+        self.pending: list[Materialization] = []
+        self.lock = threading.Lock()
+        self.last_flush = time.monotonic()
+
+    def add(self, record: Materialization) -> None:
+        with self.lock:
+            self.pending.append(record)
+            if len(self.pending) >= FLUSH_EVERY_RECORDS or time.monotonic() - self.last_flush > FLUSH_EVERY_SECONDS:
+                self._flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        batch, self.pending = self.pending, []
+        self.last_flush = time.monotonic()
+
+        def before_commit() -> None:
+            for record in batch:
+                fault_point("catalog", record.asset, record.partition)
+
+        self.catalog.record(batch, before_commit)
+
+
+def _iso(epoch: float) -> str:
+    return stamp(datetime.fromtimestamp(epoch, timezone.utc))
+
+
+class _Runner:
+    def __init__(
+        self, project: Project, graph: AssetGraph, catalog: SqliteCatalog, storage: Storage,
+        snapshot: CatalogSnapshot, the_plan: Plan, run: Run, on_event: Callable[[Event], None],
+    ) -> None:
+        self.project = project
+        self.graph = graph
+        self.storage = storage
+        self.snapshot = snapshot
+        self.plan = the_plan
+        self.run = run
+        self.on_event = on_event
+        self.records = _RecordBuffer(catalog)
+        self.upstream_keys = UpstreamKeys(graph, the_plan.reference_time)
+        self.outcomes: list[Outcome | None] = [None] * len(the_plan.steps)
+        self.inputs: dict[int, dict[str, dict[str, str]]] = {}
+        self.computer = Computer(graph, storage)
+
+    # the phases of one step -------------------------------------------------------------------
+
+    def prepare(self, index: int) -> Work | Outcome:
+        """The work for a step, or its outcome when it must not run (blocked, up to date)."""
+        step = self.plan.steps[index]
+        blocked = self._blocked_by(step)
+        if not blocked and step.reason.cause == Cause.UPSTREAM_PLANNED and direct_reason(
+            self.graph, self.snapshot, step.asset, step.key, self.upstream_keys
+        ) is None:
+            return Outcome("up_to_date", "upstream rebuilt with the same data")
+        slices: list[Slice] = []
+        inputs: dict[str, dict[str, str]] = {}
+        for edge, item in zip(self.graph.edges_in[step.asset], self.graph[step.asset].inputs):
+            if blocked:
+                break
+            keys = self.upstream_keys(edge, step.key)
+            versions = {k: self.snapshot.version(edge.upstream, k) for k in keys}
+            missing = next((k for k, v in versions.items() if v is None), None)
+            if missing is not None:
+                blocked = (
+                    f"waits for {edge.upstream}[{missing}], which is not published: materialize it "
+                    f"too, e.g. `assets materialize --select +{step.asset}`"
+                )
+                break
+            inputs[edge.upstream] = versions  # type: ignore[assignment]
+            io = self.graph[edge.upstream].io
+            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), edge.mapping.is_fan_in(), item.type))
+        if blocked:
+            outcome = Outcome("skipped", blocked)
+            self._record(step, outcome, stamp(), stamp())
+            return outcome
+        self.inputs[index] = inputs
+        self.on_event(Event("started", step.asset, step.key))
+        return Work(step.asset, step.key, self.run.run_id, tuple(slices))
+
+    def _blocked_by(self, step: Step) -> str:
+        for dep in step.deps:
+            outcome = self.outcomes[dep]
+            if outcome is None or outcome.kind not in ("published", "up_to_date"):
+                up = self.plan.steps[dep]
+                return f"upstream {up.asset}[{up.key}] {'did not run' if outcome is None else outcome.kind}"
+        return ""
+
+    def conclude(self, index: int, computed: Computed) -> Outcome:
+        """Quarantine or publish the staged partition, then record the attempt."""
+        step = self.plan.steps[index]
+        clock = time.perf_counter()
+        inputs = self.inputs.pop(index, {})
+        started = _iso(computed.started_at)
+        staged = computed.staged
+        if staged is None:
+            outcome = Outcome("failed", computed.error or "failed", None, computed.seconds)
+            self._record(step, outcome, started, stamp(), inputs=inputs)
+            return outcome
+        checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
+        blocking = [r for r in computed.checks if r.blocks]
+        if blocking:
+            location = str(self.storage.quarantine(staged))
+            message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
+            kind: OutcomeKind = "quarantined"
+        else:
+            location = self.storage.publish(staged, self.graph[step.asset].io)
+            self.snapshot.partitions.setdefault(step.asset, {})[step.key] = PartitionState(
+                staged.data_version, self.graph[step.asset].code_version, inputs or None, stamp(),
+                staged.rows, "published", self.run.run_id, None,
+            )
+            message, kind = "", "published"
+        outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock)
+        self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
+                     staged.data_version if kind == "published" else None, inputs, checks, location)
+        return outcome
+
+    def execute(self, index: int) -> Outcome:
+        work = self.prepare(index)
+        if isinstance(work, Outcome):
+            return work
+        return self.conclude(index, self.computer.compute(work))
+
+    def _record(
+        self, step: Step, outcome: Outcome, started: str, ended: str, rows: int | None = None,
+        size: int | None = None, data_version: str | None = None,
+        inputs: dict[str, dict[str, str]] | None = None, checks: tuple[CheckRecord, ...] = (),
+        location: str | None = None,
+    ) -> None:
+        self.records.add(Materialization(
+            run_id=self.run.run_id, asset=step.asset, partition=step.key, status=outcome.kind,  # type: ignore[arg-type]
+            cause=step.reason.cause.value, started_at=started, ended_at=ended, rows=rows, bytes=size,
+            code_version=self.graph[step.asset].code_version, data_version=data_version,
+            inputs=inputs or None, error=outcome.message or None, location=location, checks=checks,
+        ))
+
+    # the loops --------------------------------------------------------------------------------
+
+    def run_all(self, workers: int, executor: Executor) -> None:
+        steps = self.plan.steps
+        waiting = [len(set(s.deps)) for s in steps]
+        dependents: list[list[int]] = [[] for _ in steps]
+        for i, step in enumerate(steps):
+            for dep in set(step.deps):
+                dependents[dep].append(i)
+        ready = deque(i for i, n in enumerate(waiting) if n == 0)
+
+        def finish(index: int, outcome: Outcome) -> None:
+            self.outcomes[index] = outcome
+            step = steps[index]
+            self.on_event(Event(outcome.kind, step.asset, step.key, outcome.rows, outcome.duration, outcome.message))
+            for child in dependents[index]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    ready.append(child)
+
+        if executor == "inline" or workers <= 1:
+            while ready:
+                index = ready.popleft()
+                finish(index, self.execute(index))
+        elif executor == "threads":
+            self._run_threads(workers, ready, finish)
+        else:
+            self._run_processes(workers, ready, finish)
+
+    def _run_threads(self, workers: int, ready: deque[int], finish: Callable[[int, Outcome], None]) -> None:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
+            running: dict[Future[Outcome], int] = {}
+            while ready or running:
+                while ready and len(running) < workers:
+                    index = ready.popleft()
+                    running[pool.submit(self.execute, index)] = index
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finish(running.pop(future), future.result())
+
+    def _run_processes(self, workers: int, ready: deque[int], finish: Callable[[int, Outcome], None]) -> None:
+        """Workers compute and stage; this process publishes and records. Work that reads
+        the DuckDB warehouse runs here in a thread, since this process holds the file."""
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # forking a process that runs polars threads is unsafe
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
+                                 initargs=(str(self.project.root),)) as pool, \
+                ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
+            running: dict[Future[Computed], int] = {}
+            while ready or running:
+                while ready and len(running) < workers + 1:
+                    index = ready.popleft()
+                    work = self.prepare(index)
+                    if isinstance(work, Outcome):
+                        finish(index, work)
+                        continue
+                    runner = local.submit(self.computer.compute, work) if work.reads_warehouse else pool.submit(compute_in_worker, work)
+                    running[runner] = index
+                if not running:
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = running.pop(future)
+                    finish(index, self.conclude(index, future.result()))
+
+
+def materialize(
+    project: Project,
+    graph: AssetGraph,
+    catalog: SqliteCatalog,
+    the_plan: Plan,
+    workers: int = 1,
+    selection: str | None = None,
+    partitions: str | None = None,
+    on_event: Callable[[Event], None] = lambda event: None,
+    trigger: str = "cli",
+    executor: Executor = "threads",
+) -> RunResult:
+    """Run a plan. The graph must be the fully loaded one (functions, checks)."""
+    run = Run(
+        run_id=f"{utc_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
+        selection=selection, partitions=partitions, trigger=trigger,
+        reference_time=the_plan.reference_time.isoformat(), started_at=stamp(),
+        pid=os.getpid(), host=HOST,
+    )
+    catalog.upsert_assets(
+        (
+            {
+                "name": spec.name, "kind": spec.kind, "code_version": spec.code_version,
+                "partitions": None if spec.partitions is None else str(spec.partitions.to_dict()),
+                "inputs": ",".join(spec.upstream),
+            }
+            for spec in graph.specs.values()
+        ),
+        stamp(),
+    )
+    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
+    catalog.start_run(run)
+    running = {r.run_id for r in catalog.runs(status="running")}
+    conflicts = catalog.acquire_leases(
+        ((s.asset, s.key) for s in the_plan.steps), run.run_id, run.pid or 0, HOST, stamp(),
+        lambda lease: lease.run_id in running and lease.run_id != run.run_id,
+    )
+    if conflicts:
+        catalog.finish_run(run.run_id, "failed", stamp(), {})
+        first = conflicts[0]
+        raise ConflictError(
+            f"Run {first.run_id} (pid {first.pid} on {first.host}) is materializing "
+            f"{len(conflicts)} of the planned partitions, e.g. {first.asset}[{first.partition}]: "
+            "wait for it to finish, or narrow --select/--partitions."
+        )
+    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    storage.discard_dead_staging(running)
+    runner = _Runner(project, graph, catalog, storage, live_snapshot(catalog), the_plan, run, on_event)
+    finished_cleanly = False
+    try:
+        runner.run_all(workers, executor)
+        finished_cleanly = True
+    finally:
+        runner.records.flush()
+        counts: dict[str, int] = {}
+        for outcome in runner.outcomes:
+            if outcome is not None:
+                counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
+        if finished_cleanly:
+            # Leases of steps that did not run (interrupted runs keep theirs: replanned as unknown).
+            catalog.release_leases(run.run_id)
+            storage.discard_staging(run.run_id)
+        status = "interrupted" if not finished_cleanly else (
+            "failed" if counts.get("failed") or counts.get("quarantined") else "succeeded"
+        )
+        storage.close()
+        catalog.finish_run(run.run_id, status, stamp(), counts)
+    finished = catalog.run(run.run_id)
+    assert finished is not None
+    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts)

@@ -1,0 +1,90 @@
+"""What a run covers: the catalog snapshot it sees, its selection and ``--partitions``."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+from catalog import CatalogSnapshot, SqliteCatalog
+from assets_core.errors import PartitionError
+from assets_core.graph import AssetGraph, select
+from assets_core.planning import Plan, plan
+
+HOST = socket.gethostname()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def stamp(moment: datetime | None = None) -> str:
+    return (moment or utc_now()).isoformat(timespec="milliseconds")
+
+
+def process_alive(host: str | None, pid: int | None) -> bool:
+    """Whether a run's process still exists; runs of other machines are assumed alive."""
+    if host != HOST or pid is None:
+        return host != HOST
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def live_snapshot(catalog: SqliteCatalog) -> CatalogSnapshot:
+    """A snapshot in which leases of dead runs (crashed, killed) mark partitions interrupted."""
+    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
+    running = {r.run_id for r in catalog.runs(status="running")}
+    return catalog.snapshot(lambda lease: lease.run_id in running)
+
+
+def parse_partitions(expression: str, graph: AssetGraph, assets: Iterable[str]) -> dict[str, list[str]]:
+    """``A..B`` ranges and comma lists, resolved against each selected partitioned asset.
+
+    Assets whose definition does not hold these keys (an unpartitioned or monthly asset
+    below daily ones) are left out: they follow what is rebuilt upstream of them.
+    """
+    items = [item.strip() for item in expression.split(",") if item.strip()]
+    if not items:
+        raise PartitionError("--partitions is empty: give keys like 2025-01-01..2025-01-07 or eu,us.")
+    partitioned = [a for a in sorted(assets, key=graph.position.__getitem__) if graph[a].partitions is not None]
+    if not partitioned:
+        raise PartitionError("--partitions was given, but no selected asset is partitioned: drop it.")
+    requested: dict[str, list[str]] = {}
+    first_error: PartitionError | None = None
+    for asset in partitioned:
+        definition = graph[asset].partitions
+        assert definition is not None
+        try:
+            keys: list[str] = []
+            for item in items:
+                if ".." in item:
+                    first, _, last = item.partition("..")
+                    keys.extend(definition.key_range(first.strip(), last.strip(), asset))
+                else:
+                    definition.check_key(item, asset)
+                    keys.append(item)
+            requested[asset] = list(dict.fromkeys(keys))
+        except PartitionError as exc:
+            first_error = first_error or exc
+    if not requested:
+        assert first_error is not None
+        raise first_error
+    return requested
+
+
+def make_plan(
+    graph: AssetGraph,
+    snapshot: CatalogSnapshot,
+    now: datetime,
+    selection: str | None = None,
+    partitions: str | None = None,
+) -> Plan:
+    assets = select(graph, selection)
+    requested = parse_partitions(partitions, graph, assets) if partitions else None
+    return plan(graph, snapshot, assets, now, requested)

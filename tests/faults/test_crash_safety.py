@@ -1,0 +1,124 @@
+"""Kill -9 at every fault point, for a Parquet asset and a DuckDB asset.
+
+Invariant 1 (atomic publish): a reader sees the old complete partition or the new complete
+one, never a mix, a partial file or doubled rows. A plain rerun converges: the plan is empty
+afterwards and the data is the new content.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _e2e():  # the shared fixtures and readers of tests/e2e/conftest.py
+    name = "assets_e2e_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "e2e" / "conftest.py")
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+e2e = _e2e()
+_landing_built_once = e2e._landing_built_once
+built_landing = e2e.built_landing
+make_project = e2e.make_project
+DAY, DAYS, Project = e2e.DAY, e2e.DAYS, e2e.Project
+
+FAULT_POINTS = ["stage", "validate", "publish", "catalog"]
+OTHER_DAYS = [d for d in DAYS if d != DAY]
+
+
+def _read(project: Project, asset: str, key: str) -> list[tuple]:
+    """What a reader of the published data sees, from the documented layout only."""
+    if asset == "revenue":
+        return project.revenue_rows(key)
+    return project.parquet_rows(asset, key)
+
+
+def _expected(project: Project, asset: str, key: str) -> list[tuple]:
+    return project.expected_revenue(key) if asset == "revenue" else project.expected_clean(key)
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+@pytest.mark.parametrize("asset", ["clean", "revenue"], ids=["parquet", "duckdb"])
+def test_a_kill_at_any_point_shows_old_or_new_and_a_rerun_heals(built_landing: Project, asset: str, point: str) -> None:
+    project = built_landing
+    old = _read(project, asset, DAY)
+    others = {d: _read(project, asset, d) for d in OTHER_DAYS}
+    assert old == _expected(project, asset, DAY)
+
+    project.change_landing(DAY)
+    new = _expected(project, asset, DAY)
+    assert new != old
+
+    killed = project.run("materialize", "--partitions", DAY, fault=f"{point}:{asset}:{DAY}")
+    assert killed.returncode == -signal.SIGKILL, str(killed)
+
+    seen = _read(project, asset, DAY)
+    assert seen in (old, new), f"partial or doubled partition after a kill at {point}: {seen}"
+    # Publishing happens before the catalog write: only a kill in the catalog step shows the new data.
+    assert seen == (new if point == "catalog" else old)
+    assert {d: _read(project, asset, d) for d in OTHER_DAYS} == others
+    if asset == "clean":
+        # A reader of the whole asset (every file under its folder) sees each row once.
+        every = project.parquet_rows("clean", every_partition=True)
+        assert len(every) == len(set(every)) == sum(len(v) for v in others.values()) + len(seen)
+
+    # The next command notices the dead run; `runs` then shows it as interrupted.
+    status = project.json("status")
+    assert sum(entry["unknown"] for entry in status) >= 1
+    runs = project.json("runs")
+    assert [r["status"] for r in runs] == ["interrupted", "succeeded"]
+    assert runs[0]["partitions"] == DAY
+
+    healed = project.run("materialize")
+    assert healed.returncode == 0, str(healed)
+    assert project.json("plan")["steps"] == []
+    assert _read(project, asset, DAY) == new
+    assert project.parquet_rows("clean", DAY) == project.expected_clean(DAY)
+    assert project.revenue_rows(DAY) == project.expected_revenue(DAY)
+    assert project.parquet_rows("summary") == project.expected_summary()
+    assert {d: _read(project, asset, d) for d in OTHER_DAYS} == others
+    assert project.files(".staging") == [], "staging of the killed run was left behind"
+
+
+def test_a_kill_during_the_first_publish_leaves_no_partition_behind(make_project) -> None:
+    """Nothing published yet: a kill right before the publish leaves no file behind; a rerun builds it."""
+    project = make_project("landing")
+    killed = project.run("materialize", fault=f"publish:clean:{DAY}")
+    assert killed.returncode == -signal.SIGKILL, str(killed)
+    assert not project.partition_file("clean", DAY).exists()
+    assert project.files(f"clean/partition_key={DAY}") == []
+    assert project.parquet_rows("raw", DAY) == project.expected_clean(DAY)  # published before the kill
+
+    healed = project.run("materialize")
+    assert healed.returncode == 0, str(healed)
+    assert project.json("plan")["steps"] == []
+    for day in DAYS:
+        assert project.parquet_rows("clean", day) == project.expected_clean(day)
+        assert project.revenue_rows(day) == project.expected_revenue(day)
+    assert project.parquet_rows("summary") == project.expected_summary()
+    runs = project.json("runs")
+    assert [r["status"] for r in runs] == ["succeeded", "interrupted"]
+
+
+
+def test_a_corrupt_published_file_is_one_line_and_a_rebuild_replaces_it(built_landing: Project) -> None:
+    project = built_landing
+    project.partition_file("clean", DAY).write_bytes(b"not a parquet file")
+    shown = project.run("show", "clean", "--partition", DAY)
+    assert shown.returncode == 1, str(shown)
+    assert len(shown.error_lines) == 1 and "Traceback" not in shown.stderr, str(shown)
+    assert "Published data of 'clean' is not readable" in shown.stderr
+    assert "assets materialize --select clean" in shown.stderr
+
+    project.ok("materialize", "--select", "clean", "--partitions", DAY)
+    assert project.parquet_rows("clean", DAY) == project.expected_clean(DAY)
+    assert project.ok("show", "clean", "--partition", DAY, "--format", "csv").stdout.startswith("order_id,")

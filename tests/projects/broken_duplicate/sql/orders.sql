@@ -1,0 +1,2 @@
+-- description = "A second asset named orders."
+SELECT 1 AS order_id

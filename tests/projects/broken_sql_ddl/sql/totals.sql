@@ -1,0 +1,2 @@
+-- description = "DDL is not a query."
+CREATE TABLE totals AS SELECT 1 AS total
