@@ -51,7 +51,8 @@ def _console(stderr: bool = False) -> Console:
 
     from rich.console import Console
 
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # markup=False: user text such as "sales[us]" or "[project]" is printed as written.
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
     if not console.is_terminal:  # logs and pipes: wide enough that tables do not wrap
         console.width = int(os.environ.get("COLUMNS", "200"))
     return console
@@ -72,7 +73,7 @@ def user_errors(fn: F) -> F:
             code = getattr(exc, "exit_code", 1)
             console = _console(stderr=True)
             for line in str(exc).splitlines() or ["error"]:
-                console.print(f"[red]error:[/red] {line}", markup=True, highlight=False)
+                console.print(_styled("error:", "red"), line)
             raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -128,6 +129,17 @@ def _context(full: bool = False) -> tuple[Any, AssetGraph, SqliteCatalog, Catalo
 
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def _check_key(spec: Any, key: str) -> None:
+    """A partition key given on the command line: a bad one is a usage error (exit 2)."""
+    from assets_core.errors import PartitionError
+
+    if spec.partitions is not None:
+        try:
+            spec.partitions.check_key(key, spec.name)
+        except PartitionError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def _ref(asset: str, key: str) -> str:
@@ -241,13 +253,19 @@ def _render_status(report: list[dict[str, Any]], per_partition: bool) -> None:
     console.print(table)
 
 
-def _num(n: int, colour: str) -> str:
-    return f"[{colour}]{n}[/{colour}]" if n else "0"
+def _styled(text: str, style: str) -> Any:
+    from rich.text import Text
+
+    return Text(text, style=style)
 
 
-def _colour(state: str) -> str:
+def _num(n: int, colour: str) -> Any:
+    return _styled(str(n), colour if n else "")
+
+
+def _colour(state: str) -> Any:
     colour = {"fresh": "green", "stale": "yellow", "missing": "yellow", "unknown": "yellow"}.get(state, "red")
-    return f"[{colour}]{state}[/{colour}]"
+    return _styled(state, colour)
 
 
 def _plan_rows(graph: AssetGraph, the_plan: Plan) -> list[dict[str, Any]]:
@@ -330,8 +348,7 @@ def why(
     _, graph, _, snapshot = _context()
     spec = graph.require(asset)
     key = "" if key == "-" or spec.partitions is None else key
-    if spec.partitions is not None:
-        spec.partitions.check_key(key, asset)
+    _check_key(spec, key)
     chain = explain(graph, snapshot, asset, key, _now())
     console = _console()
     for depth, (name, k, reason) in enumerate(chain):
@@ -444,7 +461,7 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, 
             progress.advance(overall)
             progress.advance(tasks[event.asset])
             if event.kind in ("failed", "quarantined"):
-                progress.console.print(f"[red]{event.kind}[/red] {_ref(event.asset, event.key)}: {event.message}")
+                progress.console.print(_styled(event.kind, "red"), f"{_ref(event.asset, event.key)}: {event.message}")
 
         return run_plan(project, graph, catalog, the_plan, workers, select_, partitions, show)
 
@@ -454,8 +471,7 @@ def _print_summary(result: Any, elapsed: float) -> None:
     line = (f"Run {result.run.run_id}: {c.get('published', 0)} published, {c.get('failed', 0)} failed, "
             f"{c.get('quarantined', 0)} quarantined, {c.get('skipped', 0)} skipped, "
             f"{c.get('up_to_date', 0)} already up to date in {elapsed:.1f}s")
-    colour = "green" if result.ok else "red"
-    _console().print(f"[{colour}]{line}[/{colour}]")
+    _console().print(_styled(line, "green" if result.ok else "red"))
 
 
 def _run_json(run: Any, elapsed: float | None = None) -> dict[str, Any]:
@@ -487,8 +503,7 @@ def show(
     spec = graph.require(asset)
     published = [k for k, s in snapshot.partitions.get(asset, {}).items() if s.is_published]
     if partition is not None:
-        if spec.partitions is not None:
-            spec.partitions.check_key(partition, asset)
+        _check_key(spec, partition)
         if partition not in published:
             raise AssetsCoreError(f"{_ref(asset, partition)} is not published: `assets materialize --select {asset} --partitions {partition}`.")
         keys = [partition]
@@ -525,7 +540,10 @@ def runs(
     """The latest runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
+    from assets_core.execution import live_snapshot
+
     catalog = _catalog(_project())
+    live_snapshot(catalog)  # marks runs whose process died as interrupted
     found = catalog.runs(limit=limit)
     if as_json:
         return _print_json([_run_json(r) for r in found])
@@ -539,9 +557,8 @@ def runs(
     _console().print(table)
 
 
-def _colour_run(state: str) -> str:
-    colour = {"succeeded": "green", "running": "cyan"}.get(state, "red")
-    return f"[{colour}]{state}[/{colour}]"
+def _colour_run(state: str) -> Any:
+    return _styled(state, {"succeeded": "green", "published": "green", "running": "cyan"}.get(state, "red"))
 
 
 def _duration(run: Any) -> str:
@@ -571,13 +588,13 @@ def runs_show(
     from rich.table import Table
 
     console = _console()
-    console.print(f"Run {run.run_id}: {_colour_run(run.status)}, started {run.started_at}, "
-                  f"{_duration(run)}, reference time {run.reference_time}")
+    console.print(f"Run {run.run_id}:", _colour_run(run.status),
+                  f"started {run.started_at}, {_duration(run)}, reference time {run.reference_time}")
     table = Table("asset", "partition", "status", "cause", "rows", "ms", "checks", "error")
     for a in attempts:
         ms = (datetime.fromisoformat(a.ended_at) - datetime.fromisoformat(a.started_at)).total_seconds() * 1000
         checks = ", ".join(f"{c.check} {'ok' if c.passed else 'FAILED'}" for c in a.checks)
-        table.add_row(a.asset, a.partition or "-", _colour_run("succeeded" if a.status == "published" else a.status),
+        table.add_row(a.asset, a.partition or "-", _colour_run(a.status),
                       a.cause or "", "" if a.rows is None else str(a.rows), f"{ms:.0f}", checks, a.error or "")
     console.print(table)
 
@@ -613,12 +630,12 @@ def lineage(
 
     console = _console()
     for direction, node in trees.items():
-        root = Tree(f"[bold]{asset}[/bold] ({direction})")
+        root = Tree(_styled(f"{asset} ({direction})", "bold"))
 
         def add(parent: Any, child: Any) -> None:
             spec = graph[child.asset]
             parts = spec.partitions.kind if spec.partitions else "unpartitioned"
-            branch = parent.add(f"{child.asset} [dim]({parts}, {child.mapping})[/dim]")
+            branch = parent.add(f"{child.asset} ({parts}, {child.mapping})")
             for grandchild in child.children:
                 add(branch, grandchild)
 
@@ -664,8 +681,8 @@ def freshness(
         if not results:
             console.print("No asset has a freshness policy.")
         for r in results:
-            mark = "[green]pass[/green]" if r.passed else "[red]FAIL[/red]"
-            console.print(f"{mark}  {r.asset}: {r.reason} (max lag {human_duration(r.max_lag)})")
+            mark = _styled("pass", "green") if r.passed else _styled("FAIL", "red")
+            console.print(mark, f" {r.asset}: {r.reason} (max lag {human_duration(r.max_lag)})")
     if any(not r.passed for r in results):
         raise typer.Exit(1)
 

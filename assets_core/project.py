@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assets_core.errors import DefinitionError, ProjectError
+from assets_core.errors import AssetsCoreError, DefinitionError, ProjectError
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
@@ -140,7 +140,7 @@ def load_specs(project: Project) -> list[Any]:
         try:
             module = importlib.import_module(name)
         except Exception as exc:  # user code: one line with where it broke
-            problems.append(_import_problem(name, exc))
+            problems.append(_import_problem(name, exc, project.root))
             continue
         for value in vars(module).values():
             if isinstance(value, AssetSpec) and id(value) not in seen:
@@ -160,14 +160,18 @@ def load_specs(project: Project) -> list[Any]:
     return specs
 
 
-def _import_problem(module: str, exc: Exception) -> str:
+def _import_problem(module: str, exc: Exception, root: Path) -> str:
     if isinstance(exc, ModuleNotFoundError) and exc.name == module.split(".")[0]:
         return f"Module '{module}' listed in {CONFIG_FILE} was not found: check `modules` and the file name."
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     if isinstance(exc, SyntaxError):
         return f"{exc.filename}:{exc.lineno}: syntax error in module '{module}': {exc.msg}."
-    where = f"{frame.filename}:{frame.lineno}: " if frame else ""
-    return f"{where}importing module '{module}' failed: {type(exc).__name__}: {exc}"
+    # Point at the user's line, not at the library frame that raised.
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    own = [f for f in frames if Path(f.filename).resolve().is_relative_to(root)]
+    chosen = own or frames
+    where = f"{chosen[-1].filename}:{chosen[-1].lineno}: " if chosen else ""
+    cause = str(exc) if isinstance(exc, AssetsCoreError) else f"{type(exc).__name__}: {exc}"
+    return f"{where}importing module '{module}' failed: {cause}"
 
 
 def _sql_file_spec(path: Path) -> Any:

@@ -71,10 +71,14 @@ class UserCodeError(Exception):
     """An exception from an asset's code or query, summarized as its type, message and line."""
 
     @classmethod
-    def from_exception(cls, exc: Exception) -> UserCodeError:
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    def from_exception(cls, exc: Exception, spec: AssetSpec) -> UserCodeError:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if spec.kind == "sql":
+            return cls(f"{type(exc).__name__} in the query of '{spec.name}' ({spec.source}): {first}")
+        # The deepest frame in the asset's own file, not in polars or in this module.
+        source = spec.source.rsplit(":", 1)[0]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else f" in {spec.source}"
         return cls(f"{type(exc).__name__}: {first}{where}")
 
 
@@ -119,7 +123,7 @@ class Computer:
         except AssetsCoreError:
             raise
         except Exception as exc:  # the asset's own code (or query) failed
-            raise UserCodeError.from_exception(exc) from exc
+            raise UserCodeError.from_exception(exc, spec) from exc
         finally:
             if db is not None:
                 db.close()

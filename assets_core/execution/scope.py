@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from catalog import CatalogSnapshot, SqliteCatalog
-from assets_core.errors import PartitionError
+from assets_core.errors import PartitionError, UsageError
 from assets_core.graph import AssetGraph, select
 from assets_core.planning import Plan, plan
 
@@ -51,10 +51,10 @@ def parse_partitions(expression: str, graph: AssetGraph, assets: Iterable[str]) 
     """
     items = [item.strip() for item in expression.split(",") if item.strip()]
     if not items:
-        raise PartitionError("--partitions is empty: give keys like 2025-01-01..2025-01-07 or eu,us.")
+        raise UsageError("--partitions is empty: give keys like 2025-01-01..2025-01-07 or eu,us.")
     partitioned = [a for a in sorted(assets, key=graph.position.__getitem__) if graph[a].partitions is not None]
     if not partitioned:
-        raise PartitionError("--partitions was given, but no selected asset is partitioned: drop it.")
+        raise UsageError("--partitions was given, but no selected asset is partitioned: drop it.")
     requested: dict[str, list[str]] = {}
     first_error: PartitionError | None = None
     for asset in partitioned:
@@ -74,7 +74,7 @@ def parse_partitions(expression: str, graph: AssetGraph, assets: Iterable[str]) 
             first_error = first_error or exc
     if not requested:
         assert first_error is not None
-        raise first_error
+        raise UsageError(f"--partitions: {first_error}")
     return requested
 
 
