@@ -237,7 +237,8 @@ def run_checks(checks: Sequence[Check], data: pl.DataFrame) -> list[CheckResult]
     if len(batched) > 1:
         started = time.perf_counter()
         try:
-            values = data.select([e.alias(f"check_{i}") for i, e in batched]).row(0)
+            query = data.lazy().select([e.alias(f"check_{i}") for i, e in batched])
+            values = query.collect(engine="in-memory").row(0)
         except Exception:  # one broken check: run them one by one to say which
             values = None
         if values is not None:

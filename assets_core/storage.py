@@ -255,7 +255,7 @@ class Storage:
         import polars as pl
 
         try:
-            return self.scan(asset, io, keys, with_key, read_only).collect()
+            return self.scan(asset, io, keys, with_key, read_only).collect(engine="in-memory")
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
             first = str(exc).splitlines()[0]
             raise StorageError(
@@ -277,7 +277,7 @@ def to_polars(value: Any, asset: str) -> pl.DataFrame:
     if isinstance(value, pl.DataFrame):
         return value
     if isinstance(value, pl.LazyFrame):
-        return value.collect()
+        return value.collect()  # a user's lazy plan may be large: let polars pick the engine
     kind = type(value)
     module = kind.__module__.split(".")[0]
     if module == "pyarrow" and kind.__name__ == "Table":

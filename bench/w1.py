@@ -2,7 +2,8 @@
 unpartitioned customer_lifetime_value), at 20,000 rows a day and at 10 rows a day.
 
 Every figure is a whole `assets` process, run from a fresh copy of examples/orders, as a
-user runs it. Medians of --repeat runs; peak memory is the child's max RSS (wait4).
+user runs it. Medians of --repeat runs; peak memory is the largest resident size of the
+process and its worker processes together, sampled every 50 ms.
 
     python bench/w1.py --repeat 3            # prints a Markdown table, writes bench/results/w1.json
 """
@@ -18,12 +19,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "orders"
 ASSETS = [sys.executable, "-m", "assets_core.cli"]
+VARIANTS = {
+    "backfill_w1": ["--workers", "1"],
+    "backfill_w2_threads": ["--workers", "2", "--executor", "threads"],
+    "backfill_w2_processes": ["--workers", "2", "--executor", "processes"],
+}
 
 
 def fresh_copy(rows_per_day: int, into: Path) -> Path:
@@ -36,29 +43,54 @@ def fresh_copy(rows_per_day: int, into: Path) -> Path:
     return project
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (worker processes), in MB."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if int(entry) == pid or ppid == pid:
+                total += int(open(f"/proc/{entry}/statm").read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 2**20
+
+
 def timed_with_rusage(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak resident memory in MB (the process plus its workers), stdout."""
     started = time.perf_counter()
     process = subprocess.Popen(ASSETS + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out_chunks = process.stdout.read() if process.stdout else ""
-    err_chunks = process.stderr.read() if process.stderr else ""
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _tree_rss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
     elapsed = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed (status {status}):\n{out_chunks}\n{err_chunks}")
-    return elapsed, usage.ru_maxrss / 1024, out_chunks
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{out}\n{err}")
+    return elapsed, peak[0], out
 
 
 def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
     results: dict[str, list[tuple[float, float]]] = {}
     plans: list[float] = []
     for _ in range(repeat):
-        for workers in (1, 2):
+        for name, options in VARIANTS.items():
             project = fresh_copy(rows_per_day, workdir)
             # Warm the manifest and the OS file cache the same way for every run.
             timed_with_rusage(["list", "--json"], project)
-            results.setdefault(f"backfill_w{workers}", []).append(
-                timed_with_rusage(["materialize", "--workers", str(workers)], project)[:2]
-            )
+            results.setdefault(name, []).append(timed_with_rusage(["materialize", *options], project)[:2])
         results.setdefault("noop", []).append(timed_with_rusage(["materialize"], project)[:2])
         _, _, out = timed_with_rusage(["plan", "--json"], project)
         plans.append(json.loads(out)["planning_seconds"])

@@ -1,7 +1,9 @@
-"""Computing one partition: load its inputs, call the asset, STAGE the result, VALIDATE it.
+"""Computing one partition: load its inputs, call the asset, STAGE the result, VALIDATE it,
+then QUARANTINE it or, for Parquet assets, PUBLISH it (one atomic rename).
 
 This part needs no catalog, so it runs the same in the main thread, in a worker thread, or
-in a worker process. Publishing and recording stay with the run (``execution.run``).
+in a worker process. Publishing to the DuckDB warehouse (which one process holds) and
+recording stay with the run (``execution.run``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from assets_core.checks import CheckResult, run_checks
 from assets_core.definitions import AssetContext, AssetSpec
@@ -58,13 +60,16 @@ class Work:
 
 @dataclass(frozen=True)
 class Computed:
-    """A staged and validated partition, or the error that stopped it."""
+    """A validated partition (``state``: staged, published or quarantined), or the error
+    that stopped it."""
 
     staged: StagedPartition | None
     checks: tuple[CheckResult, ...]
     error: str | None
     started_at: float
     seconds: float
+    state: Literal["failed", "staged", "published", "quarantined"] = "failed"
+    location: str | None = None
 
 
 class UserCodeError(Exception):
@@ -104,7 +109,13 @@ class Computer:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
             return Computed(None, (), str(exc), started, time.perf_counter() - clock)
-        return Computed(staged, results, None, started, time.perf_counter() - clock)
+        if any(r.blocks for r in results):
+            location = str(self.storage.quarantine(staged))
+            return Computed(staged, results, None, started, time.perf_counter() - clock, "quarantined", location)
+        if self.graph[work.asset].io == "parquet":
+            location = self.storage.publish(staged, "parquet")
+            return Computed(staged, results, None, started, time.perf_counter() - clock, "published", location)
+        return Computed(staged, results, None, started, time.perf_counter() - clock, "staged")
 
     def _call(self, work: Work) -> Any:
         spec = self.graph[work.asset]
@@ -147,7 +158,7 @@ class Computer:
         frame = self.storage.scan(source.asset, source.io, keys, source.with_key)
         if source.type == "lazy":
             return frame
-        collected = frame.collect()
+        collected = frame.collect(engine="in-memory")  # the streaming engine costs more per small query
         return collected.to_arrow() if source.type == "arrow" else collected
 
     def _run_sql(self, db: Any, spec: AssetSpec, slices: tuple[Slice, ...], context: AssetContext) -> Any:

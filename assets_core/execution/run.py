@@ -1,5 +1,5 @@
-"""The run loop: take leases, then per partition prepare -> compute (stage, validate) ->
-PUBLISH | QUARANTINE -> record, with upstream partitions first.
+"""The run loop: take leases, then per partition prepare -> compute (stage, validate,
+publish or quarantine) -> record, with upstream partitions first.
 
 Effects happen in a fixed order so that a crash anywhere converges on the next run: staging
 paths are unique per run and partition; publishing is one atomic step; the catalog record
@@ -7,8 +7,8 @@ paths are unique per run and partition; publishing is one atomic step; the catal
 planner rebuild that partition.
 
 Executors: ``inline`` (one partition at a time), ``threads`` (polars and DuckDB release the
-GIL), ``processes`` (compute and staging in worker processes; this process publishes and
-records, since it owns the catalog and the DuckDB warehouse).
+GIL), ``processes`` (worker processes compute, stage, validate and publish Parquet; this
+process publishes to the DuckDB warehouse and records, since it owns the file and the catalog).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import secrets
 import threading
 import time
-from collections import deque
+import heapq
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -108,6 +108,25 @@ def _iso(epoch: float) -> str:
     return stamp(datetime.fromtimestamp(epoch, timezone.utc))
 
 
+class _ReadySteps:
+    """Steps whose inputs are done, downstream-most first: finishing a partition's chain
+    before starting the next one spreads the warehouse publishes over the whole run and keeps
+    fewer staged partitions in flight."""
+
+    def __init__(self, graph: AssetGraph, steps: list[Step]) -> None:
+        self._rank = [-graph.position[s.asset] for s in steps]
+        self._heap: list[tuple[int, int]] = []
+
+    def append(self, index: int) -> None:
+        heapq.heappush(self._heap, (self._rank[index], index))
+
+    def pop(self) -> int:
+        return heapq.heappop(self._heap)[1]
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
+
 class _Runner:
     def __init__(
         self, project: Project, graph: AssetGraph, catalog: SqliteCatalog, storage: Storage,
@@ -170,7 +189,7 @@ class _Runner:
         return ""
 
     def conclude(self, index: int, computed: Computed) -> Outcome:
-        """Quarantine or publish the staged partition, then record the attempt."""
+        """Publish to the warehouse what is only staged, then record the attempt."""
         step = self.plan.steps[index]
         clock = time.perf_counter()
         inputs = self.inputs.pop(index, {})
@@ -180,19 +199,20 @@ class _Runner:
             outcome = Outcome("failed", computed.error or "failed", None, computed.seconds)
             self._record(step, outcome, started, stamp(), inputs=inputs)
             return outcome
-        checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
-        blocking = [r for r in computed.checks if r.blocks]
-        if blocking:
-            location = str(self.storage.quarantine(staged))
+        location = computed.location
+        if computed.state == "staged":
+            location = self.storage.publish(staged, self.graph[step.asset].io)
+        if computed.state == "quarantined":
+            blocking = [r for r in computed.checks if r.blocks]
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
             kind: OutcomeKind = "quarantined"
         else:
-            location = self.storage.publish(staged, self.graph[step.asset].io)
             self.snapshot.partitions.setdefault(step.asset, {})[step.key] = PartitionState(
                 staged.data_version, self.graph[step.asset].code_version, inputs or None, stamp(),
                 staged.rows, "published", self.run.run_id, None,
             )
             message, kind = "", "published"
+        checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
         outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock)
         self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
                      staged.data_version if kind == "published" else None, inputs, checks, location)
@@ -226,7 +246,10 @@ class _Runner:
         for i, step in enumerate(steps):
             for dep in set(step.deps):
                 dependents[dep].append(i)
-        ready = deque(i for i, n in enumerate(waiting) if n == 0)
+        ready = _ReadySteps(self.graph, steps)
+        for i, n in enumerate(waiting):
+            if n == 0:
+                ready.append(i)
 
         def finish(index: int, outcome: Outcome) -> None:
             self.outcomes[index] = outcome
@@ -239,25 +262,25 @@ class _Runner:
 
         if executor == "inline" or workers <= 1:
             while ready:
-                index = ready.popleft()
+                index = ready.pop()
                 finish(index, self.execute(index))
         elif executor == "threads":
             self._run_threads(workers, ready, finish)
         else:
             self._run_processes(workers, ready, finish)
 
-    def _run_threads(self, workers: int, ready: deque[int], finish: Callable[[int, Outcome], None]) -> None:
+    def _run_threads(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
             running: dict[Future[Outcome], int] = {}
             while ready or running:
                 while ready and len(running) < workers:
-                    index = ready.popleft()
+                    index = ready.pop()
                     running[pool.submit(self.execute, index)] = index
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     finish(running.pop(future), future.result())
 
-    def _run_processes(self, workers: int, ready: deque[int], finish: Callable[[int, Outcome], None]) -> None:
+    def _run_processes(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         """Workers compute and stage; this process publishes and records. Work that reads
         the DuckDB warehouse runs here in a thread, since this process holds the file."""
         import multiprocessing
@@ -268,8 +291,8 @@ class _Runner:
                 ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
             running: dict[Future[Computed], int] = {}
             while ready or running:
-                while ready and len(running) < workers + 1:
-                    index = ready.popleft()
+                while ready and len(running) < 2 * workers:  # keep the workers busy while we publish
+                    index = ready.pop()
                     work = self.prepare(index)
                     if isinstance(work, Outcome):
                         finish(index, work)

@@ -8,7 +8,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from assets_e2e_conftest import DAY, DAYS, Project
+from cli_project import DAY, DAYS, Project
 
 STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "last_published_at"}
 PLAN_KEYS = {"reference_time", "planning_seconds", "steps"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assets_e2e_conftest import DAY, Project
+from cli_project import DAY, Project
 
 # (id, project, command, exit code, words the one line must hold)
 DEFINITION_ERRORS = [

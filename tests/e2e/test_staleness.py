@@ -3,7 +3,7 @@ exactly the partitions that read it (transitively) and nothing else; after a run
 
 from __future__ import annotations
 
-from assets_e2e_conftest import DAY, DAYS, Project
+from cli_project import DAY, DAYS, Project
 
 CLEAN_BODY = 'return raw.filter(pl.col("amount").is_not_null()).sort("order_id")'
 

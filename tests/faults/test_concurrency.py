@@ -7,25 +7,10 @@ never an assertion about time."""
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-import sys
 from pathlib import Path
 
-
-def _e2e():  # the shared fixtures and readers of tests/e2e/conftest.py
-    name = "assets_e2e_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "e2e" / "conftest.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-e2e = _e2e()
-make_project = e2e.make_project
-Project = e2e.Project
+from cli_project import Project
 
 DAYS = 20
 

@@ -3,28 +3,11 @@ published location; it goes to quarantine with the check's result. A warning doe
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import duckdb
 
-
-def _e2e():  # the shared fixtures and readers of tests/e2e/conftest.py
-    name = "assets_e2e_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "e2e" / "conftest.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-e2e = _e2e()
-_landing_built_once = e2e._landing_built_once
-built_landing = e2e.built_landing
-make_project = e2e.make_project
-DAY, DAYS, Project = e2e.DAY, e2e.DAYS, e2e.Project
+from cli_project import DAY, DAYS, Project
 
 
 def _landing_with(project: Project, day: str, extra: tuple[int, str, float]) -> None:

@@ -1,12 +1,7 @@
-"""End-to-end fixtures: a project copied into ``tmp_path`` and the real ``assets`` CLI run as a
+"""A test project copied into a temporary folder and the real ``assets`` CLI run as a
 subprocess in it; readers of the published data that know only the documented layout.
 
-    def test_something(landing):
-        landing.ok("materialize")
-        assert landing.json("plan")["steps"] == []
-
-Test modules import helpers from it as ``assets_e2e_conftest``; the fault tests (``tests/faults``)
-load it by path under that name and reuse its fixtures.
+The fixtures that hand these out live in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -27,7 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 PROJECTS = TESTS / "projects"
 ASSETS_SCRIPT = Path(sys.executable).with_name("assets")
 
@@ -261,54 +256,3 @@ def copy_project(source: Path, target: Path, with_state: bool = False) -> Projec
     ignore = shutil.ignore_patterns("__pycache__", "hold") if with_state else _NOT_COPIED
     shutil.copytree(source, target, ignore=ignore)
     return Project(target)
-
-
-# -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def make_project(tmp_path: Path) -> Iterator[Callable[..., Project]]:
-    """``make_project("landing")``: a fresh copy of tests/projects/<name> (no data, no catalog)."""
-    made: list[Project] = []
-
-    def make(name: str, folder: str | None = None) -> Project:
-        project = copy_project(PROJECTS / name, tmp_path / (folder or name))
-        made.append(project)
-        return project
-
-    yield make
-    for project in made:
-        project.stop_processes()
-
-
-@pytest.fixture
-def landing(make_project: Callable[..., Project]) -> Project:
-    """The landing project, nothing materialized yet."""
-    return make_project("landing")
-
-
-_BUILT: dict[Path, Path] = {}
-
-
-@pytest.fixture(scope="session")
-def _landing_built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # The fault modules register this fixture again; the cache keeps it one build per session.
-    base = tmp_path_factory.getbasetemp()
-    if base not in _BUILT:
-        project = copy_project(PROJECTS / "landing", tmp_path_factory.mktemp("built") / "landing")
-        project.ok("materialize")
-        _BUILT[base] = project.root
-    return _BUILT[base]
-
-
-@pytest.fixture
-def built_landing(_landing_built_once: Path, tmp_path: Path) -> Iterator[Project]:
-    """The landing project with every partition published once (a copy of one shared build)."""
-    project = copy_project(_landing_built_once, tmp_path / "built_landing", with_state=True)
-    yield project
-    project.stop_processes()
-
-
-# Test modules import the helpers above by this name, whichever conftest.py pytest loaded last
-# as ``conftest``; tests/faults loads this file under the same name.
-sys.modules.setdefault("assets_e2e_conftest", sys.modules[__name__])
