@@ -264,7 +264,26 @@ class _DateGrain(TimeWindowPartitions):
         return [self._date_at(i).strftime(self.key_format) for i in range(lo, hi)]
 
 
-class DailyPartitions(_DateGrain):
+class _FixedDays(_DateGrain):
+    """Windows of a fixed number of local days."""
+
+    days: ClassVar[int] = 1
+    key_format = "%Y-%m-%d"
+    key_pattern = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+    def _date_at(self, index: int) -> date:
+        return self.start.date() + timedelta(days=self.days * index)
+
+    def _keys_between(self, lo: int, hi: int) -> list[str]:
+        first = self.start.date().toordinal()
+        return [date.fromordinal(first + self.days * i).isoformat() for i in range(lo, hi)]
+
+    def _windows_ended_by(self, moment: datetime) -> int:
+        local = moment.astimezone(self.tz)
+        return (local.date() - self.start.date()).days // self.days
+
+
+class DailyPartitions(_FixedDays):
     """One partition per calendar day in ``timezone``; keys ``YYYY-MM-DD``.
 
     >>> DailyPartitions("2025-01-01", "2025-01-03").keys()
@@ -272,8 +291,7 @@ class DailyPartitions(_DateGrain):
     """
 
     kind = "daily"
-    key_format = "%Y-%m-%d"
-    key_pattern = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    days = 1
     _step = timedelta(hours=26)
 
     def expected(self) -> str:
@@ -282,24 +300,12 @@ class DailyPartitions(_DateGrain):
     def _floor_date(self, day: date) -> date:
         return day
 
-    def _date_at(self, index: int) -> date:
-        return self.start.date() + timedelta(days=index)
 
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
-        first = self.start.date().toordinal()
-        return [date.fromordinal(first + i).isoformat() for i in range(lo, hi)]
-
-    def _windows_ended_by(self, moment: datetime) -> int:
-        local = moment.astimezone(self.tz)
-        return (local.date() - self.start.date()).days
-
-
-class WeeklyPartitions(_DateGrain):
+class WeeklyPartitions(_FixedDays):
     """One partition per week starting on Monday; keys are the Monday, ``YYYY-MM-DD``."""
 
     kind = "weekly"
-    key_format = "%Y-%m-%d"
-    key_pattern = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    days = 7
     _step = timedelta(days=7, hours=2)
 
     def expected(self) -> str:
@@ -307,13 +313,6 @@ class WeeklyPartitions(_DateGrain):
 
     def _floor_date(self, day: date) -> date:
         return day - timedelta(days=day.weekday())
-
-    def _date_at(self, index: int) -> date:
-        return self.start.date() + timedelta(days=7 * index)
-
-    def _windows_ended_by(self, moment: datetime) -> int:
-        local = moment.astimezone(self.tz)
-        return (local.date() - self.start.date()).days // 7
 
 
 class MonthlyPartitions(_DateGrain):
