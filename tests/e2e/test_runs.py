@@ -1,0 +1,76 @@
+"""Runs: the reference time a run plans against, retrying a run, the executors, and the
+progress display on a terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+
+from cli_project import DAYS, Project, assets_command, cli_env
+
+
+def test_as_of_plans_only_the_partitions_due_then(landing: Project) -> None:
+    # The daily partitions of 2025-01-01..04 end one after another; at 02T12:00 only the 1st is due.
+    plan = landing.json("plan", "--as-of", "2025-01-02T12:00:00+00:00")
+    assert {(s["asset"], s["partition"]) for s in plan["steps"] if s["asset"] != "summary"} == {
+        ("raw", "2025-01-01"), ("clean", "2025-01-01"), ("revenue", "2025-01-01")
+    }
+    assert plan["reference_time"].startswith("2025-01-02T12:00:00")
+
+
+def test_a_retry_replans_with_the_runs_selection_partitions_and_reference_time(landing: Project) -> None:
+    landing.ok("materialize", "--select", "raw", "--partitions", "2025-01-01..2025-01-02", "--as-of", "2025-03-01T00:00:00+00:00")
+    first = landing.json("runs")[0]
+    assert first["selection"] == "raw" and first["partitions"] == "2025-01-01..2025-01-02"
+    assert first["reference_time"].startswith("2025-03-01T00:00:00")
+
+    landing.ok("materialize", "--retry", first["run_id"])
+    retried = landing.json("runs")[0]
+    assert retried["run_id"] != first["run_id"]
+    assert (retried["selection"], retried["partitions"]) == (first["selection"], first["partitions"])
+    assert retried["reference_time"] == first["reference_time"]
+    attempts = landing.json("runs", "show", retried["run_id"])["attempts"]
+    assert sorted((a["asset"], a["partition"]) for a in attempts) == [("raw", "2025-01-01"), ("raw", "2025-01-02")]
+
+    unknown = landing.run("materialize", "--retry", "no-such-run")
+    assert unknown.returncode == 2 and "No run 'no-such-run'" in unknown.stderr
+
+
+def test_the_processes_executor_publishes_what_the_inline_one_does(make_project) -> None:  # type: ignore[no-untyped-def]
+    inline, processes = make_project("landing", "inline"), make_project("landing", "processes")
+    inline.ok("materialize")
+    result = processes.ok("materialize", "--workers", "2", "--executor", "processes")
+    assert "13 published, 0 failed" in result.stdout
+    assert processes.published_versions() == inline.published_versions()
+    for day in DAYS:
+        assert processes.revenue_rows(day) == inline.revenue_rows(day)
+    assert processes.json("plan")["steps"] == []
+
+    bad = processes.run("materialize", "--executor", "fibers")
+    assert bad.returncode == 2 and "--executor 'fibers'" in bad.stderr
+
+
+def test_on_a_terminal_materialize_shows_progress_per_asset(landing: Project) -> None:
+    main, child = pty.openpty()
+    env = {**cli_env(), "TERM": "xterm", "COLUMNS": "120"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen([*assets_command(), "materialize"], cwd=landing.root, env=env,
+                               stdin=child, stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(main)
+    assert process.wait(timeout=120) == 0
+    text = output.decode(errors="replace")
+    assert "all assets" in text and "━" in text  # the overall bar
+    for asset in ("raw", "clean", "revenue", "summary"):
+        assert asset in text
+    assert "13 published" in text
