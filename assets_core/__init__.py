@@ -7,30 +7,74 @@
         return raw_orders.unique("order_id")
 """
 
-from assets_core.checks import (
-    Check,
-    CheckResult,
-    accepted_values,
-    expect,
-    expect_sql,
-    not_null,
-    row_count,
-    unique,
-)
-from assets_core.definitions import AssetContext, AssetSpec, asset, sql_asset
-from assets_core.errors import AssetsCoreError, DefinitionError, PartitionError
-from assets_core.freshness import FreshnessPolicy
-from assets_core.partitions import (
-    AllPartitionsMapping,
-    DailyPartitions,
-    DataInterval,
-    HourlyPartitions,
-    IdentityMapping,
-    MonthlyPartitions,
-    PartitionMapping,
-    StaticPartitions,
-    WeeklyPartitions,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assets_core.checks import (
+        Check,
+        CheckResult,
+        accepted_values,
+        expect,
+        expect_sql,
+        not_null,
+        row_count,
+        unique,
+    )
+    from assets_core.definitions import AssetContext, AssetSpec, asset, sql_asset
+    from assets_core.errors import AssetsCoreError, DefinitionError, PartitionError
+    from assets_core.freshness import FreshnessPolicy
+    from assets_core.partitions import (
+        AllPartitionsMapping,
+        DailyPartitions,
+        DataInterval,
+        HourlyPartitions,
+        IdentityMapping,
+        MonthlyPartitions,
+        PartitionMapping,
+        StaticPartitions,
+        WeeklyPartitions,
+    )
+
+# The public API is imported on first use (PEP 562), so that `assets` commands which only read
+# the catalog do not pay for modules they never touch.
+_EXPORTS = {
+    "AllPartitionsMapping": "assets_core.partitions",
+    "AssetContext": "assets_core.definitions",
+    "AssetSpec": "assets_core.definitions",
+    "AssetsCoreError": "assets_core.errors",
+    "Check": "assets_core.checks",
+    "CheckResult": "assets_core.checks",
+    "DailyPartitions": "assets_core.partitions",
+    "DataInterval": "assets_core.partitions",
+    "DefinitionError": "assets_core.errors",
+    "FreshnessPolicy": "assets_core.freshness",
+    "HourlyPartitions": "assets_core.partitions",
+    "IdentityMapping": "assets_core.partitions",
+    "MonthlyPartitions": "assets_core.partitions",
+    "PartitionError": "assets_core.errors",
+    "PartitionMapping": "assets_core.partitions",
+    "StaticPartitions": "assets_core.partitions",
+    "WeeklyPartitions": "assets_core.partitions",
+    "accepted_values": "assets_core.checks",
+    "asset": "assets_core.definitions",
+    "expect": "assets_core.checks",
+    "expect_sql": "assets_core.checks",
+    "not_null": "assets_core.checks",
+    "row_count": "assets_core.checks",
+    "sql_asset": "assets_core.definitions",
+    "unique": "assets_core.checks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assets_core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AllPartitionsMapping",
