@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
 import sys
+import threading
 import tomllib
 import traceback
 from dataclasses import dataclass
@@ -234,6 +236,6 @@ def _write_manifest(project: Project, path: Path, fingerprint: str, graph: Any) 
 
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "assets": specs_to_manifest(graph)}
-    temp = path.with_suffix(f".{id(body)}.tmp")
+    temp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # worker processes write it too
     temp.write_text(json.dumps(body))
     temp.replace(path)

@@ -82,10 +82,22 @@ def timed_with_rusage(args: list[str], cwd: Path) -> tuple[float, float, str]:
     return elapsed, peak[0], out
 
 
+def calibration_ms() -> float:
+    """A fixed pure-Python loop: this machine's speed varies (shared host), so every report
+    says how fast it was while measuring."""
+    started = time.perf_counter()
+    sum(range(10_000_000))
+    return (time.perf_counter() - started) * 1000
+
+
+CALIBRATION: list[float] = []
+
+
 def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
     results: dict[str, list[tuple[float, float]]] = {}
     plans: list[float] = []
     for _ in range(repeat):
+        CALIBRATION.append(calibration_ms())
         for name, options in VARIANTS.items():
             project = fresh_copy(rows_per_day, workdir)
             # Warm the manifest and the OS file cache the same way for every run.
@@ -124,6 +136,9 @@ def main() -> None:
         for name, f in figures.items():
             runs = ", ".join(f"{r:.3f}" for r in f["runs"])
             print(f"| {name} | {rows} | {f['median_seconds']:.3f} | {runs} | {f['peak_mb']:.0f} |")
+    print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median "
+          f"{statistics.median(CALIBRATION):.0f} ms (from {min(CALIBRATION):.0f} to {max(CALIBRATION):.0f} ms)")
+    report["calibration_ms"] = CALIBRATION  # type: ignore[assignment]
     if "10" in report:
         small = report["10"]
         overhead = (small["backfill_w1"]["median_seconds"] - small["noop"]["median_seconds"]) / partitions
