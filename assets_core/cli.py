@@ -424,13 +424,12 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, 
     from assets_core.execution import EXECUTORS, Event, materialize
 
     assert executor in EXECUTORS
-
-    def run_plan(*args: Any) -> Any:
-        return materialize(*args, executor=executor)  # type: ignore[misc, arg-type]
-
+    run_plan = functools.partial(
+        materialize, project, graph, catalog, the_plan, workers, select_, partitions, executor=executor,  # type: ignore[arg-type]
+    )
     console = _console()
     if quiet:
-        return run_plan(project, graph, catalog, the_plan, workers, select_, partitions)
+        return run_plan()
     if not console.is_terminal:
         remaining = the_plan.counts_by_asset()
         done: dict[str, dict[str, int]] = {asset: {} for asset in remaining}
@@ -448,7 +447,7 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, 
                 summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
                 print(f"{event.asset}: {summary}", flush=True)
 
-        return run_plan(project, graph, catalog, the_plan, workers, select_, partitions, plain)
+        return run_plan(on_event=plain)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -466,7 +465,7 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, 
             if event.kind in ("failed", "quarantined"):
                 progress.console.print(_styled(event.kind, "red"), f"{_ref(event.asset, event.key)}: {event.message}")
 
-        return run_plan(project, graph, catalog, the_plan, workers, select_, partitions, show)
+        return run_plan(on_event=show)
 
 
 def _print_summary(result: Any, elapsed: float) -> None:
