@@ -209,14 +209,11 @@ class TimeWindowPartitions(PartitionsDefinition):
             start = self._parse_key(key)
         except ValueError:
             return None
-        if start < self.start or (self._total is not None and start >= self._end_of_range()):
-            return None
         index = self._windows_ended_by(start)
-        return index if self._window_start(index) == start else None
-
-    def _end_of_range(self) -> datetime:
-        assert self._total is not None
-        return self._window_start(self._total)
+        if index < 0 or (self._total is not None and index >= self._total):
+            return None
+        # A key names a window only if the window's own key is exactly it (not mid-window).
+        return index if self._keys_between(index, index + 1) == [key] else None
 
     def data_interval(self, key: str) -> DataInterval:
         index = self.index_of(key)
@@ -392,18 +389,6 @@ class HourlyPartitions(TimeWindowPartitions):
         sign = -1 if offset[0] == "-" else 1
         fixed = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
         return wall.replace(tzinfo=fixed).astimezone(self.tz)
-
-    def index_of(self, key: str) -> int | None:
-        if not self.key_pattern.match(key):
-            return None
-        try:
-            start = self._parse_key(key)
-        except ValueError:
-            return None
-        index = self._windows_ended_by(start)
-        if index < 0 or (self._total is not None and index >= self._total):
-            return None
-        return index if self._key(self._window_start(index)) == key else None
 
     def describe(self) -> str:
         end = f" to {self.end.isoformat()}" if self.end else ""
