@@ -172,7 +172,8 @@ class expect(Check):  # noqa: N801
         return self.label or f"expect({self.expression})"
 
     def measure(self) -> pl.Expr:
-        return (~self.expression.fill_null(False)).sum()
+        failing: pl.Expr = (~self.expression.fill_null(False)).sum()
+        return failing
 
 
 @dataclass(frozen=True)

@@ -327,7 +327,7 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What `materialize` would run, with the cause of each partition."""
-    from assets_core.execution import make_plan
+    from assets_core.execution.scope import make_plan
 
     _, graph, _, snapshot = _context()
     started = time.perf_counter()
@@ -421,7 +421,7 @@ def _retry_options(catalog: SqliteCatalog, run_id: str) -> tuple[str | None, str
 
 def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, the_plan: Plan, workers: int,
                        executor: str, select_: str | None, partitions: str | None, quiet: bool) -> Any:
-    from assets_core.execution import EXECUTORS, Event, materialize
+    from assets_core.execution.run import EXECUTORS, Event, materialize
 
     assert executor in EXECUTORS
     run_plan = functools.partial(
@@ -477,7 +477,7 @@ def _print_summary(result: Any, elapsed: float) -> None:
 
 
 def _run_json(run: Any, elapsed: float | None = None) -> dict[str, Any]:
-    body = run.model_dump()
+    body: dict[str, Any] = run.model_dump()
     counts = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date")}
     body["counts"] = counts
     if elapsed is not None:
@@ -542,7 +542,7 @@ def runs(
     """The latest runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from assets_core.execution import live_snapshot
+    from assets_core.execution.scope import live_snapshot
 
     catalog = _catalog(_project())
     live_snapshot(catalog)  # marks runs whose process died as interrupted

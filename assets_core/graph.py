@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -55,7 +55,9 @@ class AssetGraph:
         return self._walk(names, self.edges_out, lambda e: e.downstream, depth)
 
     @staticmethod
-    def _walk(names, edges, step, depth):  # type: ignore[no-untyped-def]
+    def _walk(
+        names: Iterable[str], edges: dict[str, list[Edge]], step: Callable[[Edge], str], depth: int | None
+    ) -> set[str]:
         seen = set(names)
         frontier = set(names)
         level = 0

@@ -283,7 +283,8 @@ def to_polars(value: Any, asset: str) -> pl.DataFrame:
     if module == "pyarrow" and kind.__name__ == "Table":
         return pl.from_arrow(value)  # type: ignore[return-value]
     if module in ("duckdb", "_duckdb") and kind.__name__ == "DuckDBPyRelation":
-        return value.pl()
+        frame: pl.DataFrame = value.pl()
+        return frame
     raise DefinitionError([
         f"Asset '{asset}' returned {kind.__module__}.{kind.__qualname__}: return a polars "
         "DataFrame or LazyFrame, a pyarrow Table or a DuckDB relation."
