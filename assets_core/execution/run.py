@@ -20,12 +20,13 @@ import time
 import heapq
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
 from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
-from assets_core.errors import ConflictError
+from assets_core.errors import AssetsCoreError, ConflictError
 from assets_core.execution.compute import Computed, Computer, Slice, Work, compute_in_worker, start_worker
 from assets_core.execution.faults import fault_point
 from assets_core.execution.scope import HOST, live_snapshot, process_alive, stamp, utc_now
@@ -40,6 +41,11 @@ FLUSH_EVERY_SECONDS = 0.5
 OutcomeKind = Literal["published", "failed", "quarantined", "skipped", "up_to_date"]
 Executor = Literal["inline", "threads", "processes"]
 EXECUTORS: tuple[str, ...] = ("inline", "threads", "processes")
+
+
+class WorkerDied(AssetsCoreError):
+    """A worker process vanished mid-partition; its partitions keep their leases and are
+    planned again (as unknown) by the next run."""
 
 
 @dataclass(frozen=True)
@@ -304,7 +310,15 @@ class _Runner:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     index = running.pop(future)
-                    finish(index, self.conclude(index, future.result()))
+                    try:
+                        computed = future.result()
+                    except BrokenProcessPool:
+                        step = self.plan.steps[index]
+                        raise WorkerDied(
+                            f"A worker process died while computing {step.asset}[{step.key}] (killed, or out "
+                            "of memory?): the run is interrupted; `assets materialize` again resumes it."
+                        ) from None
+                    finish(index, self.conclude(index, computed))
 
 
 def materialize(

@@ -74,3 +74,15 @@ def test_on_a_terminal_materialize_shows_progress_per_asset(landing: Project) ->
     for asset in ("raw", "clean", "revenue", "summary"):
         assert asset in text
     assert "13 published" in text
+
+
+def test_a_worker_killed_mid_partition_interrupts_the_run_and_the_next_run_heals(landing: Project) -> None:
+    killed = landing.run("materialize", "--workers", "2", "--executor", "processes", fault="stage:clean:2025-01-02")
+    assert killed.returncode == 1, str(killed)
+    assert "A worker process died while computing" in killed.stderr and "Traceback" not in killed.stderr
+    assert landing.json("runs")[0]["status"] == "interrupted"
+    assert not (landing.data / "clean" / "partition_key=2025-01-02").exists()
+
+    landing.ok("materialize")
+    assert landing.json("plan")["steps"] == []
+    assert landing.parquet_rows("clean", "2025-01-02") == landing.expected_clean("2025-01-02")
