@@ -149,31 +149,39 @@ class Storage:
             return self._warehouse.cursor()
 
     def _publish_duckdb(self, staged: StagedPartition) -> str:
+        """Replace the partition's rows in one transaction (one writer at a time)."""
+        import duckdb
         from sqlglot import exp
 
         table = exp.to_identifier(staged.asset, quoted=True).sql("duckdb")
         source = "read_parquet(?)"
         db = self.warehouse()
-        self._publish_lock.acquire()
-        db.execute("BEGIN TRANSACTION")
         try:
-            if staged.key == UNPARTITIONED:
-                db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {source}", [str(staged.path)])
-                self.fault("publish", staged.asset, staged.key)
-            else:
-                self._ensure_columns(db, table, staged)
-                db.execute(f"DELETE FROM {table} WHERE {KEY_COLUMN} = ?", [staged.key])
-                self.fault("publish", staged.asset, staged.key)
-                db.execute(
-                    f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS {KEY_COLUMN} FROM {source}",
-                    [staged.key, str(staged.path)],
-                )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            with self._publish_lock:
+                db.execute("BEGIN TRANSACTION")
+                try:
+                    if staged.key == UNPARTITIONED:
+                        db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {source}", [str(staged.path)])
+                        self.fault("publish", staged.asset, staged.key)
+                    else:
+                        self._ensure_columns(db, table, staged)
+                        db.execute(f"DELETE FROM {table} WHERE {KEY_COLUMN} = ?", [staged.key])
+                        self.fault("publish", staged.asset, staged.key)
+                        db.execute(
+                            f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS {KEY_COLUMN} FROM {source}",
+                            [staged.key, str(staged.path)],
+                        )
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise StorageError(
+                f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed ({first}); the "
+                "published rows are unchanged. If a column changed type, drop the table and rebuild the asset."
+            ) from None
         finally:
-            self._publish_lock.release()
             db.close()
         staged.path.unlink(missing_ok=True)
         return f"{self.warehouse_path.name}:{staged.asset}"

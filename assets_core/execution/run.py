@@ -207,7 +207,12 @@ class _Runner:
             return outcome
         location = computed.location
         if computed.state == "staged":
-            location = self.storage.publish(staged, self.graph[step.asset].io)
+            try:
+                location = self.storage.publish(staged, self.graph[step.asset].io)
+            except AssetsCoreError as exc:
+                outcome = Outcome("failed", str(exc), None, computed.seconds + time.perf_counter() - clock)
+                self._record(step, outcome, started, stamp(), inputs=inputs)
+                return outcome
         if computed.state == "quarantined":
             blocking = [r for r in computed.checks if r.blocks]
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)

@@ -118,3 +118,17 @@ def test_a_failing_warn_check_is_recorded_but_does_not_block(built_landing: Proj
     assert project.files(".quarantine") == []
     status = {entry["asset"]: entry for entry in project.json("status")}
     assert all(entry["fresh"] == entry["partitions"] for entry in status.values())
+
+
+def test_a_publish_the_warehouse_refuses_fails_that_partition_and_changes_nothing(built_landing: Project) -> None:
+    project = built_landing
+    before = {day: project.revenue_rows(day) for day in DAYS}
+    project.edit("sql/revenue.sql", "count(*) AS orders", "count(*) || ' orders' AS orders")
+
+    result = project.run("materialize", "--select", "revenue")
+    assert result.returncode == 1, str(result)
+    assert "Publishing revenue[2025-01-01] into the DuckDB table failed" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert {day: project.revenue_rows(day) for day in DAYS} == before
+    statuses = {row["asset"]: row for row in project.json("status")}
+    assert statuses["revenue"]["failed"] == len(DAYS)
