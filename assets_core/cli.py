@@ -78,6 +78,14 @@ def user_errors(fn: F) -> F:
             for line in str(exc).splitlines() or ["error"]:
                 console.print(_styled("error:", "red"), line)
             raise typer.Exit(code) from None
+        except KeyboardInterrupt:
+            if STATE.debug:
+                raise
+            _console(stderr=True).print(
+                _styled("interrupted:", "red"),
+                "the run is marked interrupted; `assets materialize` again resumes what is left.",
+            )
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 

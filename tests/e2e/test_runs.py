@@ -86,3 +86,28 @@ def test_a_worker_killed_mid_partition_interrupts_the_run_and_the_next_run_heals
     landing.ok("materialize")
     assert landing.json("plan")["steps"] == []
     assert landing.parquet_rows("clean", "2025-01-02") == landing.expected_clean("2025-01-02")
+
+
+def test_ctrl_c_interrupts_with_one_line_and_the_next_run_resumes(make_project) -> None:  # type: ignore[no-untyped-def]
+    import signal
+
+    project = make_project("slow")
+    (project.root / "hold").touch()  # the last partition waits, so the run is surely still going
+    process = project.popen("materialize")
+    project.wait_for("the first partition to be published",
+                     lambda: project.catalog_path.exists() and _published(project) >= 1)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted:" in err and "Traceback" not in err
+    assert project.json("runs")[0]["status"] == "interrupted"
+    (project.root / "hold").unlink()
+    project.ok("materialize")
+    assert project.json("plan")["steps"] == []
+
+
+def _published(project: Project) -> int:
+    try:
+        return len(project.catalog("SELECT 1 FROM partitions WHERE data_version IS NOT NULL"))
+    except Exception:  # the catalog's tables may not exist yet
+        return 0
