@@ -393,7 +393,7 @@ def materialize(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
-    from assets_core.execution.scope import live_snapshot, make_plan
+    from assets_core.execution.scope import make_plan
     from assets_core.project import load_graph
 
     started = time.perf_counter()
@@ -409,7 +409,7 @@ def materialize(
             return _print_json({"dry_run": dry_run, "reference_time": now.isoformat(), "steps": _plan_rows(graph, the_plan)})
         return _render_plan(graph, the_plan)
     graph = load_graph(project, use_manifest=False)  # the real functions and checks
-    the_plan = make_plan(graph, live_snapshot(catalog), now, select_, partitions)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions)
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions, quiet=as_json)
     elapsed = time.perf_counter() - started
     if as_json:
@@ -550,10 +550,10 @@ def runs(
     """The latest runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from assets_core.execution.scope import live_snapshot
+    from assets_core.execution.scope import process_alive, stamp
 
     catalog = _catalog(_project())
-    live_snapshot(catalog)  # marks runs whose process died as interrupted
+    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())  # runs whose process died
     found = catalog.runs(limit=limit)
     if as_json:
         return _print_json([_run_json(r) for r in found])
@@ -667,10 +667,11 @@ def freshness(
 
     _, graph, _, snapshot = _context()
     now = _now()
+    chosen = select(graph, select_)
     results = []
     for name in graph.order:
         spec = graph[name]
-        if name not in select(graph, select_) or spec.freshness is None:
+        if name not in chosen or spec.freshness is None:
             continue
         published = {k: s for k, s in snapshot.partitions.get(name, {}).items() if s.is_published}
         newest_end = expected_end = None

@@ -41,12 +41,3 @@ class ConflictError(AssetsCoreError):
 
 class StorageError(AssetsCoreError):
     """A published file or table that cannot be read: corrupt, foreign or locked."""
-
-
-class AssetFailed(Exception):
-    """User code raised while computing one partition; the cause keeps its traceback."""
-
-    def __init__(self, asset: str, partition: str, message: str) -> None:
-        self.asset = asset
-        self.partition = partition
-        super().__init__(message)

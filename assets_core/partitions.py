@@ -199,9 +199,6 @@ class TimeWindowPartitions(PartitionsDefinition):
     def keys(self, now: datetime | None = None) -> list[str]:
         return self._keys_between(0, self.count(now))
 
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
-        return [self._window_start(i).strftime(self.key_format) for i in range(lo, hi)]
-
     def index_of(self, key: str) -> int | None:
         if not self.key_pattern.match(key):
             return None

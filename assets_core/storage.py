@@ -111,7 +111,7 @@ class Storage:
 
     def quarantine(self, staged: StagedPartition) -> Path:
         target = self.quarantine_path(staged.asset, staged.key, staged.run_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._mkdir(target.parent)
         os.replace(staged.path, target)
         return target
 

@@ -29,7 +29,7 @@ from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionStat
 from assets_core.errors import AssetsCoreError, ConflictError
 from assets_core.execution.compute import Computed, Computer, Slice, Work, compute_in_worker, start_worker
 from assets_core.execution.faults import fault_point
-from assets_core.execution.scope import HOST, live_snapshot, process_alive, stamp, utc_now
+from assets_core.execution.scope import HOST, process_alive, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.planning import Cause, Plan, Step, UpstreamKeys, direct_reason
 from assets_core.project import Project
@@ -373,7 +373,8 @@ def materialize(
         )
     storage = Storage(project.data_dir, project.warehouse_path, fault_point)
     storage.discard_dead_staging(running)
-    runner = _Runner(project, graph, catalog, storage, live_snapshot(catalog), the_plan, run, on_event)
+    snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
+    runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
     finished_cleanly = False
     try:
         runner.run_all(workers, executor)
