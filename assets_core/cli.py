@@ -600,12 +600,13 @@ def runs_show(
     console = _console()
     console.print(f"Run {run.run_id}:", _colour_run(run.status),
                   f"started {run.started_at}, {_duration(run)}, reference time {run.reference_time}")
-    table = Table("asset", "partition", "status", "cause", "rows", "ms", "checks", "error")
+    table = Table("asset", "partition", "status", "cause", "rows", "ms", "code ms", "checks", "error")
     for a in attempts:
         ms = (datetime.fromisoformat(a.ended_at) - datetime.fromisoformat(a.started_at)).total_seconds() * 1000
+        code_ms = f"{a.timings['compute'] * 1000:.0f}" if a.timings and "compute" in a.timings else ""
         checks = ", ".join(f"{c.check} {'ok' if c.passed else 'FAILED'}" for c in a.checks)
-        table.add_row(a.asset, a.partition or "-", _colour_run(a.status),
-                      a.cause or "", "" if a.rows is None else str(a.rows), f"{ms:.0f}", checks, a.error or "")
+        table.add_row(a.asset, a.partition or "-", _colour_run(a.status), a.cause or "",
+                      "" if a.rows is None else str(a.rows), f"{ms:.0f}", code_ms, checks, a.error or "")
     console.print(table)
 
 

@@ -61,6 +61,9 @@ class Materialization(Record):
     error: str | None = None
     location: str | None = None
     checks: tuple[CheckRecord, ...] = ()
+    timings: dict[str, float] | None = None
+    """Seconds per phase: inputs (reading upstream data), compute (the asset's code or query),
+    stage, validate, publish."""
 
 
 @dataclass(slots=True)

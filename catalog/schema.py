@@ -38,6 +38,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                 PRIMARY KEY (asset, partition))""",
         ],
     ),
+    # Where each attempt's time went: {"inputs", "compute", "stage", "validate", "publish"} seconds.
+    (2, ["ALTER TABLE materializations ADD COLUMN timings TEXT"]),
 ]
 
 LATEST = MIGRATIONS[-1][0]

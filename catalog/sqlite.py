@@ -236,11 +236,11 @@ class SqliteCatalog:
                 cursor = db.execute(
                     """INSERT INTO materializations (run_id, asset, partition, status, cause,
                          started_at, ended_at, rows, bytes, code_version, data_version, inputs,
-                         error, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         error, location, timings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (m.run_id, m.asset, m.partition, m.status, m.cause, m.started_at, m.ended_at,
                      m.rows, m.bytes, m.code_version, m.data_version,
                      None if m.inputs is None else json.dumps(m.inputs, sort_keys=True),
-                     m.error, m.location),
+                     m.error, m.location, None if m.timings is None else json.dumps(m.timings)),
                 )
                 attempt_id = cursor.lastrowid
                 db.executemany(
@@ -308,6 +308,7 @@ class SqliteCatalog:
             data = dict(row)
             attempt_id = data.pop("id")
             data["inputs"] = json.loads(data["inputs"]) if data["inputs"] else None
+            data["timings"] = json.loads(data["timings"]) if data["timings"] else None
             result.append(Materialization(**data, checks=tuple(checks.get(attempt_id, ()))))
         return result
 

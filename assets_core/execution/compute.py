@@ -13,8 +13,8 @@ import threading
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, TypeVar
 
 from assets_core.checks import CheckResult, run_checks
 from assets_core.definitions import AssetContext, AssetSpec
@@ -26,6 +26,8 @@ from assets_core.storage import StagedPartition, Storage, to_polars
 
 # DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Computed:
     seconds: float
     state: Literal["failed", "staged", "published", "quarantined"] = "failed"
     location: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class UserCodeError(Exception):
@@ -87,6 +90,25 @@ class UserCodeError(Exception):
         return cls(f"{type(exc).__name__}: {first}{where}")
 
 
+class _Phases:
+    """Seconds spent in each phase of one partition, for the catalog and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def timed(self, phase: str, fn: Callable[..., T], *args: Any) -> T:
+        clock = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - clock
+
+    @property
+    def total(self) -> float:
+        return time.perf_counter() - self._clock
+
+
 class Computer:
     """Computes partitions of a graph; one per process, safe to share across threads."""
 
@@ -97,40 +119,44 @@ class Computer:
         self._sql: dict[Any, str] = {}
 
     def compute(self, work: Work) -> Computed:
-        started, clock = time.time(), time.perf_counter()
+        started = time.time()
+        phases = _Phases()
         staged: StagedPartition | None = None
         try:
-            data = self._call(work)
-            staged = self.storage.stage(work.run_id, work.asset, work.key, data)
+            data = self._call(work, phases)
+            staged = phases.timed("stage", self.storage.stage, work.run_id, work.asset, work.key, data)
             fault_point("stage", work.asset, work.key)
-            results = tuple(run_checks(self.graph[work.asset].checks, data))
+            results = tuple(phases.timed("validate", run_checks, self.graph[work.asset].checks, data))
             fault_point("validate", work.asset, work.key)
         except (AssetsCoreError, UserCodeError) as exc:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
-            return Computed(None, (), str(exc), started, time.perf_counter() - clock)
+            return Computed(None, (), str(exc), started, phases.total, timings=phases.seconds)
         if any(r.blocks for r in results):
             location = str(self.storage.quarantine(staged))
-            return Computed(staged, results, None, started, time.perf_counter() - clock, "quarantined", location)
+            return Computed(staged, results, None, started, phases.total, "quarantined", location, phases.seconds)
         if self.graph[work.asset].io == "parquet":
-            location = self.storage.publish(staged, "parquet")
-            return Computed(staged, results, None, started, time.perf_counter() - clock, "published", location)
-        return Computed(staged, results, None, started, time.perf_counter() - clock, "staged")
+            location = phases.timed("publish", self.storage.publish, staged, "parquet")
+            return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds)
+        return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds)
 
-    def _call(self, work: Work) -> Any:
+    def _call(self, work: Work, phases: _Phases) -> Any:
         spec = self.graph[work.asset]
         interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
         context = AssetContext(work.asset, work.key, interval, work.run_id, logging.getLogger(f"assets.{work.asset}"))
         needs_duckdb = spec.kind == "sql" or any(s.type == "duckdb" for s in work.slices)
         db = self._duckdb(work.reads_warehouse) if needs_duckdb else None
         try:
-            if spec.kind == "sql":
-                return self._run_sql(db, spec, work.slices, context)
-            kwargs: dict[str, Any] = {s.param: self._hand_over(db, s) for s in work.slices}
+            if spec.kind == "sql":  # the query reads its inputs itself: all of it is compute
+                return phases.timed("compute", self._run_sql, db, spec, work.slices, context)
+            kwargs: dict[str, Any] = phases.timed(
+                "inputs", lambda: {s.param: self._hand_over(db, s) for s in work.slices}
+            )
             if spec.wants_context:
                 kwargs["context"] = context
-            assert spec.fn is not None
-            return to_polars(spec.fn(**kwargs), work.asset)
+            fn = spec.fn
+            assert fn is not None
+            return phases.timed("compute", lambda: to_polars(fn(**kwargs), work.asset))
         except AssetsCoreError:
             raise
         except Exception as exc:  # the asset's own code (or query) failed

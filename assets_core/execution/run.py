@@ -201,9 +201,10 @@ class _Runner:
         inputs = self.inputs.pop(index, {})
         started = _iso(computed.started_at)
         staged = computed.staged
+        timings = dict(computed.timings)
         if staged is None:
             outcome = Outcome("failed", computed.error or "failed", None, computed.seconds)
-            self._record(step, outcome, started, stamp(), inputs=inputs)
+            self._record(step, outcome, started, stamp(), inputs=inputs, timings=timings)
             return outcome
         location = computed.location
         if computed.state == "staged":
@@ -211,8 +212,10 @@ class _Runner:
                 location = self.storage.publish(staged, self.graph[step.asset].io)
             except AssetsCoreError as exc:
                 outcome = Outcome("failed", str(exc), None, computed.seconds + time.perf_counter() - clock)
-                self._record(step, outcome, started, stamp(), inputs=inputs)
+                self._record(step, outcome, started, stamp(), inputs=inputs, timings=timings)
                 return outcome
+            finally:
+                timings["publish"] = time.perf_counter() - clock
         if computed.state == "quarantined":
             blocking = [r for r in computed.checks if r.blocks]
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
@@ -226,7 +229,7 @@ class _Runner:
         checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
         outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock)
         self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
-                     staged.data_version if kind == "published" else None, inputs, checks, location)
+                     staged.data_version if kind == "published" else None, inputs, checks, location, timings)
         return outcome
 
     def execute(self, index: int) -> Outcome:
@@ -239,13 +242,14 @@ class _Runner:
         self, step: Step, outcome: Outcome, started: str, ended: str, rows: int | None = None,
         size: int | None = None, data_version: str | None = None,
         inputs: dict[str, dict[str, str]] | None = None, checks: tuple[CheckRecord, ...] = (),
-        location: str | None = None,
+        location: str | None = None, timings: dict[str, float] | None = None,
     ) -> None:
         self.records.add(Materialization(
             run_id=self.run.run_id, asset=step.asset, partition=step.key, status=outcome.kind,  # type: ignore[arg-type]
             cause=step.reason.cause.value, started_at=started, ended_at=ended, rows=rows, bytes=size,
             code_version=self.graph[step.asset].code_version, data_version=data_version,
             inputs=inputs or None, error=outcome.message or None, location=location, checks=checks,
+            timings={phase: round(seconds, 6) for phase, seconds in timings.items()} if timings else None,
         ))
 
     # the loops --------------------------------------------------------------------------------

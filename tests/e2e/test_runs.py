@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
+from datetime import datetime
 
 from cli_project import DAYS, Project, assets_command, cli_env
 
@@ -111,3 +112,19 @@ def _published(project: Project) -> int:
         return len(project.catalog("SELECT 1 FROM partitions WHERE data_version IS NOT NULL"))
     except Exception:  # the catalog's tables may not exist yet
         return 0
+
+
+def test_every_attempt_records_where_its_time_went(landing: Project) -> None:
+    landing.ok("materialize", "--partitions", "2025-01-01")
+    run = landing.json("runs")[0]
+    attempts = {a["asset"]: a for a in landing.json("runs", "show", run["run_id"])["attempts"]}
+    # Python assets read inputs then compute; a SQL query reads its own inputs (all compute);
+    # every published partition was staged, validated and published.
+    assert set(attempts["clean"]["timings"]) == {"inputs", "compute", "stage", "validate", "publish"}
+    assert set(attempts["raw"]["timings"]) == {"inputs", "compute", "stage", "validate", "publish"}
+    assert set(attempts["revenue"]["timings"]) == {"compute", "stage", "validate", "publish"}
+    for name in ("raw", "clean", "revenue"):
+        timings, attempt = attempts[name]["timings"], attempts[name]
+        assert all(seconds >= 0 for seconds in timings.values())
+        wall = (datetime.fromisoformat(attempt["ended_at"]) - datetime.fromisoformat(attempt["started_at"]))
+        assert sum(timings.values()) <= wall.total_seconds() + 0.01

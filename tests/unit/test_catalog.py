@@ -10,7 +10,7 @@ import pytest
 
 from catalog.errors import CatalogError
 from catalog.models import CheckRecord, Lease, Materialization, Run
-from catalog.schema import LATEST
+from catalog.schema import LATEST, MIGRATIONS
 from catalog.sqlite import SqliteCatalog, open_catalog
 
 T0 = "2025-01-02T00:00:00+00:00"
@@ -85,9 +85,33 @@ def test_reopening_a_catalog_does_not_migrate_again_and_keeps_its_data(catalog_p
         again.close()
     connection = sqlite3.connect(catalog_path)
     try:
-        assert connection.execute("SELECT count(*) FROM schema_version").fetchone() == (1,)
+        assert connection.execute("SELECT count(*) FROM schema_version").fetchone() == (len(MIGRATIONS),)
     finally:
         connection.close()
+
+
+def test_a_catalog_at_version_1_is_migrated_and_keeps_its_attempts(catalog_path: Path) -> None:
+    catalog_path.parent.mkdir(parents=True)
+    connection = sqlite3.connect(catalog_path)
+    connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for statement in MIGRATIONS[0][1]:
+        connection.execute(statement)
+    connection.execute("INSERT INTO schema_version VALUES (1)")
+    connection.execute(
+        """INSERT INTO materializations (run_id, asset, partition, status, started_at, ended_at)
+           VALUES ('r0', 'orders', '2025-01-01', 'failed', ?, ?)""", (T0, T1),
+    )
+    connection.commit()
+    connection.close()
+    upgraded = SqliteCatalog(catalog_path)
+    try:
+        assert upgraded.schema_version() == LATEST
+        [old] = upgraded.materializations(asset="orders")
+        assert (old.run_id, old.status, old.timings) == ("r0", "failed", None)
+        upgraded.record([attempt(timings={"compute": 0.5, "publish": 0.25})])
+        assert upgraded.materializations(run_id="run-1")[0].timings == {"compute": 0.5, "publish": 0.25}
+    finally:
+        upgraded.close()
 
 
 def test_catalog_from_a_newer_assets_core_is_refused(catalog_path: Path) -> None:
