@@ -279,18 +279,28 @@ def _colour(state: str) -> Any:
     return _styled(state, colour)
 
 
-def _plan_rows(graph: AssetGraph, the_plan: Plan) -> list[dict[str, Any]]:
+def _plan_rows(steps: list[Any]) -> list[dict[str, Any]]:
     return [
         {"asset": s.asset, "partition": s.key, "cause": s.reason.cause.value, "detail": s.reason.detail,
          "upstream": None if s.reason.upstream is None else _ref(*s.reason.upstream)}
-        for s in the_plan.steps
+        for s in steps
     ]
+
+
+def _render_waiting(the_plan: Plan) -> None:
+    """Failed or quarantined partitions left out, and why, so nobody wonders where they went."""
+    for step in the_plan.waiting[:20]:
+        sys.stdout.write(f"Waiting: {_ref(step.asset, step.key)}: {step.reason.detail}.\n")
+    if len(the_plan.waiting) > 20:
+        sys.stdout.write(f"... and {len(the_plan.waiting) - 20} more waiting; `assets plan --json` lists them all.\n")
 
 
 def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
     """Consecutive partitions with the same cause are shown as one range."""
     if not the_plan.steps:  # the no-op run's path: no rich import needed
-        sys.stdout.write("Nothing to materialize: everything selected is fresh.\n")
+        fresh = "everything else selected is fresh" if the_plan.waiting else "everything selected is fresh"
+        sys.stdout.write(f"Nothing to materialize: {fresh}.\n")
+        _render_waiting(the_plan)
         return
     from rich.table import Table
 
@@ -314,6 +324,7 @@ def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
     console.print(table)
     per_asset = ", ".join(f"{a} {n}" for a, n in the_plan.counts_by_asset().items())
     console.print(f"{len(the_plan.steps)} partitions to materialize ({per_asset}).")
+    _render_waiting(the_plan)
 
 
 def _general(detail: str, cause: Any) -> str:
@@ -332,6 +343,7 @@ def plan(
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time (default: now).")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What `materialize` would run, with the cause of each partition."""
@@ -339,11 +351,12 @@ def plan(
 
     _, graph, _, snapshot = _context()
     started = time.perf_counter()
-    the_plan = make_plan(graph, snapshot, _parse_as_of(as_of), select_, partitions)
+    the_plan = make_plan(graph, snapshot, _parse_as_of(as_of), select_, partitions, retry_failed)
     elapsed = time.perf_counter() - started
     if as_json:
         return _print_json({"reference_time": the_plan.reference_time.isoformat(),
-                            "planning_seconds": round(elapsed, 6), "steps": _plan_rows(graph, the_plan)})
+                            "planning_seconds": round(elapsed, 6), "steps": _plan_rows(the_plan.steps),
+                            "waiting": _plan_rows(the_plan.waiting)})
     _render_plan(graph, the_plan)
 
 
@@ -390,6 +403,7 @@ def materialize(
     executor: Annotated[str, typer.Option("--executor", help="threads or processes (used when --workers > 1).")] = "threads",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time to plan against (default: now).")] = None,
     retry: Annotated[str | None, typer.Option("--retry", help="Re-plan a run: its selection, partitions and reference time.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
@@ -403,13 +417,14 @@ def materialize(
     if retry is not None:
         select_, partitions, as_of = _retry_options(catalog, retry)
     now = _parse_as_of(as_of)
-    the_plan = make_plan(graph, snapshot, now, select_, partitions)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed)
     if dry_run or not the_plan.steps:
         if as_json:
-            return _print_json({"dry_run": dry_run, "reference_time": now.isoformat(), "steps": _plan_rows(graph, the_plan)})
+            return _print_json({"dry_run": dry_run, "reference_time": now.isoformat(),
+                                "steps": _plan_rows(the_plan.steps), "waiting": _plan_rows(the_plan.waiting)})
         return _render_plan(graph, the_plan)
     graph = load_graph(project, use_manifest=False)  # the real functions and checks
-    the_plan = make_plan(graph, snapshot, now, select_, partitions)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed)
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions, quiet=as_json)
     elapsed = time.perf_counter() - started
     if as_json:

@@ -20,12 +20,13 @@ import logging
 import re
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from assets_core.freshness import FreshnessPolicy, freshness_from
 from assets_core.partitions import DataInterval, PartitionMapping, PartitionsDefinition
+from assets_core.retries import RetryPolicy
 
 ASSET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """Asset names become directory and table names: identifiers only."""
@@ -77,6 +78,23 @@ class AssetSpec:
     """Where it was defined, ``file:line``, for error messages."""
     problems: tuple[str, ...] = ()
     """Definition mistakes found while reading the spec, reported with the graph's."""
+    retry: RetryPolicy | None = None
+    """None: the project's default policy (transient errors only)."""
+    timeout: float | None = None
+    """Seconds a partition may take before it is stopped and recorded as timed out."""
+    pool: str | None = None
+    """A concurrency limit declared in assets.toml's [pools]."""
+    checks_version: str = ""
+    """A fingerprint of the checks: a failed or quarantined partition is retried once it changes."""
+
+    def __post_init__(self) -> None:
+        if not self.checks_version:
+            object.__setattr__(self, "checks_version", checks_fingerprint(self.checks))
+
+    def with_checks(self, extra: Sequence[Any]) -> AssetSpec:
+        """This spec with more checks (``@check`` functions declared elsewhere)."""
+        checks = (*self.checks, *extra)
+        return replace(self, checks=checks, checks_version=checks_fingerprint(checks))
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -110,6 +128,11 @@ class AssetContext:
     @property
     def end(self) -> datetime | None:
         return None if self.data_interval is None else self.data_interval.end
+
+
+def checks_fingerprint(checks: Sequence[Any]) -> str:
+    identities = sorted(str(getattr(c, "identity", c)) for c in checks)
+    return hashlib.sha256("\n".join(identities).encode()).hexdigest()[:16]
 
 
 def code_fingerprint(source: str) -> str:
@@ -147,8 +170,9 @@ def _source_location(fn: Callable[..., Any]) -> str:
     return f"{code.co_filename}:{code.co_firstlineno}" if code else getattr(fn, "__qualname__", "?")
 
 
-def _common_problems(name: str, io: str) -> list[str]:
+def _common_problems(name: str, options: dict[str, Any]) -> list[str]:
     problems = []
+    io, timeout, retry = options.get("io", "parquet"), options.get("timeout"), options.get("retry")
     if not ASSET_NAME.match(name):
         problems.append(
             f"Asset name '{name}' is not an identifier: use letters, digits and '_' "
@@ -156,6 +180,10 @@ def _common_problems(name: str, io: str) -> list[str]:
         )
     if io not in ("parquet", "duckdb"):
         problems.append(f"Asset '{name}' has io={io!r}: use 'parquet' or 'duckdb'.")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        problems.append(f"Asset '{name}' has timeout={timeout!r}: give a number of seconds above 0.")
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        problems.append(f"Asset '{name}' has retry={retry!r}: give a RetryPolicy(max_attempts=..., ...).")
     return problems
 
 
@@ -164,7 +192,7 @@ def _python_spec(fn: Callable[..., Any], options: dict[str, Any]) -> AssetSpec:
     ins: dict[str, PartitionMapping] = options.pop("ins", None) or {}
     signature = inspect.signature(fn)
     annotations = inspect.get_annotations(fn)
-    problems = _common_problems(name, options.get("io", "parquet"))
+    problems = _common_problems(name, options)
     inputs = []
     for param in signature.parameters.values():
         if param.name == "context":
@@ -212,6 +240,9 @@ def _finish(options: dict[str, Any], **fields: Any) -> AssetSpec:
         owner=options.pop("owner", None),
         tags=tuple(options.pop("tags", None) or ()),
         freshness=freshness_from(freshness),
+        retry=options.pop("retry", None),
+        timeout=options.pop("timeout", None),
+        pool=options.pop("pool", None),
         **fields,
     )
 
@@ -230,6 +261,9 @@ def asset(
     tags: Sequence[str] = (),
     freshness: FreshnessPolicy | dict[str, Any] | None = None,
     ins: dict[str, PartitionMapping] | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    pool: str | None = None,
 ) -> Any:
     """Declare an asset: the function's parameters name the assets it reads.
 
@@ -240,6 +274,7 @@ def asset(
     options = dict(
         name=name, partitions=partitions, io=io, code_version=code_version, checks=checks,
         description=description, group=group, owner=owner, tags=tags, freshness=freshness, ins=ins,
+        retry=retry, timeout=timeout, pool=pool,
     )
 
     def wrap(function: Callable[..., Any]) -> AssetSpec:
@@ -254,7 +289,7 @@ def sql_spec(name: str, sql: str, options: dict[str, Any], source: str) -> Asset
     """The spec of a SQL asset: upstream assets are the tables its SELECT reads."""
     from assets_core.sql import parse_select  # sqlglot is heavy: import on first SQL asset
 
-    problems = _common_problems(name, options.get("io", "parquet"))
+    problems = _common_problems(name, options)
     parsed = parse_select(sql, where=source)
     if parsed.problem:
         problems.append(parsed.problem)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from catalog.models import CatalogSnapshot
+from catalog.models import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import keys_of
 
@@ -28,6 +28,9 @@ class Cause(str, Enum):
     UPSTREAM_PLANNED = "upstream rebuilt in this run"
     UNKNOWN = "unknown"
     REQUESTED = "requested"
+    WAITING = "waiting"
+    """Failed deterministically or quarantined, and nothing it depends on changed since: not
+    planned (it would fail the same way) unless ``--retry-failed``."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class Plan:
     steps: list[Step]
     reference_time: datetime
     index: dict[tuple[str, str], int] = field(default_factory=dict)
+    waiting: list[Step] = field(default_factory=list)
+    """Partitions left out because retrying them could not change the result."""
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -97,15 +102,14 @@ def direct_reason(
     asset: str,
     key: str,
     upstream_keys: UpstreamKeys,
+    retry_failed: bool = False,
 ) -> Reason | None:
     """Why this partition is not fresh, judged on its own record; None when it is fresh."""
     state = snapshot.state(asset, key)
     if (asset, key) in snapshot.interrupted:
         return Reason(Cause.UNKNOWN, "a run died while writing it; its record may not match its data")
     if state is not None and state.last_status in ("failed", "quarantined"):
-        cause = Cause.QUARANTINED if state.last_status == "quarantined" else Cause.FAILED
-        kept = "; the previous version stays readable" if state.is_published else ""
-        return Reason(cause, f"last attempt {state.last_status} in run {state.last_run}: {state.last_error}{kept}")
+        return _failure_reason(graph, snapshot, asset, key, state, upstream_keys, retry_failed)
     if state is None or not state.is_published:
         return Reason(Cause.MISSING, "never published")
     spec = graph[asset]
@@ -119,6 +123,46 @@ def direct_reason(
         reason = _upstream_reason(snapshot, state.inputs, edge, upstream_keys(edge, key))
         if reason is not None:
             return reason
+    return None
+
+
+# Failures that may pass when simply tried again (None: recorded before failures were classed).
+RETRYABLE_FAILURES = (None, "transient", "timeout")
+
+
+def _failure_reason(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, key: str, state: PartitionState,
+    upstream_keys: UpstreamKeys, retry_failed: bool,
+) -> Reason:
+    cause = Cause.QUARANTINED if state.last_status == "quarantined" else Cause.FAILED
+    kept = "; the previous version stays readable" if state.is_published else ""
+    detail = f"last attempt {state.last_status} in run {state.last_run}: {state.last_error}{kept}"
+    if retry_failed or state.last_failure in RETRYABLE_FAILURES:
+        return Reason(cause, detail)
+    change = _changed_since_attempt(graph, snapshot, asset, key, state, upstream_keys)
+    if change:
+        return Reason(cause, f"{detail}; tried again because {change}")
+    return Reason(
+        Cause.WAITING,
+        f"{detail}; waiting: its code, upstream data and checks are unchanged since, so it would "
+        "end the same way. Fix the cause, or force it with `assets materialize --retry-failed`",
+    )
+
+
+def _changed_since_attempt(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, key: str, state: PartitionState,
+    upstream_keys: UpstreamKeys,
+) -> str | None:
+    """What changed since the last attempt that could change its result, if anything."""
+    spec = graph[asset]
+    if state.last_code_version != spec.code_version:
+        return "its code changed"
+    if state.last_checks_version != spec.checks_version:
+        return "its checks changed"
+    for edge in graph.edges_in[asset]:
+        reason = _upstream_reason(snapshot, state.last_inputs, edge, upstream_keys(edge, key))
+        if reason is not None:
+            return reason.detail
     return None
 
 
@@ -164,6 +208,7 @@ def plan(
     selection: Iterable[str],
     now: datetime,
     requested: Mapping[str, Iterable[str]] | None = None,
+    retry_failed: bool = False,
 ) -> Plan:
     """Missing, stale and failed partitions of the selected assets, upstream first.
 
@@ -175,6 +220,7 @@ def plan(
     forced = {asset: set(keys) for asset, keys in (requested or {}).items()}
     upstream_keys = UpstreamKeys(graph, now)
     steps: list[Step] = []
+    waiting: list[Step] = []
     index: dict[tuple[str, str], int] = {}
     for asset in graph.order:
         if asset not in selected:
@@ -190,8 +236,11 @@ def plan(
             if asset in forced:
                 reason: Reason | None = Reason(Cause.REQUESTED, "requested with --partitions")
             elif requested is None:
-                reason = direct_reason(graph, snapshot, asset, key, upstream_keys)
+                reason = direct_reason(graph, snapshot, asset, key, upstream_keys, retry_failed)
             else:
+                reason = None
+            if reason is not None and reason.cause == Cause.WAITING:
+                waiting.append(Step(asset, key, reason))
                 reason = None
             if reason is None and deps:
                 up = steps[deps[0]]
@@ -202,7 +251,7 @@ def plan(
             if reason is not None:
                 index[(asset, key)] = len(steps)
                 steps.append(Step(asset, key, reason, deps))
-    return Plan(steps, now, index)
+    return Plan(steps, now, index, waiting)
 
 
 def _planned_deps(
@@ -229,6 +278,15 @@ STATUS_OF_CAUSE = {
 }
 
 
+def _status(snapshot: CatalogSnapshot, asset: str, key: str, reason: Reason | None) -> str:
+    if reason is None:
+        return "fresh"
+    if reason.cause == Cause.WAITING:  # still failed or quarantined; the reason says it waits
+        state = snapshot.state(asset, key)
+        return state.last_status if state is not None and state.last_status else "failed"
+    return STATUS_OF_CAUSE[reason.cause]
+
+
 def partition_statuses(
     graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, now: datetime
 ) -> list[tuple[str, str, Reason | None]]:
@@ -237,7 +295,7 @@ def partition_statuses(
     result = []
     for key in keys_of(graph[asset].partitions, now):
         reason = direct_reason(graph, snapshot, asset, key, upstream_keys)
-        result.append((key, "fresh" if reason is None else STATUS_OF_CAUSE[reason.cause], reason))
+        result.append((key, _status(snapshot, asset, key, reason), reason))
     return result
 
 

@@ -9,6 +9,17 @@
     data_dir = "data"                # Parquet files and the DuckDB warehouse
     catalog = "sqlite:///.assets/catalog.db"
 
+    [pools]                          # concurrency limits, named by assets' pool=
+    warehouse = 2
+
+    [retry]                          # the default RetryPolicy of assets without retry=
+    max_attempts = 3
+    delay = 1.0
+
+    [hooks]                          # best-effort notifications: module:function or a webhook URL
+    on_failure = ["alerts:page_oncall"]
+    on_quarantine = ["http://127.0.0.1:8080/assets"]
+
 Paths are relative to the project folder.
 """
 
@@ -26,13 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
 
 from assets_core.errors import AssetsCoreError, DefinitionError, ProjectError
+from assets_core.retries import RetryPolicy, retry_from_dict
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 class ProjectConfig(BaseModel):
@@ -46,10 +58,33 @@ class ProjectConfig(BaseModel):
     catalog: str = f"sqlite:///{STATE_DIR}/catalog.db"
 
 
+class HooksConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on_failure: list[str] = []
+    on_quarantine: list[str] = []
+
+
+class Settings(BaseModel):
+    """The tables of assets.toml besides [project]."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pools: dict[str, PositiveInt] = {}
+    retry: dict[str, Any] = {}
+    hooks: HooksConfig = HooksConfig()
+
+
 @dataclass(frozen=True)
 class Project:
     root: Path
     config: ProjectConfig
+    settings: Settings = Settings()
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The default policy: assets.toml's [retry], else transient errors, 3 attempts."""
+        return retry_from_dict(self.settings.retry, f"{self.root / CONFIG_FILE} [retry]")
 
     @property
     def data_dir(self) -> Path:
@@ -93,16 +128,44 @@ def load_project(root: Path) -> Project:
     section = raw.get("project")
     if not isinstance(section, dict):
         raise ProjectError(f"{path} has no [project] table: add one with at least name = \"...\".")
-    unknown_tables = set(raw) - {"project"}
+    unknown_tables = set(raw) - {"project", *Settings.model_fields}
     if unknown_tables:
-        raise ProjectError(f"{path}: unknown table [{sorted(unknown_tables)[0]}]: only [project] is read.")
+        raise ProjectError(
+            f"{path}: unknown table [{sorted(unknown_tables)[0]}]: use [project], "
+            f"{', '.join(f'[{t}]' for t in Settings.model_fields)}."
+        )
     try:
         config = ProjectConfig(**section)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"])
-        raise ProjectError(f"{path}: [project] {field}: {error['msg']}.") from None
-    return Project(root.resolve(), config)
+        raise ProjectError(_first_error(path, ("project",), exc)) from None
+    try:
+        settings = Settings(**{k: v for k, v in raw.items() if k != "project"})
+    except ValidationError as exc:
+        raise ProjectError(_first_error(path, (), exc)) from None
+    project = Project(root.resolve(), config, settings)
+    _check_settings(project, path)
+    return project
+
+
+def _first_error(path: Path, table: tuple[str, ...], exc: ValidationError) -> str:
+    """``assets.toml: [pools] warehouse: Input should be greater than 0.``"""
+    error = exc.errors()[0]
+    location = [*table, *(str(part) for part in error["loc"])]
+    return f"{path}: [{location[0]}] {'.'.join(location[1:])}: {error['msg']}."
+
+
+def _check_settings(project: Project, path: Path) -> None:
+    from assets_core.notify import validate_hook
+
+    try:
+        project.retry  # noqa: B018 - parsing is the check
+    except DefinitionError as exc:
+        raise ProjectError(exc.problems[0]) from None
+    for event, hooks in project.settings.hooks.model_dump().items():
+        for hook in hooks:
+            problem = validate_hook(hook)
+            if problem:
+                raise ProjectError(f"{path}: [hooks] {event}: {problem}")
 
 
 # -- loading definitions -----------------------------------------------------------------------
@@ -132,8 +195,11 @@ def load_specs(project: Project) -> list[Any]:
     """Import the project's modules and read its SQL files; every problem reported at once."""
     from assets_core.definitions import AssetSpec
 
+    from assets_core.checks import CustomCheck
+
     problems: list[str] = []
     specs: list[AssetSpec] = []
+    custom_checks: list[CustomCheck] = []
     seen: set[int] = set()
     root = str(project.root)
     if root not in sys.path:
@@ -145,9 +211,9 @@ def load_specs(project: Project) -> list[Any]:
             problems.append(_import_problem(name, exc, project.root))
             continue
         for value in vars(module).values():
-            if isinstance(value, AssetSpec) and id(value) not in seen:
+            if isinstance(value, (AssetSpec, CustomCheck)) and id(value) not in seen:
                 seen.add(id(value))
-                specs.append(value)
+                (specs if isinstance(value, AssetSpec) else custom_checks).append(value)  # type: ignore[arg-type]
     if project.sql_dir is not None:
         if not project.sql_dir.is_dir():
             problems.append(f"sql_dir '{project.config.sql_dir}' in {CONFIG_FILE} is not a folder: create it or fix the path.")
@@ -157,9 +223,36 @@ def load_specs(project: Project) -> list[Any]:
                     specs.append(_sql_file_spec(path))
                 except DefinitionError as exc:
                     problems.extend(exc.problems)
+    specs = _attach_checks(specs, custom_checks, problems)
+    problems.extend(_pool_problems(specs, project))
     if problems:
         raise DefinitionError(problems)
     return specs
+
+
+def _attach_checks(specs: list[Any], custom: list[Any], problems: list[str]) -> list[Any]:
+    """``@check(asset=...)`` functions join the checks of the asset they name."""
+    from difflib import get_close_matches
+
+    by_asset: dict[str, list[Any]] = {}
+    names = {spec.name for spec in specs}
+    for check in custom:
+        if check.asset not in names:
+            close = get_close_matches(check.asset, names, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(f"@check '{check.name}' is for asset '{check.asset}', which does not exist.{hint}")
+        by_asset.setdefault(check.asset, []).append(check)
+    return [spec.with_checks(by_asset[spec.name]) if spec.name in by_asset else spec for spec in specs]
+
+
+def _pool_problems(specs: list[Any], project: Project) -> list[str]:
+    pools = project.settings.pools
+    return [
+        f"Asset '{spec.name}' uses pool '{spec.pool}', which [pools] in {CONFIG_FILE} does not declare: "
+        f"add `{spec.pool} = N` there{' (declared: ' + ', '.join(pools) + ')' if pools else ''}."
+        for spec in specs
+        if spec.pool is not None and spec.pool not in pools
+    ]
 
 
 def _import_problem(module: str, exc: Exception, root: Path) -> str:
@@ -196,7 +289,8 @@ def _sql_file_spec(path: Path) -> Any:
         options: dict[str, Any] = tomllib.loads("\n".join(header))
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"{path}: the options in the leading comment block are not TOML: {exc}."]) from None
-    allowed = {"partitions", "io", "code_version", "checks", "description", "group", "owner", "tags", "freshness"}
+    allowed = {"partitions", "io", "code_version", "checks", "description", "group", "owner", "tags", "freshness",
+               "retry", "timeout", "pool"}
     unknown = set(options) - allowed
     if unknown:
         raise DefinitionError([f"{path}: unknown option '{sorted(unknown)[0]}': use {', '.join(sorted(allowed))}."])
@@ -205,6 +299,8 @@ def _sql_file_spec(path: Path) -> Any:
     except PartitionError as exc:
         raise DefinitionError([f"{path}: {exc}"]) from None
     options["checks"] = [check_from_dict(c, str(path)) for c in options.get("checks", [])]
+    if "retry" in options:
+        options["retry"] = retry_from_dict(options["retry"], f"{path}: retry")
     return sql_spec(path.stem, text, options, f"{path}:1")
 
 

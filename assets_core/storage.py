@@ -219,6 +219,25 @@ class Storage:
             )
         return paths
 
+    def read_column(self, asset: str, io: str, column: str) -> pl.Series:
+        """One column over every published partition of ``asset`` (for referential checks)."""
+        import polars as pl
+
+        if io == "duckdb":
+            from sqlglot import exp
+
+            table = exp.to_identifier(asset, quoted=True).sql("duckdb")
+            name = exp.to_identifier(column, quoted=True).sql("duckdb")
+            db = self.warehouse()
+            try:
+                return pl.from_arrow(db.execute(f"SELECT {name} FROM {table}").to_arrow_table()).to_series()  # type: ignore[union-attr]
+            finally:
+                db.close()
+        files = sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}"))
+        if not files:
+            raise StorageError(f"'{asset}' has no published data to check against: materialize it first.")
+        return pl.scan_parquet(files, hive_partitioning=False).select(column).collect().to_series()
+
     def input_query(self, asset: str, io: str, with_key: bool, param: str, partitioned: bool = True) -> str:
         """A DuckDB SELECT over published partitions of ``asset``, listed in ``$param``.
 

@@ -82,6 +82,20 @@ def timed_with_rusage(args: list[str], cwd: Path) -> tuple[float, float, str]:
     return elapsed, peak[0], out
 
 
+def phase_ms(project: Path) -> dict[str, float]:
+    """Mean milliseconds per partition in each phase, from the catalog's attempt timings."""
+    import sqlite3
+
+    connection = sqlite3.connect(project / ".assets" / "catalog.db")
+    try:
+        rows = [json.loads(t) for (t,) in connection.execute(
+            "SELECT timings FROM materializations WHERE status = 'published' AND timings IS NOT NULL")]
+    finally:
+        connection.close()
+    phases = sorted({phase for row in rows for phase in row})
+    return {phase: 1000 * sum(row.get(phase, 0.0) for row in rows) / len(rows) for phase in phases}
+
+
 def calibration_ms() -> float:
     """A fixed pure-Python loop: this machine's speed varies (shared host), so every report
     says how fast it was while measuring."""
@@ -95,6 +109,7 @@ CALIBRATION: list[float] = []
 
 def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
     results: dict[str, list[tuple[float, float]]] = {}
+    phases: list[dict[str, float]] = []
     plans: list[float] = []
     for _ in range(repeat):
         CALIBRATION.append(calibration_ms())
@@ -103,6 +118,8 @@ def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str
             # Warm the manifest and the OS file cache the same way for every run.
             timed_with_rusage(["list", "--json"], project)
             results.setdefault(name, []).append(timed_with_rusage(["materialize", *options], project)[:2])
+            if name == "backfill_w1":
+                phases.append(phase_ms(project))
         results.setdefault("noop", []).append(timed_with_rusage(["materialize"], project)[:2])
         _, _, out = timed_with_rusage(["plan", "--json"], project)
         plans.append(json.loads(out)["planning_seconds"])
@@ -115,6 +132,9 @@ def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str
             "peak_mb": max(m for _, m in runs),
         }
         for name, runs in results.items()
+    }
+    summary["phases_ms_w1"] = {  # type: ignore[assignment]
+        phase: statistics.median(p[phase] for p in phases) for phase in phases[0]
     }
     summary["plan_fresh"] = {"median_seconds": statistics.median(plans), "runs": plans, "peak_mb": 0.0}
     summary["plan_all_missing"] = {"median_seconds": json.loads(out)["planning_seconds"], "runs": [], "peak_mb": 0.0}
@@ -134,6 +154,8 @@ def main() -> None:
     print(f"| workload | rows/day | median s | runs (s) | peak MB |\n|---|---|---|---|---|")
     for rows, figures in report.items():
         for name, f in figures.items():
+            if name == "phases_ms_w1":
+                continue
             runs = ", ".join(f"{r:.3f}" for r in f["runs"])
             print(f"| {name} | {rows} | {f['median_seconds']:.3f} | {runs} | {f['peak_mb']:.0f} |")
     print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median "
@@ -145,6 +167,12 @@ def main() -> None:
         print(f"\nEngine overhead per partition materialization (10 rows/day, --workers 1, "
               f"minus the no-op process): {overhead * 1000:.2f} ms")
         report["overhead_ms_per_partition"] = overhead * 1000  # type: ignore[assignment]
+        phases = small["phases_ms_w1"]
+        print("Mean ms per partition by phase (10 rows/day, --workers 1): "
+              + ", ".join(f"{phase} {ms:.2f}" for phase, ms in phases.items()))
+        engine = overhead * 1000 - phases.get("compute", 0.0)
+        print(f"Engine overhead without the assets' own code and queries: {engine:.2f} ms per partition")
+        report["engine_ms_per_partition_without_user_code"] = engine  # type: ignore[assignment]
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "w1.json").write_text(json.dumps(report, indent=2))

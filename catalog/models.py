@@ -11,7 +11,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-AttemptStatus = Literal["published", "failed", "quarantined", "skipped"]
+AttemptStatus = Literal["published", "failed", "quarantined", "skipped", "retried", "audited"]
+"""``retried``: failed, then tried again in the same run; ``audited``: its published data was
+checked by ``assets check`` (no new data)."""
+FailureClass = Literal["error", "transient", "timeout", "check", "storage"]
+"""Why an attempt failed. ``transient`` and ``timeout`` may pass when simply tried again;
+the others wait until the code, an upstream version or the checks change."""
 RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
 
 
@@ -41,6 +46,7 @@ class CheckRecord(Record):
     observed: Any = None
     message: str = ""
     duration: float = 0.0
+    sample: list[dict[str, Any]] | None = None
 
 
 class Materialization(Record):
@@ -64,6 +70,11 @@ class Materialization(Record):
     timings: dict[str, float] | None = None
     """Seconds per phase: inputs (reading upstream data), compute (the asset's code or query),
     stage, validate, publish."""
+    attempt: int = 1
+    failure: FailureClass | None = None
+    checks_version: str | None = None
+    note: str | None = None
+    """A person's reason, e.g. for releasing a quarantined partition."""
 
 
 @dataclass(slots=True)
@@ -78,6 +89,10 @@ class PartitionState:
     last_status: str | None = None
     last_run: str | None = None
     last_error: str | None = None
+    last_code_version: str | None = None
+    last_checks_version: str | None = None
+    last_inputs: dict[str, dict[str, str]] | None = None
+    last_failure: str | None = None
 
     @property
     def is_published(self) -> bool:

@@ -37,6 +37,18 @@ def open_catalog(url: str, base_dir: str | Path) -> SqliteCatalog:
     )
 
 
+_LAST_COLUMNS_UPDATE = """last_status = excluded.last_status, last_run = excluded.last_run,
+     last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at,
+     last_materialization = excluded.last_materialization,
+     last_code_version = excluded.last_code_version,
+     last_checks_version = excluded.last_checks_version, last_inputs = excluded.last_inputs,
+     last_failure = excluded.last_failure"""
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
 class SqliteCatalog:
     def __init__(self, path: str | Path) -> None:
         self.path = path
@@ -121,16 +133,17 @@ class SqliteCatalog:
             try:
                 rows = self._db.execute(
                     """SELECT asset, partition, data_version, code_version, inputs, published_at,
-                              rows, last_status, last_run, last_error FROM partitions"""
+                              rows, last_status, last_run, last_error, last_code_version,
+                              last_checks_version, last_inputs, last_failure FROM partitions"""
                 ).fetchall()
                 leases = self._leases()
             finally:
                 self._db.execute("COMMIT")
         partitions: dict[str, dict[str, PartitionState]] = {}
-        for asset, key, data_v, code_v, inputs, published_at, n, status, run, error in rows:
+        for asset, key, data_v, code_v, inputs, published_at, n, status, run, error, *last in rows:
             partitions.setdefault(asset, {})[key] = PartitionState(
                 data_v, code_v, json.loads(inputs) if inputs else None, published_at, n,
-                status, run, error,
+                status, run, error, last[0], last[1], json.loads(last[2]) if last[2] else None, last[3],
             )
         interrupted = frozenset((l.asset, l.partition) for l in leases if not is_alive(l))
         return CatalogSnapshot(partitions, interrupted)
@@ -236,19 +249,20 @@ class SqliteCatalog:
                 cursor = db.execute(
                     """INSERT INTO materializations (run_id, asset, partition, status, cause,
                          started_at, ended_at, rows, bytes, code_version, data_version, inputs,
-                         error, location, timings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         error, location, timings, attempt, failure, checks_version, note)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (m.run_id, m.asset, m.partition, m.status, m.cause, m.started_at, m.ended_at,
-                     m.rows, m.bytes, m.code_version, m.data_version,
-                     None if m.inputs is None else json.dumps(m.inputs, sort_keys=True),
-                     m.error, m.location, None if m.timings is None else json.dumps(m.timings)),
+                     m.rows, m.bytes, m.code_version, m.data_version, _json(m.inputs),
+                     m.error, m.location, _json(m.timings), m.attempt, m.failure, m.checks_version, m.note),
                 )
                 attempt_id = cursor.lastrowid
                 db.executemany(
                     """INSERT INTO check_results (materialization_id, run_id, asset, partition,
-                         check_name, severity, passed, observed, message, duration)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         check_name, severity, passed, observed, message, duration, sample)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     [(attempt_id, m.run_id, m.asset, m.partition, c.check, c.severity, int(c.passed),
-                      json.dumps(c.observed, default=str), c.message, c.duration) for c in m.checks],
+                      json.dumps(c.observed, default=str), c.message, c.duration,
+                      None if c.sample is None else json.dumps(c.sample, default=str)) for c in m.checks],
                 )
                 self._update_state(db, m, attempt_id)
                 db.execute(
@@ -259,35 +273,33 @@ class SqliteCatalog:
 
     @staticmethod
     def _update_state(db: sqlite3.Connection, m: Materialization, attempt_id: int | None) -> None:
-        if m.status == "skipped":
+        if m.status in ("skipped", "retried", "audited"):
             return
+        last = (m.status, m.run_id, m.error, m.ended_at, attempt_id, m.code_version, m.checks_version,
+                _json(m.inputs), m.failure)
         if m.status == "published":
             db.execute(
                 """INSERT INTO partitions (asset, partition, data_version, code_version, inputs,
                      rows, bytes, published_at, published_run, last_status, last_run, last_error,
-                     last_attempt_at, last_materialization)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'published', ?, NULL, ?, ?)
+                     last_attempt_at, last_materialization, last_code_version, last_checks_version,
+                     last_inputs, last_failure)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (asset, partition) DO UPDATE SET
                      data_version = excluded.data_version, code_version = excluded.code_version,
                      inputs = excluded.inputs, rows = excluded.rows, bytes = excluded.bytes,
                      published_at = excluded.published_at, published_run = excluded.published_run,
-                     last_status = 'published', last_run = excluded.last_run, last_error = NULL,
-                     last_attempt_at = excluded.last_attempt_at,
-                     last_materialization = excluded.last_materialization""",
-                (m.asset, m.partition, m.data_version, m.code_version,
-                 json.dumps(m.inputs, sort_keys=True) if m.inputs is not None else None,
-                 m.rows, m.bytes, m.ended_at, m.run_id, m.run_id, m.ended_at, attempt_id),
+                     """ + _LAST_COLUMNS_UPDATE,
+                (m.asset, m.partition, m.data_version, m.code_version, _json(m.inputs),
+                 m.rows, m.bytes, m.ended_at, m.run_id, *last),
             )
         else:
             # A failed attempt keeps the previous published version readable and recorded.
             db.execute(
                 """INSERT INTO partitions (asset, partition, last_status, last_run, last_error,
-                     last_attempt_at, last_materialization) VALUES (?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (asset, partition) DO UPDATE SET last_status = excluded.last_status,
-                     last_run = excluded.last_run, last_error = excluded.last_error,
-                     last_attempt_at = excluded.last_attempt_at,
-                     last_materialization = excluded.last_materialization""",
-                (m.asset, m.partition, m.status, m.run_id, m.error, m.ended_at, attempt_id),
+                     last_attempt_at, last_materialization, last_code_version, last_checks_version,
+                     last_inputs, last_failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET """ + _LAST_COLUMNS_UPDATE,
+                (m.asset, m.partition, *last),
             )
 
     def materializations(
@@ -307,8 +319,8 @@ class SqliteCatalog:
         for row in rows:
             data = dict(row)
             attempt_id = data.pop("id")
-            data["inputs"] = json.loads(data["inputs"]) if data["inputs"] else None
-            data["timings"] = json.loads(data["timings"]) if data["timings"] else None
+            for column in ("inputs", "timings"):
+                data[column] = json.loads(data[column]) if data[column] else None
             result.append(Materialization(**data, checks=tuple(checks.get(attempt_id, ()))))
         return result
 
@@ -319,13 +331,14 @@ class SqliteCatalog:
             marks = ",".join("?" * len(chunk))
             for row in self._rows(
                 f"""SELECT materialization_id, check_name, severity, passed, observed, message,
-                      duration FROM check_results WHERE materialization_id IN ({marks}) ORDER BY id""",
+                      duration, sample FROM check_results WHERE materialization_id IN ({marks}) ORDER BY id""",
                 tuple(chunk),
             ):
                 found.setdefault(row[0], []).append(
                     CheckRecord(check=row[1], severity=row[2], passed=bool(row[3]),
                                 observed=json.loads(row[4]) if row[4] else None,
-                                message=row[5] or "", duration=row[6] or 0.0)
+                                message=row[5] or "", duration=row[6] or 0.0,
+                                sample=json.loads(row[7]) if row[7] else None)
                 )
         return found
 

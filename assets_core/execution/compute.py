@@ -13,16 +13,20 @@ import threading
 import time
 import traceback
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from typing import Any, Callable, Literal, TypeVar
 
-from assets_core.checks import CheckResult, run_checks
+from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError
 from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
+from assets_core.retries import RetryPolicy
+from assets_core.errors import StorageError
 from assets_core.storage import StagedPartition, Storage, to_polars
+from catalog.models import FailureClass
 
 # DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
@@ -54,6 +58,8 @@ class Work:
     key: str
     run_id: str
     slices: tuple[Slice, ...]
+    row_history: tuple[int, ...] = ()
+    """Rows of the asset's latest published partitions before this one, for row-count checks."""
 
     @property
     def reads_warehouse(self) -> bool:
@@ -73,10 +79,16 @@ class Computed:
     state: Literal["failed", "staged", "published", "quarantined"] = "failed"
     location: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    failure: FailureClass | None = None
+    attempt: int = 1
+    retried: tuple[Computed, ...] = ()
+    """Earlier attempts of this partition in this run that failed transiently."""
 
 
 class UserCodeError(Exception):
     """An exception from an asset's code or query, summarized as its type, message and line."""
+
+    failure: FailureClass = "error"
 
     @classmethod
     def from_exception(cls, exc: Exception, spec: AssetSpec) -> UserCodeError:
@@ -88,6 +100,16 @@ class UserCodeError(Exception):
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
         where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else f" in {spec.source}"
         return cls(f"{type(exc).__name__}: {first}{where}")
+
+
+class TimedOut(UserCodeError):
+    failure: FailureClass = "timeout"
+
+
+def _failure_of(exc: Exception, cause: BaseException | None, policy: RetryPolicy) -> FailureClass:
+    if isinstance(exc, UserCodeError):
+        return "transient" if exc.failure == "error" and cause is not None and policy.retries(cause) else exc.failure
+    return "storage" if isinstance(exc, StorageError) else "error"
 
 
 class _Phases:
@@ -112,33 +134,82 @@ class _Phases:
 class Computer:
     """Computes partitions of a graph; one per process, safe to share across threads."""
 
-    def __init__(self, graph: AssetGraph, storage: Storage) -> None:
+    def __init__(self, graph: AssetGraph, storage: Storage, default_retry: RetryPolicy = RetryPolicy()) -> None:
         self.graph = graph
+        self.default_retry = default_retry
         self.storage = storage
         self._local = threading.local()
         self._sql: dict[Any, str] = {}
 
     def compute(self, work: Work) -> Computed:
+        """Attempt the partition; transient failures are tried again as its retry policy says."""
+        policy = self.graph[work.asset].retry or self.default_retry
+        retried: list[Computed] = []
+        for attempt in range(1, policy.max_attempts + 1):
+            computed = self._attempt(work, policy)
+            if computed.failure != "transient" or attempt == policy.max_attempts:
+                return replace(computed, attempt=attempt, retried=tuple(retried))
+            retried.append(replace(computed, attempt=attempt))
+            time.sleep(policy.delay_before(attempt + 1))
+        raise AssertionError("unreachable: max_attempts is at least 1")
+
+    def _attempt(self, work: Work, policy: RetryPolicy) -> Computed:
         started = time.time()
         phases = _Phases()
         staged: StagedPartition | None = None
+        spec = self.graph[work.asset]
         try:
-            data = self._call(work, phases)
+            data = self._call_with_timeout(work, phases, spec.timeout)
             staged = phases.timed("stage", self.storage.stage, work.run_id, work.asset, work.key, data)
             fault_point("stage", work.asset, work.key)
-            results = tuple(phases.timed("validate", run_checks, self.graph[work.asset].checks, data))
+            results = tuple(phases.timed("validate", run_checks, spec.checks, data, self._check_context(work)))
             fault_point("validate", work.asset, work.key)
         except (AssetsCoreError, UserCodeError) as exc:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
-            return Computed(None, (), str(exc), started, phases.total, timings=phases.seconds)
+            failure = _failure_of(exc, exc.__cause__, policy)
+            return Computed(None, (), str(exc), started, phases.total, timings=phases.seconds, failure=failure)
         if any(r.blocks for r in results):
             location = str(self.storage.quarantine(staged))
-            return Computed(staged, results, None, started, phases.total, "quarantined", location, phases.seconds)
-        if self.graph[work.asset].io == "parquet":
+            return Computed(staged, results, None, started, phases.total, "quarantined", location, phases.seconds, "check")
+        if spec.io == "parquet":
             location = phases.timed("publish", self.storage.publish, staged, "parquet")
             return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds)
         return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds)
+
+    def _check_context(self, work: Work) -> CheckContext:
+        spec = self.graph[work.asset]
+        interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
+        return CheckContext(
+            work.asset, work.key, interval, work.row_history,
+            lambda asset, column: self.storage.read_column(asset, self.graph[asset].io, column),
+            datetime.now(timezone.utc),
+        )
+
+    def _call_with_timeout(self, work: Work, phases: _Phases, timeout: float | None) -> Any:
+        """The asset's code, stopped waiting for after ``timeout`` seconds.
+
+        Python cannot stop a thread: code that hangs keeps running in the background, its
+        result thrown away, until the process ends (worker processes are replaced)."""
+        if timeout is None:
+            return self._call(work, phases)
+        outcome: list[Any] = []
+
+        def target() -> None:
+            try:
+                outcome.append((True, self._call(work, phases)))
+            except BaseException as exc:  # handed to the waiting thread
+                outcome.append((False, exc))
+
+        thread = threading.Thread(target=target, name=f"assets-{work.asset}", daemon=True)
+        thread.start()
+        thread.join(timeout)
+        if not outcome:
+            raise TimedOut(f"timed out after {timeout:g} s (timeout={timeout:g} on '{work.asset}'); the partition was stopped")
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
 
     def _call(self, work: Work, phases: _Phases) -> Any:
         spec = self.graph[work.asset]
@@ -226,7 +297,8 @@ def start_worker(project_root: str) -> None:
 
     global _WORKER
     project = load_project(Path(project_root))
-    _WORKER = Computer(load_graph(project, use_manifest=False), Storage(project.data_dir, project.warehouse_path, fault_point))
+    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    _WORKER = Computer(load_graph(project, use_manifest=False), storage, project.retry)
 
 
 def compute_in_worker(work: Work) -> Computed:

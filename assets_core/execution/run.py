@@ -21,7 +21,7 @@ import heapq
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Literal
 
@@ -38,7 +38,7 @@ from assets_core.storage import Storage
 FLUSH_EVERY_RECORDS = 200
 FLUSH_EVERY_SECONDS = 0.5
 
-OutcomeKind = Literal["published", "failed", "quarantined", "skipped", "up_to_date"]
+OutcomeKind = Literal["published", "failed", "quarantined", "skipped", "up_to_date", "retried"]
 Executor = Literal["inline", "threads", "processes"]
 EXECUTORS: tuple[str, ...] = ("inline", "threads", "processes")
 
@@ -66,6 +66,7 @@ class Outcome:
     message: str = ""
     rows: int | None = None
     duration: float = 0.0
+    attempts: int = 1
 
 
 @dataclass
@@ -126,11 +127,70 @@ class _ReadySteps:
     def append(self, index: int) -> None:
         heapq.heappush(self._heap, (self._rank[index], index))
 
-    def pop(self) -> int:
-        return heapq.heappop(self._heap)[1]
+    def pop(self, can_start: Callable[[int], bool] = lambda index: True) -> int | None:
+        """The first ready step that may start now (its pool has room), or None."""
+        passed: list[tuple[int, int]] = []
+        found = None
+        while self._heap:
+            item = heapq.heappop(self._heap)
+            if can_start(item[1]):
+                found = item[1]
+                break
+            passed.append(item)
+        for item in passed:
+            heapq.heappush(self._heap, item)
+        return found
 
     def __bool__(self) -> bool:
         return bool(self._heap)
+
+
+class _Pools:
+    """Concurrency limits of assets.toml's [pools], counted across the whole run."""
+
+    def __init__(self, limits: dict[str, int], graph: AssetGraph, steps: list[Step]) -> None:
+        self.limits = limits
+        self._pool = [graph[s.asset].pool for s in steps]
+        self._used = dict.fromkeys(limits, 0)
+
+    def can_start(self, index: int) -> bool:
+        pool = self._pool[index]
+        return pool is None or self._used[pool] < self.limits[pool]
+
+    def take(self, index: int) -> None:
+        if (pool := self._pool[index]) is not None:
+            self._used[pool] += 1
+
+    def release(self, index: int) -> None:
+        if (pool := self._pool[index]) is not None:
+            self._used[pool] -= 1
+
+
+class _Notifier:
+    """Sends on_failure / on_quarantine hooks from a background thread: a slow webhook never
+    holds up the run, and a failing one is only logged (see ``assets_core.notify``)."""
+
+    def __init__(self, project: Project, run: Run) -> None:
+        self.project = project
+        self.run = run
+        self.hooks = {"failure": project.settings.hooks.on_failure, "quarantine": project.settings.hooks.on_quarantine}
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix="assets-hooks") if any(self.hooks.values()) else None
+
+    def __call__(self, event: str, step: Step, outcome: Outcome, checks: tuple[CheckRecord, ...] = ()) -> None:
+        if self._sender is None or not self.hooks[event]:
+            return
+        from assets_core.notify import send
+
+        payload = {
+            "event": event, "project": self.project.config.name, "run_id": self.run.run_id,
+            "asset": step.asset, "partition": step.key, "status": outcome.kind, "error": outcome.message,
+            "checks": [c.model_dump() for c in checks], "attempts": outcome.attempts, "at": stamp(),
+        }
+        self._sender.submit(send, self.hooks[event], payload, self.project.root)
+
+    def close(self) -> None:
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
 
 
 class _Runner:
@@ -149,7 +209,9 @@ class _Runner:
         self.upstream_keys = UpstreamKeys(graph, the_plan.reference_time)
         self.outcomes: list[Outcome | None] = [None] * len(the_plan.steps)
         self.inputs: dict[int, dict[str, dict[str, str]]] = {}
-        self.computer = Computer(graph, storage)
+        self.computer = Computer(graph, storage, project.retry)
+        self.pools = _Pools(dict(project.settings.pools), graph, the_plan.steps)
+        self.notify = _Notifier(project, run)
 
     # the phases of one step -------------------------------------------------------------------
 
@@ -184,7 +246,17 @@ class _Runner:
             return outcome
         self.inputs[index] = inputs
         self.on_event(Event("started", step.asset, step.key))
-        return Work(step.asset, step.key, self.run.run_id, tuple(slices))
+        return Work(step.asset, step.key, self.run.run_id, tuple(slices), self._row_history(step))
+
+    def _row_history(self, step: Step) -> tuple[int, ...]:
+        """Rows of the latest published partitions before this one, as far back as checks look."""
+        spec = self.graph[step.asset]
+        needed = max((getattr(c, "history_needed", 0) for c in spec.checks), default=0)
+        if not needed or spec.partitions is None:
+            return ()
+        states = self.snapshot.partitions.get(step.asset, {})
+        earlier = [k for k, state in states.items() if k < step.key and state.is_published and state.rows is not None]
+        return tuple(states[k].rows or 0 for k in spec.partitions.sort_keys(earlier)[-needed:])
 
     def _blocked_by(self, step: Step) -> str:
         for dep in step.deps:
@@ -195,27 +267,26 @@ class _Runner:
         return ""
 
     def conclude(self, index: int, computed: Computed) -> Outcome:
-        """Publish to the warehouse what is only staged, then record the attempt."""
+        """Publish to the warehouse what is only staged, then record the attempts."""
         step = self.plan.steps[index]
         clock = time.perf_counter()
         inputs = self.inputs.pop(index, {})
+        for earlier in computed.retried:
+            self._record(step, Outcome("retried", earlier.error or ""), _iso(earlier.started_at),
+                         _iso(earlier.started_at + earlier.seconds), inputs=inputs, attempt=earlier)
         started = _iso(computed.started_at)
         staged = computed.staged
-        timings = dict(computed.timings)
         if staged is None:
-            outcome = Outcome("failed", computed.error or "failed", None, computed.seconds)
-            self._record(step, outcome, started, stamp(), inputs=inputs, timings=timings)
-            return outcome
+            return self._failed(step, computed, computed.error or "failed", inputs)
         location = computed.location
         if computed.state == "staged":
             try:
                 location = self.storage.publish(staged, self.graph[step.asset].io)
             except AssetsCoreError as exc:
-                outcome = Outcome("failed", str(exc), None, computed.seconds + time.perf_counter() - clock)
-                self._record(step, outcome, started, stamp(), inputs=inputs, timings=timings)
-                return outcome
+                return self._failed(step, replace(computed, failure="storage"), str(exc), inputs,
+                                    time.perf_counter() - clock)
             finally:
-                timings["publish"] = time.perf_counter() - clock
+                computed.timings["publish"] = time.perf_counter() - clock
         if computed.state == "quarantined":
             blocking = [r for r in computed.checks if r.blocks]
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
@@ -227,9 +298,19 @@ class _Runner:
             )
             message, kind = "", "published"
         checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
-        outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock)
+        outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock, computed.attempt)
         self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
-                     staged.data_version if kind == "published" else None, inputs, checks, location, timings)
+                     staged.data_version if kind == "published" else None, inputs, checks, location, computed)
+        if kind == "quarantined":
+            self.notify("quarantine", step, outcome, checks)
+        return outcome
+
+    def _failed(
+        self, step: Step, computed: Computed, error: str, inputs: dict[str, dict[str, str]], extra: float = 0.0
+    ) -> Outcome:
+        outcome = Outcome("failed", error, None, computed.seconds + extra, computed.attempt)
+        self._record(step, outcome, _iso(computed.started_at), stamp(), inputs=inputs, attempt=computed)
+        self.notify("failure", step, outcome)
         return outcome
 
     def execute(self, index: int) -> Outcome:
@@ -242,14 +323,19 @@ class _Runner:
         self, step: Step, outcome: Outcome, started: str, ended: str, rows: int | None = None,
         size: int | None = None, data_version: str | None = None,
         inputs: dict[str, dict[str, str]] | None = None, checks: tuple[CheckRecord, ...] = (),
-        location: str | None = None, timings: dict[str, float] | None = None,
+        location: str | None = None, attempt: Computed | None = None,
     ) -> None:
+        spec = self.graph[step.asset]
+        timings = attempt.timings if attempt is not None else None
         self.records.add(Materialization(
             run_id=self.run.run_id, asset=step.asset, partition=step.key, status=outcome.kind,  # type: ignore[arg-type]
             cause=step.reason.cause.value, started_at=started, ended_at=ended, rows=rows, bytes=size,
-            code_version=self.graph[step.asset].code_version, data_version=data_version,
+            code_version=spec.code_version, data_version=data_version,
             inputs=inputs or None, error=outcome.message or None, location=location, checks=checks,
             timings={phase: round(seconds, 6) for phase, seconds in timings.items()} if timings else None,
+            attempt=attempt.attempt if attempt is not None else 1,
+            failure=attempt.failure if attempt is not None and outcome.kind != "published" else None,
+            checks_version=spec.checks_version,
         ))
 
     # the loops --------------------------------------------------------------------------------
@@ -278,6 +364,7 @@ class _Runner:
         if executor == "inline" or workers <= 1:
             while ready:
                 index = ready.pop()
+                assert index is not None
                 finish(index, self.execute(index))
         elif executor == "threads":
             self._run_threads(workers, ready, finish)
@@ -289,11 +376,16 @@ class _Runner:
             running: dict[Future[Outcome], int] = {}
             while ready or running:
                 while ready and len(running) < workers:
-                    index = ready.pop()
+                    index = ready.pop(self.pools.can_start)
+                    if index is None:
+                        break
+                    self.pools.take(index)
                     running[pool.submit(self.execute, index)] = index
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    finish(running.pop(future), future.result())
+                    index = running.pop(future)
+                    self.pools.release(index)
+                    finish(index, future.result())
 
     def _run_processes(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         """Workers compute and stage; this process publishes and records. Work that reads
@@ -307,11 +399,14 @@ class _Runner:
             running: dict[Future[Computed], int] = {}
             while ready or running:
                 while ready and len(running) < 2 * workers:  # keep the workers busy while we publish
-                    index = ready.pop()
+                    index = ready.pop(self.pools.can_start)
+                    if index is None:
+                        break
                     work = self.prepare(index)
                     if isinstance(work, Outcome):
                         finish(index, work)
                         continue
+                    self.pools.take(index)
                     runner = local.submit(self.computer.compute, work) if work.reads_warehouse else pool.submit(compute_in_worker, work)
                     running[runner] = index
                 if not running:
@@ -319,6 +414,7 @@ class _Runner:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     index = running.pop(future)
+                    self.pools.release(index)
                     try:
                         computed = future.result()
                     except BrokenProcessPool:
@@ -384,6 +480,7 @@ def materialize(
         runner.run_all(workers, executor)
         finished_cleanly = True
     finally:
+        runner.notify.close()
         runner.records.flush()
         counts: dict[str, int] = {}
         for outcome in runner.outcomes:

@@ -84,7 +84,8 @@ def make_plan(
     now: datetime,
     selection: str | None = None,
     partitions: str | None = None,
+    retry_failed: bool = False,
 ) -> Plan:
     assets = select(graph, selection)
     requested = parse_partitions(partitions, graph, assets) if partitions else None
-    return plan(graph, snapshot, assets, now, requested)
+    return plan(graph, snapshot, assets, now, requested, retry_failed)

@@ -154,5 +154,5 @@ def test_messages_keep_a_static_partition_in_brackets(make_project: Callable[...
     assert_one_line(project.run("show", "sales", "--partition", "us"), 1,
                     ["sales[us] is not published", "--select sales --partitions us"])
     project.run("materialize")
-    assert project.ok("why", "sales", "us").stdout.startswith("sales[us]: failed: last attempt failed")
+    assert project.ok("why", "sales", "us").stdout.startswith("sales[us]: waiting: last attempt failed")
     assert project.ok("why", "sales", "eu").stdout.strip() == "sales[eu] is fresh."

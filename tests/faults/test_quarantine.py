@@ -67,8 +67,15 @@ def test_a_failing_blocking_check_quarantines_and_leaves_the_published_partition
     status = {entry["asset"]: entry for entry in project.json("status")}
     assert status["clean"]["quarantined"] == 1
     assert status["clean"]["fresh"] == len(DAYS) - 1
-    steps = project.json("plan")["steps"]
-    assert {(s["asset"], s["partition"]): s["cause"] for s in steps}[("clean", DAY)] == "quarantined"
+    # Nothing it depends on changed: rebuilding would quarantine again, so it waits, and says so.
+    planned = project.json("plan")
+    assert ("clean", DAY) not in {(s["asset"], s["partition"]) for s in planned["steps"]}
+    [waiting] = planned["waiting"]
+    assert (waiting["asset"], waiting["partition"], waiting["cause"]) == ("clean", DAY, "waiting")
+    assert "--retry-failed" in waiting["detail"]
+    assert f"Waiting: clean[{DAY}]" in project.ok("plan").stdout
+    forced = project.json("plan", "--retry-failed")["steps"]
+    assert {(s["asset"], s["partition"]): s["cause"] for s in forced}[("clean", DAY)] == "quarantined"
     assert "quarantined" in project.ok("why", "clean", DAY).stdout
 
     # Fixing the landing file and rebuilding that day publishes it and empties the plan.
