@@ -99,6 +99,15 @@ class Storage:
             asset, key, run_id, path, data.height, path.stat().st_size, _file_version(path), tuple(data.columns)
         )
 
+    def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
+        """A Parquet file kept aside (quarantine) described as staged, to publish it as it is."""
+        import polars as pl
+
+        frame = pl.scan_parquet(path, hive_partitioning=False)
+        columns = tuple(frame.collect_schema().names())
+        rows = frame.select(pl.len()).collect().item()
+        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _file_version(path), columns)
+
     def publish(self, staged: StagedPartition, io: str) -> str:
         """Make the staged partition the published one, atomically; returns where it went."""
         if io == "duckdb":

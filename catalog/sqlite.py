@@ -313,7 +313,17 @@ class SqliteCatalog:
                 params.append(value)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         query = f"SELECT * FROM materializations{where} ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        rows = self._rows(query, tuple(params))
+        return self._attempts(query, tuple(params))
+
+    def quarantined(self) -> list[Materialization]:
+        """The attempts that hold partitions in quarantine now (their last attempt), oldest first."""
+        return self._attempts(
+            """SELECT m.* FROM partitions p JOIN materializations m ON m.id = p.last_materialization
+               WHERE p.last_status = 'quarantined' ORDER BY m.id"""
+        )
+
+    def _attempts(self, query: str, params: tuple[Any, ...] = ()) -> list[Materialization]:
+        rows = self._rows(query, params)
         checks = self._checks_for([r["id"] for r in rows])
         result = []
         for row in rows:

@@ -19,17 +19,16 @@ import threading
 import time
 import heapq
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Literal
 
 from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
 from assets_core.errors import AssetsCoreError, ConflictError
-from assets_core.execution.compute import Computed, Computer, Slice, Work, compute_in_worker, start_worker
+from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
-from assets_core.execution.scope import HOST, process_alive, stamp, utc_now
+from assets_core.execution.scope import HOST, process_alive, row_history, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.planning import Cause, Plan, Step, UpstreamKeys, direct_reason
 from assets_core.project import Project
@@ -246,17 +245,7 @@ class _Runner:
             return outcome
         self.inputs[index] = inputs
         self.on_event(Event("started", step.asset, step.key))
-        return Work(step.asset, step.key, self.run.run_id, tuple(slices), self._row_history(step))
-
-    def _row_history(self, step: Step) -> tuple[int, ...]:
-        """Rows of the latest published partitions before this one, as far back as checks look."""
-        spec = self.graph[step.asset]
-        needed = max((getattr(c, "history_needed", 0) for c in spec.checks), default=0)
-        if not needed or spec.partitions is None:
-            return ()
-        states = self.snapshot.partitions.get(step.asset, {})
-        earlier = [k for k, state in states.items() if k < step.key and state.is_published and state.rows is not None]
-        return tuple(states[k].rows or 0 for k in spec.partitions.sort_keys(earlier)[-needed:])
+        return Work(step.asset, step.key, self.run.run_id, tuple(slices), row_history(self.snapshot, self.graph, step.asset, step.key))
 
     def _blocked_by(self, step: Step) -> str:
         for dep in step.deps:
@@ -390,40 +379,54 @@ class _Runner:
     def _run_processes(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         """Workers compute and stage; this process publishes and records. Work that reads
         the DuckDB warehouse runs here in a thread, since this process holds the file."""
-        import multiprocessing
+        from assets_core.execution.workers import WorkerLost, WorkerPool
 
-        context = multiprocessing.get_context("spawn")  # forking a process that runs polars threads is unsafe
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
-                                 initargs=(str(self.project.root),)) as pool, \
-                ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
-            running: dict[Future[Computed], int] = {}
-            while ready or running:
-                while ready and len(running) < 2 * workers:  # keep the workers busy while we publish
-                    index = ready.pop(self.pools.can_start)
-                    if index is None:
-                        break
-                    work = self.prepare(index)
-                    if isinstance(work, Outcome):
-                        finish(index, work)
+        pool = WorkerPool(workers, str(self.project.root))
+        finished = False
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
+                running: dict[Future[Computed], int] = {}
+                while ready or running:
+                    while ready and len(running) < 2 * workers:  # keep the workers busy while we publish
+                        index = ready.pop(self.pools.can_start)
+                        if index is None:
+                            break
+                        work = self.prepare(index)
+                        if isinstance(work, Outcome):
+                            finish(index, work)
+                            continue
+                        self.pools.take(index)
+                        limit = self._time_limit(work.asset)
+                        running[local.submit(self.computer.compute, work) if work.reads_warehouse
+                                else pool.submit(work, limit)] = index
+                    if not running:
                         continue
-                    self.pools.take(index)
-                    runner = local.submit(self.computer.compute, work) if work.reads_warehouse else pool.submit(compute_in_worker, work)
-                    running[runner] = index
-                if not running:
-                    continue
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    index = running.pop(future)
-                    self.pools.release(index)
-                    try:
-                        computed = future.result()
-                    except BrokenProcessPool:
-                        step = self.plan.steps[index]
-                        raise WorkerDied(
-                            f"A worker process died while computing {step.asset}[{step.key}] (killed, or out "
-                            "of memory?): the run is interrupted; `assets materialize` again resumes it."
-                        ) from None
-                    finish(index, self.conclude(index, computed))
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = running.pop(future)
+                        self.pools.release(index)
+                        try:
+                            computed = future.result()
+                        except WorkerLost:
+                            step = self.plan.steps[index]
+                            raise WorkerDied(
+                                f"A worker process died while computing {step.asset}[{step.key}] (killed, or out "
+                                "of memory?): the run is interrupted; `assets materialize` again resumes it."
+                            ) from None
+                        finish(index, self.conclude(index, computed))
+            finished = True
+        finally:
+            pool.shutdown(kill=not finished)
+
+    def _time_limit(self, asset: str) -> float | None:
+        """How long a worker may stay silent on a partition of ``asset``: every attempt's
+        timeout and the waits between them, doubled (staging and checks take time too)."""
+        spec = self.graph[asset]
+        if spec.timeout is None:
+            return None
+        policy = spec.retry or self.project.retry
+        waits = (policy.max_attempts - 1) * policy.max_delay * (1 + policy.jitter)
+        return 2 * (policy.max_attempts * spec.timeout + waits)
 
 
 def materialize(

@@ -89,3 +89,15 @@ def make_plan(
     assets = select(graph, selection)
     requested = parse_partitions(partitions, graph, assets) if partitions else None
     return plan(graph, snapshot, assets, now, requested, retry_failed)
+
+
+def row_history(snapshot: CatalogSnapshot, graph: AssetGraph, asset: str, key: str) -> tuple[int, ...]:
+    """Rows of the latest published partitions before ``key``, as far back as the asset's
+    checks look (``row_count_change``); oldest first."""
+    spec = graph[asset]
+    needed = max((getattr(c, "history_needed", 0) for c in spec.checks), default=0)
+    if not needed or spec.partitions is None:
+        return ()
+    states = snapshot.partitions.get(asset, {})
+    earlier = [k for k, state in states.items() if k < key and state.is_published and state.rows is not None]
+    return tuple(states[k].rows or 0 for k in spec.partitions.sort_keys(earlier)[-needed:])

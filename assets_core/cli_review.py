@@ -1,0 +1,140 @@
+"""CLI commands for reviewing data quality: ``assets check`` and ``assets quarantine ...``.
+
+Registered on the main app by :mod:`assets_core.cli` (kept apart so neither module grows
+past what one can read in a sitting).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from assets_core.cli import _catalog, _console, _context, _print_json, _project, _ref, _styled, app, user_errors
+from assets_core.errors import UsageError
+
+quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+@user_errors
+def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """Partitions held in quarantine, with the checks that failed."""
+    from assets_core.quarantine import quarantined
+
+    found = quarantined(_catalog(_project()))
+    if as_json:
+        return _print_json([_attempt_json(a) for a in found])
+    if not found:
+        sys.stdout.write("Nothing in quarantine.\n")
+        return
+    from rich.table import Table
+
+    table = Table("asset", "partition", "run", "since", "rows", "failed checks")
+    for a in found:
+        failed = ", ".join(c.check for c in a.checks if not c.passed and c.severity == "blocking")
+        table.add_row(a.asset, a.partition or "-", a.run_id, a.ended_at, str(a.rows or 0), failed)
+    _console().print(table)
+
+
+@quarantine_app.command("show")
+@user_errors
+def quarantine_show(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """One quarantined partition: every check result and a sample of the failing rows."""
+    from assets_core.quarantine import find
+
+    project, graph, catalog, _ = _context()
+    attempt = find(catalog, graph, asset, key)
+    if as_json:
+        return _print_json(_attempt_json(attempt))
+    console = _console()
+    console.print(f"{_ref(asset, attempt.partition)} quarantined by run {attempt.run_id} at {attempt.ended_at}: "
+                  f"{attempt.rows} rows kept in {attempt.location}")
+    for c in attempt.checks:
+        mark = _styled("ok  ", "green") if c.passed else _styled("FAIL", "red" if c.severity == "blocking" else "yellow")
+        console.print(mark, f"{c.check} ({c.severity}): {c.message}")
+        for row in (c.sample or [])[:20]:
+            console.print(f"       {json.dumps(row, default=str)}")
+    console.print(f"Release it with `assets quarantine release {asset} {attempt.partition or '-'} --reason TEXT`, "
+                  f"or drop it with `assets quarantine discard {asset} {attempt.partition or '-'}`.")
+
+
+@quarantine_app.command("release")
+@user_errors
+def quarantine_release(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+    reason: Annotated[str, typer.Option("--reason", help="Why it may be published (recorded).")] = "",
+) -> None:
+    """Publish the quarantined data as it is, after a person reviewed it."""
+    from assets_core.project import load_graph
+    from assets_core.quarantine import find, release
+
+    if not reason.strip():
+        raise UsageError("--reason is required: say why the data may be published, e.g. --reason 'refunds are expected'.")
+    project, graph, catalog, _ = _context()
+    attempt = find(catalog, graph, asset, key)
+    record = release(project, load_graph(project), catalog, attempt, reason)
+    sys.stdout.write(f"Released {_ref(asset, attempt.partition)}: published {record.rows} rows as version "
+                     f"{str(record.data_version)[:10]} (run {record.run_id}).\n")
+
+
+@quarantine_app.command("discard")
+@user_errors
+def quarantine_discard(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
+) -> None:
+    """Delete the quarantined data; the published partition stays as it is."""
+    from assets_core.quarantine import discard, find
+
+    _, graph, catalog, _ = _context()
+    attempt = find(catalog, graph, asset, key)
+    record = discard(catalog, attempt, reason)
+    sys.stdout.write(f"Discarded the quarantined data of {_ref(asset, attempt.partition)} (run {record.run_id}); "
+                     "it waits until its code, upstream data or checks change.\n")
+
+
+@app.command()
+@user_errors
+def check(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Audit: run the checks against published data, without materializing. Exit 1 on a blocking failure."""
+    from assets_core.audit import audit, requested_keys
+    from assets_core.execution.scope import parse_partitions
+    from assets_core.graph import select
+
+    project, graph, catalog, snapshot = _context(full=True)
+    assets = [a for a in graph.order if a in select(graph, select_)]
+    requested = requested_keys(graph, assets, parse_partitions(partitions, graph, assets) if partitions else None)
+    run, audited = audit(project, graph, catalog, snapshot, requested)
+    failing = [a for a in audited if a.blocks]
+    if as_json:
+        _print_json({"run_id": run.run_id, "audited": len(audited), "failed": len(failing), "results": [
+            {"asset": a.asset, "partition": a.key, "checks": [{**r.__dict__} for r in a.results]} for a in audited
+        ]})
+    else:
+        console = _console()
+        for a in audited:
+            for r in a.results:
+                if not r.passed:
+                    colour = "red" if r.blocks else "yellow"
+                    console.print(_styled("FAIL" if r.blocks else "WARN", colour), f"{_ref(a.asset, a.key)}: {r.check}: {r.message}")
+        console.print(f"Checked {len(audited)} published partitions: {len(failing)} with a blocking failure (run {run.run_id}).")
+    if failing:
+        raise typer.Exit(1)
+
+
+def _attempt_json(attempt: Any) -> dict[str, Any]:
+    return dict(attempt.model_dump(include={"asset", "partition", "run_id", "ended_at", "rows", "location", "error", "checks"}))

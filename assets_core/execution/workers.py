@@ -1,0 +1,125 @@
+"""Worker processes for ``--executor processes``: one partition at a time each, and a worker
+whose partition hangs is killed and replaced.
+
+``concurrent.futures.ProcessPoolExecutor`` cannot stop one task: killing a worker breaks the
+whole pool. Here each worker process has a feeder thread in the run's process that hands it
+work over a pipe and waits for the answer, so a worker can be killed on its own:
+
+- when its partition timed out (the worker's own watchdog answered "timed out", but the
+  hung code still runs inside it), the worker is killed and a fresh one started;
+- when it does not answer within the partition's timeout plus a grace period (code stuck
+  in C, holding the GIL), it is killed and the partition recorded as timed out;
+- when it dies (killed from outside, out of memory), the run is interrupted.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+from assets_core.execution.compute import Computed, Work, compute_in_worker, start_worker
+
+GRACE_SECONDS = 5.0
+"""How long past its timeout (times its attempts) a silent worker gets before it is killed."""
+
+
+class WorkerLost(Exception):
+    """A worker process died while computing a partition."""
+
+
+def _serve(project_root: str, connection: Connection) -> None:
+    """A worker process: load the project once, then compute whatever arrives."""
+    start_worker(project_root)
+    while True:
+        work = connection.recv()
+        if work is None:
+            return
+        connection.send(compute_in_worker(work))
+
+
+class _Worker:
+    def __init__(self, context: Any, project_root: str) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(project_root, child), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class WorkerPool:
+    """``submit(work, limit)`` returns a Future of the partition's :class:`Computed`."""
+
+    def __init__(self, size: int, project_root: str) -> None:
+        self._context = multiprocessing.get_context("spawn")  # forking a process running polars threads is unsafe
+        self._root = project_root
+        self._queue: queue.Queue[tuple[Work, float | None, Future[Computed]] | None] = queue.Queue()
+        self._workers: dict[int, _Worker] = {}  # by feeder: so shutdown can kill them all
+        self._feeders = [threading.Thread(target=self._feed, name=f"assets-worker-{n}", daemon=True) for n in range(size)]
+        for feeder in self._feeders:
+            feeder.start()
+
+    def submit(self, work: Work, limit: float | None) -> Future[Computed]:
+        """``limit``: seconds after which a silent worker is killed (None: never)."""
+        future: Future[Computed] = Future()
+        self._queue.put((work, limit, future))
+        return future
+
+    def _feed(self) -> None:
+        me = threading.get_ident()
+        worker = self._workers[me] = _Worker(self._context, self._root)
+        try:
+            while (item := self._queue.get()) is not None:
+                work, limit, future = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                worker = self._workers[me] = self._compute(worker, work, limit, future)
+            worker.connection.send(None)
+            worker.process.join(5)
+        except (OSError, EOFError):
+            worker.kill()
+
+    def _compute(self, worker: _Worker, work: Work, limit: float | None, future: Future[Computed]) -> _Worker:
+        """Run one partition on ``worker``; returns the worker to use next (a fresh one if killed)."""
+        started = time.time()
+        try:
+            worker.connection.send(work)
+            answered = worker.connection.poll(None if limit is None else limit + GRACE_SECONDS)
+            result: Computed | None = worker.connection.recv() if answered else None
+        except (OSError, EOFError):
+            worker.kill()
+            future.set_exception(WorkerLost(f"{work.asset}[{work.key}]"))
+            return _Worker(self._context, self._root)
+        if result is None:  # stuck where its own watchdog cannot answer
+            worker.kill()
+            seconds = time.time() - started
+            future.set_result(Computed(
+                None, (), f"timed out: no answer after {seconds:.0f} s; its worker process was killed",
+                started, seconds, failure="timeout",
+            ))
+            return _Worker(self._context, self._root)
+        if result.failure == "timeout":  # the hung code still runs in that process: end it
+            worker.kill()
+            future.set_result(replace(result, error=f"{result.error}; its worker process was killed"))
+            return _Worker(self._context, self._root)
+        future.set_result(result)
+        return worker
+
+    def shutdown(self, kill: bool = False) -> None:
+        """Let the workers finish and exit; ``kill`` ends them now (an interrupted run)."""
+        for _ in self._feeders:
+            self._queue.put(None)
+        if kill:
+            for worker in list(self._workers.values()):
+                worker.kill()
+        for feeder in self._feeders:
+            feeder.join(10)
