@@ -454,3 +454,66 @@ def test_pinned_code_version_change_in_the_graph_makes_every_partition_stale() -
     the_plan = plan(graph, snapshot, ["raw_orders"], NOW)
     assert steps_of(the_plan) == [("raw_orders", k, Cause.CODE_CHANGED) for k in (D1, D2, D3)]
     assert the_plan.steps[0].reason.new == "raw-2"
+
+
+# -- failures that wait for a change --------------------------------------------------------------
+
+
+def failed_deterministically(snapshot: CatalogSnapshot, failure: str = "error", status: str = "failed") -> CatalogSnapshot:
+    """clean_orders[D2]'s last attempt failed, built from today's code, checks and inputs."""
+    set_state(
+        snapshot, "clean_orders", D2, last_status=status, last_run="run-2", last_error="ValueError: bad",
+        last_failure=failure, last_code_version=GRAPH["clean_orders"].code_version,
+        last_checks_version=GRAPH["clean_orders"].checks_version,
+        last_inputs={"raw_orders": {D2: snapshot.version("raw_orders", D2)}},
+    )
+    return snapshot
+
+
+@pytest.mark.parametrize("status", ["failed", "quarantined"])
+def test_a_deterministic_failure_with_nothing_changed_waits_and_is_not_planned(status: str) -> None:
+    snapshot = failed_deterministically(fresh_snapshot(GRAPH, NOW), "check" if status == "quarantined" else "error", status)
+    the_plan = plan(GRAPH, snapshot, GRAPH.order, NOW)
+    assert the_plan.steps == []
+    [waiting] = the_plan.waiting
+    assert (waiting.asset, waiting.key, waiting.reason.cause) == ("clean_orders", D2, Cause.WAITING)
+    assert "--retry-failed" in waiting.reason.detail
+    statuses = {key: status_ for key, status_, _ in partition_statuses(GRAPH, snapshot, "clean_orders", NOW)}
+    assert statuses[D2] == status
+
+
+@pytest.mark.parametrize("failure", ["transient", "timeout", None])
+def test_a_failure_that_may_pass_next_time_is_planned(failure: str | None) -> None:
+    snapshot = failed_deterministically(fresh_snapshot(GRAPH, NOW), failure)  # type: ignore[arg-type]
+    assert steps_of(plan(GRAPH, snapshot, {"clean_orders"}, NOW)) == [("clean_orders", D2, Cause.FAILED)]
+
+
+def test_retry_failed_plans_a_waiting_partition() -> None:
+    snapshot = failed_deterministically(fresh_snapshot(GRAPH, NOW))
+    the_plan = plan(GRAPH, snapshot, {"clean_orders"}, NOW, retry_failed=True)
+    assert steps_of(the_plan) == [("clean_orders", D2, Cause.FAILED)] and the_plan.waiting == []
+
+
+@pytest.mark.parametrize(("change", "because"), [
+    ({"last_code_version": "clean-0"}, "its code changed"),
+    ({"last_checks_version": "older-checks"}, "its checks changed"),
+    ({"last_inputs": {"raw_orders": {D2: "raw_orders[2025-01-02]#0"}}}, "raw_orders[2025-01-02] changed"),
+])
+def test_a_waiting_partition_is_tried_again_once_code_checks_or_upstream_changed(change: dict[str, object], because: str) -> None:
+    snapshot = failed_deterministically(fresh_snapshot(GRAPH, NOW))
+    set_state(snapshot, "clean_orders", D2, **change)
+    [step] = plan(GRAPH, snapshot, {"clean_orders"}, NOW).steps
+    assert step.reason.cause is Cause.FAILED and f"tried again because {because}" in step.reason.detail
+
+
+def test_adding_a_check_changes_the_checks_version() -> None:
+    from assets_core import in_range, not_null
+
+    @asset(partitions=DAILY, checks=[not_null("id")])
+    def one(): ...
+
+    @asset(partitions=DAILY, checks=[not_null("id"), in_range("amount", min=0)])
+    def two(): ...
+
+    assert one.checks_version != two.checks_version
+    assert one.with_checks([in_range("amount", min=0)]).checks_version == two.checks_version
