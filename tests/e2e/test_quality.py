@@ -202,6 +202,9 @@ def _quarantine_a_day(project: Project) -> tuple[bytes, Path]:
     switch(project, f"amounts-{DAY}.json", [3.0, -7.5, 4.0, -1.0])
     result = project.run("materialize", "--select", "amounts", "--partitions", DAY)
     assert result.returncode == 1 and f"quarantined: amounts[{DAY}]" in result.stdout
+    # A failed check is deterministic: attempted once, even with a retry policy of three.
+    assert [(a["attempt"], a["status"], a["failure"]) for a in attempts_of(project, "amounts", DAY)] == [(1, "quarantined", "check")]
+    assert calls(project, f"amounts-{DAY}") == 2  # the first materialize, then this one
     [kept] = project.files(".quarantine")
     return before, kept
 

@@ -65,8 +65,9 @@ def pooled(context: AssetContext) -> pl.DataFrame:
     return pl.DataFrame({"day": [context.partition_key]})
 
 
-@asset(partitions=DAYS, checks=[in_range("amount", min=0)])
+@asset(partitions=DAYS, checks=[in_range("amount", min=0)], retry=RetryPolicy(max_attempts=3, delay=0.01, jitter=0))
 def amounts(context: AssetContext) -> pl.DataFrame:
+    _count(f"amounts-{context.partition_key}")
     source = SWITCHES / f"amounts-{context.partition_key}.json"
     values = json.loads(source.read_text()) if source.exists() else [1.0, 2.0]
     return pl.DataFrame({"order_id": list(range(len(values))), "amount": values})
