@@ -753,4 +753,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the module under its real name: command modules register on that module's app.
+    from assets_core.cli import main as real_main
+
+    real_main()

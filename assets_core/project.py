@@ -155,13 +155,13 @@ def _first_error(path: Path, table: tuple[str, ...], exc: ValidationError) -> st
 
 
 def _check_settings(project: Project, path: Path) -> None:
-    from assets_core.notify import validate_hook
-
     try:
         project.retry  # noqa: B018 - parsing is the check
     except DefinitionError as exc:
         raise ProjectError(exc.problems[0]) from None
     for event, hooks in project.settings.hooks.model_dump().items():
+        if hooks:  # the webhook machinery (ssl, http) is only imported by projects that use it
+            from assets_core.notify import validate_hook
         for hook in hooks:
             problem = validate_hook(hook)
             if problem:
