@@ -403,29 +403,38 @@ def materialize(
     executor: Annotated[str, typer.Option("--executor", help="threads or processes (used when --workers > 1).")] = "threads",
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time to plan against (default: now).")] = None,
     retry: Annotated[str | None, typer.Option("--retry", help="Re-plan a run: its selection, partitions and reference time.")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded with the run; a run with --partitions is a backfill).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
-    from assets_core.execution.scope import make_plan
+    from assets_core.execution.scope import interrupted_backfill, make_plan
     from assets_core.project import load_graph
 
     started = time.perf_counter()
     if executor not in ("threads", "processes"):
         raise UsageError(f"--executor {executor!r} is not one of threads, processes.")
     project, graph, catalog, snapshot = _context()
+    trigger = "retry" if retry is not None else "backfill" if partitions else "cli"
     if retry is not None:
         select_, partitions, as_of = _retry_options(catalog, retry)
+    resumed = interrupted_backfill(catalog, select_, partitions) if partitions and retry is None else None
+    if resumed is not None:  # the same backfill again: continue it, at its reference time
+        as_of, reason = as_of or resumed.reference_time, reason or resumed.reason
+        print(f"Resuming the interrupted backfill {resumed.run_id}.", file=sys.stderr)
     now = _parse_as_of(as_of)
-    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed)
+    resume = None if resumed is None else resumed.run_id
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
     if dry_run or not the_plan.steps:
         if as_json:
             return _print_json({"dry_run": dry_run, "reference_time": now.isoformat(),
+                                "counts": the_plan.counts_by_asset(),
                                 "steps": _plan_rows(the_plan.steps), "waiting": _plan_rows(the_plan.waiting)})
         return _render_plan(graph, the_plan)
     graph = load_graph(project, use_manifest=False)  # the real functions and checks
-    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed)
-    result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions, quiet=as_json)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
+    result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,
+                                quiet=as_json, trigger=trigger, reason=reason)
     elapsed = time.perf_counter() - started
     if as_json:
         _print_json(_run_json(result.run, elapsed))
@@ -443,12 +452,14 @@ def _retry_options(catalog: SqliteCatalog, run_id: str) -> tuple[str | None, str
 
 
 def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, the_plan: Plan, workers: int,
-                       executor: str, select_: str | None, partitions: str | None, quiet: bool) -> Any:
+                       executor: str, select_: str | None, partitions: str | None, quiet: bool,
+                       trigger: str = "cli", reason: str | None = None) -> Any:
     from assets_core.execution.run import EXECUTORS, Event, materialize
 
     assert executor in EXECUTORS
     run_plan = functools.partial(
         materialize, project, graph, catalog, the_plan, workers, select_, partitions, executor=executor,  # type: ignore[arg-type]
+        trigger=trigger, reason=reason,
     )
     console = _console()
     if quiet:

@@ -209,12 +209,15 @@ def plan(
     now: datetime,
     requested: Mapping[str, Iterable[str]] | None = None,
     retry_failed: bool = False,
+    resumed: frozenset[tuple[str, str]] = frozenset(),
 ) -> Plan:
     """Missing, stale and failed partitions of the selected assets, upstream first.
 
     ``requested`` (asset -> keys, from ``--partitions``) limits the plan to those keys, which
     are rebuilt even when fresh; other selected assets then only follow what is rebuilt
     upstream of them. A partition whose upstream is planned is planned too, after it.
+    ``resumed``: partitions an interrupted backfill already published; requested again, they
+    are only rebuilt when stale, so the same command continues where it stopped.
     """
     selected = set(selection)
     forced = {asset: set(keys) for asset, keys in (requested or {}).items()}
@@ -233,8 +236,11 @@ def plan(
             keys = definition.sort_keys(forced[asset]) if definition else list(forced[asset])
         for key in keys:
             deps = _planned_deps(edges, key, index, upstream_keys) if index else ()
-            if asset in forced:
-                reason: Reason | None = Reason(Cause.REQUESTED, "requested with --partitions")
+            reason: Reason | None
+            if asset in forced and (asset, key) in resumed:
+                reason = direct_reason(graph, snapshot, asset, key, upstream_keys, retry_failed)
+            elif asset in forced:
+                reason = Reason(Cause.REQUESTED, "requested with --partitions")
             elif requested is None:
                 reason = direct_reason(graph, snapshot, asset, key, upstream_keys, retry_failed)
             else:

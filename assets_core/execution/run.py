@@ -440,11 +440,12 @@ def materialize(
     on_event: Callable[[Event], None] = lambda event: None,
     trigger: str = "cli",
     executor: Executor = "threads",
+    reason: str | None = None,
 ) -> RunResult:
     """Run a plan. The graph must be the fully loaded one (functions, checks)."""
     run = Run(
         run_id=f"{utc_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
-        selection=selection, partitions=partitions, trigger=trigger,
+        selection=selection, partitions=partitions, trigger=trigger, reason=reason,
         reference_time=the_plan.reference_time.isoformat(), started_at=stamp(),
         pid=os.getpid(), host=HOST,
     )

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from catalog import CatalogSnapshot, SqliteCatalog
+from catalog import CatalogSnapshot, Run, SqliteCatalog
 from assets_core.errors import PartitionError, UsageError
 from assets_core.graph import AssetGraph, select
 from assets_core.planning import Plan, plan
@@ -85,10 +85,26 @@ def make_plan(
     selection: str | None = None,
     partitions: str | None = None,
     retry_failed: bool = False,
+    resume: str | None = None,
 ) -> Plan:
+    """``resume``: the id of an interrupted run of the same backfill, continued, not redone."""
     assets = select(graph, selection)
     requested = parse_partitions(partitions, graph, assets) if partitions else None
-    return plan(graph, snapshot, assets, now, requested, retry_failed)
+    done = frozenset(
+        (asset, key)
+        for asset, states in snapshot.partitions.items()
+        for key, state in states.items()
+        if resume is not None and state.last_run == resume and state.last_status == "published"
+    )
+    return plan(graph, snapshot, assets, now, requested, retry_failed, done)
+
+
+def interrupted_backfill(catalog: SqliteCatalog, selection: str | None, partitions: str) -> Run | None:
+    """The latest run of the same ``--select``/``--partitions``, when it was interrupted."""
+    for run in catalog.runs(limit=50):
+        if run.trigger in ("backfill", "retry") and (run.selection, run.partitions) == (selection, partitions):
+            return run if run.status == "interrupted" else None
+    return None
 
 
 def row_history(snapshot: CatalogSnapshot, graph: AssetGraph, asset: str, key: str) -> tuple[int, ...]:
