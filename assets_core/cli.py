@@ -129,12 +129,13 @@ def _parse_as_of(value: str | None) -> datetime:
 
 
 def _context(full: bool = False) -> tuple[Any, AssetGraph, SqliteCatalog, CatalogSnapshot]:
-    from assets_core.execution.scope import live_snapshot
+    from assets_core.execution.scope import bind_dynamic_partitions, live_snapshot
     from assets_core.project import load_graph
 
     project = _project()
     graph = load_graph(project, use_manifest=not full)
     catalog = _catalog(project)
+    bind_dynamic_partitions(graph, catalog)
     return project, graph, catalog, live_snapshot(catalog)
 
 
@@ -408,7 +409,7 @@ def materialize(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
-    from assets_core.execution.scope import interrupted_backfill, make_plan
+    from assets_core.execution.scope import bind_dynamic_partitions, interrupted_backfill, make_plan
     from assets_core.project import load_graph
 
     started = time.perf_counter()
@@ -432,6 +433,7 @@ def materialize(
                                 "steps": _plan_rows(the_plan.steps), "waiting": _plan_rows(the_plan.waiting)})
         return _render_plan(graph, the_plan)
     graph = load_graph(project, use_manifest=False)  # the real functions and checks
+    bind_dynamic_partitions(graph, catalog)
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,
                                 quiet=as_json, trigger=trigger, reason=reason)
@@ -722,7 +724,6 @@ def freshness(
     """Evaluate each asset's freshness policy; exit 1 when one fails."""
     from assets_core.freshness import evaluate, human_duration
     from assets_core.graph import select
-    from assets_core.partitions import TimeWindowPartitions
 
     _, graph, _, snapshot = _context()
     now = _now()
@@ -734,12 +735,10 @@ def freshness(
             continue
         published = {k: s for k, s in snapshot.partitions.get(name, {}).items() if s.is_published}
         newest_end = expected_end = None
-        if isinstance(spec.partitions, TimeWindowPartitions):
-            due = spec.partitions.keys(now)
-            expected_end = spec.partitions.data_interval(due[-1]).end if due else None
-            done = [k for k in published if spec.partitions.is_key(k)]
-            if done:
-                newest_end = spec.partitions.data_interval(spec.partitions.sort_keys(done)[-1]).end
+        definition = spec.partitions
+        if definition is not None:  # time windows (of a time dimension, too): lag of the data itself
+            expected_end = _latest_end(definition, definition.keys(now))
+            newest_end = _latest_end(definition, [k for k in published if definition.is_key(k)])
         last = max((s.published_at for s in published.values() if s.published_at), default=None)
         results.append(evaluate(name, spec.freshness, now, newest_end, expected_end,
                                 None if last is None else datetime.fromisoformat(last)))
@@ -757,7 +756,14 @@ def freshness(
         raise typer.Exit(1)
 
 
+def _latest_end(definition: Any, keys: list[str]) -> datetime | None:
+    """The latest end of the keys' data intervals; None for keys without one (static)."""
+    ends = [interval.end for key in keys if (interval := definition.data_interval(key)) is not None]
+    return max(ends, default=None)
+
+
 def main() -> None:
+    import assets_core.cli_partitions  # noqa: F401 - registers `observe` and `partitions`
     import assets_core.cli_review  # noqa: F401 - registers `check` and `quarantine`
 
     app()

@@ -86,6 +86,11 @@ class AssetSpec:
     """A concurrency limit declared in assets.toml's [pools]."""
     checks_version: str = ""
     """A fingerprint of the checks: a failed or quarantined partition is retried once it changes."""
+    batch_size: int | None = None
+    """SQL assets: compute up to this many partitions in one query (each still staged,
+    validated and published on its own)."""
+    observe: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+    """For a source: returns the version of a partition's external data (``assets observe``)."""
 
     def __post_init__(self) -> None:
         if not self.checks_version:
@@ -120,6 +125,19 @@ class AssetContext:
     data_interval: DataInterval | None
     run_id: str
     log: logging.Logger
+    added_partitions: list[tuple[str, str]] = field(default_factory=list)
+    """(name, key) pairs from :meth:`add_partitions`, recorded when the partition is published."""
+
+    def add_partitions(self, name: str, keys: Sequence[str]) -> None:
+        """Add keys to ``DynamicPartitions(name)`` (new stores, customers...): recorded in the
+        catalog once this partition is published, and planned from the next run on."""
+        from assets_core.partitions import validate_key
+
+        for key in [keys] if isinstance(keys, str) else keys:
+            problem = validate_key(key)
+            if problem:
+                raise ValueError(f"context.add_partitions({name!r}): cannot add {key!r}: {problem}")
+            self.added_partitions.append((name, key))
 
     @property
     def start(self) -> datetime | None:
@@ -182,6 +200,9 @@ def _common_problems(name: str, options: dict[str, Any]) -> list[str]:
         problems.append(f"Asset '{name}' has io={io!r}: use 'parquet' or 'duckdb'.")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         problems.append(f"Asset '{name}' has timeout={timeout!r}: give a number of seconds above 0.")
+    batch = options.get("batch_size")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        problems.append(f"Asset '{name}' has batch_size={batch!r}: give a whole number of partitions, 1 or more.")
     if retry is not None and not isinstance(retry, RetryPolicy):
         problems.append(f"Asset '{name}' has retry={retry!r}: give a RetryPolicy(max_attempts=..., ...).")
     return problems
@@ -243,6 +264,7 @@ def _finish(options: dict[str, Any], **fields: Any) -> AssetSpec:
         retry=options.pop("retry", None),
         timeout=options.pop("timeout", None),
         pool=options.pop("pool", None),
+        batch_size=options.pop("batch_size", None),
         **fields,
     )
 
@@ -281,6 +303,26 @@ def asset(
         if options["description"] is None:
             options["description"] = inspect.getdoc(function)
         return _python_spec(function, dict(options))
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def source(fn: Callable[..., Any] | None = None, *, observe: Callable[..., Any], **options: Any) -> Any:
+    """Declare a source asset: its function loads external data, and ``observe(context)``
+    returns a version of that data per partition (a file hash, a row count, the newest
+    timestamp) without loading it. ``assets observe`` records the versions; a partition whose
+    source version changed is rebuilt, with its downstream, by the next ``materialize``.
+
+    >>> @source(partitions=DailyPartitions("2025-01-01"), observe=lambda context: landing_file(context).stat().st_mtime_ns)  # doctest: +SKIP
+    ... def raw_orders(context):
+    ...     return pl.read_csv(landing_file(context))
+    """
+    if not callable(observe):
+        raise TypeError("source(observe=...) takes a function of the partition's context.")
+
+    def wrap(function: Callable[..., Any]) -> AssetSpec:
+        spec: AssetSpec = asset(function, **options)
+        return replace(spec, observe=observe)
 
     return wrap(fn) if fn is not None else wrap
 

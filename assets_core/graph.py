@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from assets_core.definitions import AssetSpec
+from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.errors import DefinitionError, SelectionError
 from assets_core.partitions import PartitionMapping, default_mapping
 
@@ -81,6 +81,17 @@ class AssetGraph:
         return self.specs[name]
 
 
+def _self_dependency_problems(spec: AssetSpec, item: AssetInput) -> list[str]:
+    """An asset may read its own earlier partitions (``depends_on_past``), nothing else of itself."""
+    if item.mapping is None or not item.mapping.allows_self_dependency():
+        return [
+            f"Asset '{spec.name}' reads itself: to read its own earlier partitions, map the input "
+            f"with ins={{'{item.param}': offset(-1)}}; otherwise remove input '{item.param}'."
+        ]
+    misfit = item.mapping.misfit(spec.partitions, spec.partitions)
+    return [f"Asset '{spec.name}' reads itself with {misfit}: change ins=."] if misfit else []
+
+
 def build_graph(specs: Iterable[AssetSpec]) -> AssetGraph:
     """Validate the definitions and order them; every problem is reported at once."""
     by_name: dict[str, AssetSpec] = {}
@@ -97,7 +108,7 @@ def build_graph(specs: Iterable[AssetSpec]) -> AssetGraph:
     for spec in by_name.values():
         for item in spec.inputs:
             if item.asset == spec.name:
-                problems.append(f"Asset '{spec.name}' reads itself: remove input '{item.param}'.")
+                problems.extend(_self_dependency_problems(spec, item))
             elif item.asset not in by_name:
                 close = difflib.get_close_matches(item.asset, by_name, n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else " Define it, or rename the parameter."

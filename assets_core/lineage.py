@@ -38,7 +38,7 @@ def lineage(graph: AssetGraph, asset: str, direction: Direction) -> LineageNode:
         for edge in sorted(edges, key=lambda e: (e.upstream, e.downstream)):
             nxt = edge.upstream if direction == "upstream" else edge.downstream
             if nxt not in path:
-                children.append(walk(nxt, edge.mapping.name, path | {nxt}))
+                children.append(walk(nxt, edge.mapping.describe(), path | {nxt}))
         return LineageNode(name, mapping, tuple(children))
 
     return walk(asset, None, frozenset({asset}))
@@ -55,7 +55,7 @@ def mermaid(graph: AssetGraph, assets: set[str]) -> str:
     for name in graph.order:
         for edge in graph.edges_in[name]:
             if edge.upstream in assets and edge.downstream in assets:
-                lines.append(f"    {edge.upstream} -->|{edge.mapping.name}| {edge.downstream}")
+                lines.append(f"    {edge.upstream} -->|{edge.mapping.describe()}| {edge.downstream}")
     return "\n".join(lines)
 
 

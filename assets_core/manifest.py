@@ -12,9 +12,7 @@ from typing import Any
 from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.freshness import FreshnessPolicy
 from assets_core.graph import AssetGraph
-from assets_core.partitions import AllPartitionsMapping, IdentityMapping, PartitionMapping, partitions_from_dict
-
-_MAPPINGS: dict[str, type[PartitionMapping]] = {"identity": IdentityMapping, "all": AllPartitionsMapping}
+from assets_core.partitions import mapping_from_dict, partitions_from_dict
 
 
 def specs_to_manifest(graph: AssetGraph) -> list[dict[str, Any]]:
@@ -26,13 +24,14 @@ def _spec_to_dict(spec: AssetSpec) -> dict[str, Any]:
         "name": spec.name,
         "kind": spec.kind,
         "inputs": [
-            [i.param, i.asset, i.type, None if i.mapping is None else i.mapping.name] for i in spec.inputs
+            [i.param, i.asset, i.type, None if i.mapping is None else i.mapping.to_dict()] for i in spec.inputs
         ],
         "code_version": spec.code_version,
         "partitions": None if spec.partitions is None else spec.partitions.to_dict(),
         "io": spec.io,
         "checks": [getattr(c, "name", str(c)) for c in spec.checks],
         "checks_version": spec.checks_version,
+        "batch_size": spec.batch_size,
         "description": spec.description,
         "group": spec.group,
         "owner": spec.owner,
@@ -49,7 +48,7 @@ def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
             name=row["name"],
             kind=row["kind"],
             inputs=tuple(
-                AssetInput(param, asset, kind, None if mapping is None else _MAPPINGS[mapping]())
+                AssetInput(param, asset, kind, None if mapping is None else mapping_from_dict(mapping))
                 for param, asset, kind, mapping in row["inputs"]
             ),
             code_version=row["code_version"],
@@ -57,6 +56,7 @@ def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
             io=row["io"],
             checks=tuple(row["checks"]),
             checks_version=row["checks_version"],
+            batch_size=row["batch_size"],
             description=row["description"],
             group=row["group"],
             owner=row["owner"],

@@ -19,11 +19,17 @@ from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import keys_of
 
 
+OBSERVED = "@observed"
+"""The key, among a partition's recorded inputs, of the source version it was built from."""
+
+
 class Cause(str, Enum):
     MISSING = "missing"
     FAILED = "failed"
     QUARANTINED = "quarantined"
     CODE_CHANGED = "code changed"
+    SOURCE_CHANGED = "source changed"
+    """``assets observe`` saw a new version of a source partition (late or corrected data)."""
     UPSTREAM_CHANGED = "upstream changed"
     UPSTREAM_PLANNED = "upstream rebuilt in this run"
     UNKNOWN = "unknown"
@@ -119,11 +125,29 @@ def direct_reason(
             f"code of {asset} changed: {_short(state.code_version)} -> {_short(spec.code_version)}",
             old=state.code_version, new=spec.code_version,
         )
+    source = _source_reason(snapshot, asset, key, state.inputs)
+    if source is not None:
+        return source
     for edge in graph.edges_in[asset]:
         reason = _upstream_reason(snapshot, state.inputs, edge, upstream_keys(edge, key))
         if reason is not None:
             return reason
     return None
+
+
+def _source_reason(
+    snapshot: CatalogSnapshot, asset: str, key: str, inputs: Mapping[str, Mapping[str, str]] | None
+) -> Reason | None:
+    observed = snapshot.observed.get(asset, {}).get(key)
+    if observed is None:
+        return None
+    built_from = (inputs or {}).get(OBSERVED, {}).get(key)
+    if built_from == observed:
+        return None
+    return Reason(
+        Cause.SOURCE_CHANGED, f"its source was observed at a new version: {_short(built_from)} -> {_short(observed)}",
+        old=built_from, new=observed,
+    )
 
 
 # Failures that may pass when simply tried again (None: recorded before failures were classed).
@@ -159,6 +183,9 @@ def _changed_since_attempt(
         return "its code changed"
     if state.last_checks_version != spec.checks_version:
         return "its checks changed"
+    source = _source_reason(snapshot, asset, key, state.last_inputs)
+    if source is not None:
+        return source.detail
     for edge in graph.edges_in[asset]:
         reason = _upstream_reason(snapshot, state.last_inputs, edge, upstream_keys(edge, key))
         if reason is not None:
@@ -279,6 +306,7 @@ STATUS_OF_CAUSE = {
     Cause.FAILED: "failed",
     Cause.QUARANTINED: "quarantined",
     Cause.CODE_CHANGED: "stale",
+    Cause.SOURCE_CHANGED: "stale",
     Cause.UPSTREAM_CHANGED: "stale",
     Cause.UNKNOWN: "unknown",
 }
@@ -331,14 +359,35 @@ def _stale_upstream(
     graph: AssetGraph, snapshot: CatalogSnapshot, node: tuple[str, str], upstream_keys: UpstreamKeys
 ) -> Reason | None:
     """A fresh partition is still due for a rebuild when something upstream of it is not fresh."""
+    settled: set[tuple[str, str]] = set()  # partitions known fresh, with every ancestor fresh
     for edge in graph.edges_in[node[0]]:
         for k in upstream_keys(edge, node[1]):
-            if direct_reason(graph, snapshot, edge.upstream, k, upstream_keys) is not None or (
-                _stale_upstream(graph, snapshot, (edge.upstream, k), upstream_keys) is not None
-            ):
+            if _not_fresh_above(graph, snapshot, (edge.upstream, k), upstream_keys, settled):
                 return Reason(
                     Cause.UPSTREAM_PLANNED,
                     f"fresh itself, but {_ref(edge.upstream, k)} will be rebuilt first",
                     upstream=(edge.upstream, k),
                 )
     return None
+
+
+def _not_fresh_above(
+    graph: AssetGraph, snapshot: CatalogSnapshot, start: tuple[str, str], upstream_keys: UpstreamKeys,
+    settled: set[tuple[str, str]],
+) -> bool:
+    """Whether ``start`` or any partition upstream of it is not fresh. Iterative: an asset
+    reading its own previous partition makes chains as long as its history."""
+    stack, seen = [start], {start}
+    while stack:
+        asset, key = stack.pop()
+        if (asset, key) in settled:
+            continue
+        if direct_reason(graph, snapshot, asset, key, upstream_keys) is not None:
+            return True
+        for edge in graph.edges_in[asset]:
+            for k in upstream_keys(edge, key):
+                if (edge.upstream, k) not in seen:
+                    seen.add((edge.upstream, k))
+                    stack.append((edge.upstream, k))
+    settled.update(seen)
+    return False

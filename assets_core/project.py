@@ -44,7 +44,7 @@ from assets_core.retries import RetryPolicy, retry_from_dict
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 
 class ProjectConfig(BaseModel):
@@ -290,7 +290,7 @@ def _sql_file_spec(path: Path) -> Any:
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"{path}: the options in the leading comment block are not TOML: {exc}."]) from None
     allowed = {"partitions", "io", "code_version", "checks", "description", "group", "owner", "tags", "freshness",
-               "retry", "timeout", "pool"}
+               "retry", "timeout", "pool", "batch_size"}
     unknown = set(options) - allowed
     if unknown:
         raise DefinitionError([f"{path}: unknown option '{sorted(unknown)[0]}': use {', '.join(sorted(allowed))}."])

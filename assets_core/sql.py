@@ -78,3 +78,33 @@ def replace_tables(sql: str, sources: dict[str, str]) -> str:
         return node
 
     return tree.transform(swap).sql(dialect=DIALECT)
+
+
+BATCH_KEY = "__assets_partition"
+"""The column a batched query adds to tell its partitions apart."""
+
+
+def batch_query(sql: str, count: int) -> str:
+    """``count`` copies of ``sql``, one per partition, as one UNION ALL query.
+
+    Copy ``i`` binds ``$name_i`` for each ``$name`` and tags its rows with ``$__key_i``
+    in :data:`BATCH_KEY`. Each copy is exactly the per-partition query, so a batch gives
+    the same rows per partition as running them one by one, in one statement.
+    """
+    tree = sqlglot.parse_one(sql, read=DIALECT)
+    branches = []
+    for i in range(count):
+        def suffixed(node: exp.Expression, i: int = i) -> exp.Expression:
+            if isinstance(node, (exp.Placeholder, exp.Parameter)):
+                return exp.Placeholder(this=f"{node.this}_{i}")
+            return node
+
+        copy = tree.copy().transform(suffixed)
+        tagged = exp.select("*", exp.alias_(exp.Placeholder(this=f"__key_{i}"), BATCH_KEY)).from_(
+            exp.Subquery(this=copy, alias=exp.TableAlias(this=exp.to_identifier(f"partition_{i}")))
+        )
+        branches.append(tagged)
+    query: exp.Query = branches[0]
+    for branch in branches[1:]:
+        query = exp.union(query, branch, distinct=False)
+    return query.sql(dialect=DIALECT)

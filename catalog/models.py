@@ -118,6 +118,8 @@ class CatalogSnapshot:
 
     partitions: dict[str, dict[str, PartitionState]] = field(default_factory=dict)
     interrupted: frozenset[tuple[str, str]] = frozenset()
+    observed: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The latest observed version of each source partition: ``observed[asset][key]``."""
 
     def state(self, asset: str, key: str) -> PartitionState | None:
         return self.partitions.get(asset, {}).get(key)

@@ -137,6 +137,10 @@ class SqliteCatalog:
                               last_checks_version, last_inputs, last_failure FROM partitions"""
                 ).fetchall()
                 leases = self._leases()
+                observed_rows = self._db.execute(
+                    """SELECT asset, partition, version FROM observations WHERE id IN
+                         (SELECT max(id) FROM observations GROUP BY asset, partition)"""
+                ).fetchall()
             finally:
                 self._db.execute("COMMIT")
         partitions: dict[str, dict[str, PartitionState]] = {}
@@ -146,7 +150,47 @@ class SqliteCatalog:
                 status, run, error, last[0], last[1], json.loads(last[2]) if last[2] else None, last[3],
             )
         interrupted = frozenset((l.asset, l.partition) for l in leases if not is_alive(l))
-        return CatalogSnapshot(partitions, interrupted)
+        observed: dict[str, dict[str, str]] = {}
+        for asset, key, version in observed_rows:
+            observed.setdefault(asset, {})[key] = version
+        return CatalogSnapshot(partitions, interrupted, observed)
+
+    # -- observations and dynamic partitions ---------------------------------------------
+
+    def record_observations(self, versions: Iterable[tuple[str, str, str]], now: str) -> None:
+        """(asset, partition, version) as observed now; history is kept."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO observations (asset, partition, version, observed_at) VALUES (?, ?, ?, ?)",
+                [(asset, key, version, now) for asset, key, version in versions],
+            )
+
+    def dynamic_keys(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for name, key in self._rows("SELECT name, key FROM dynamic_partitions ORDER BY name, position"):
+            found.setdefault(name, []).append(key)
+        return found
+
+    def add_dynamic_keys(self, name: str, keys: Iterable[str], now: str) -> list[str]:
+        """Adds the keys not there yet, after the existing ones; returns those added."""
+        with self._transaction() as db:
+            existing = {row[0] for row in db.execute("SELECT key FROM dynamic_partitions WHERE name = ?", (name,))}
+            start = db.execute("SELECT coalesce(max(position), -1) + 1 FROM dynamic_partitions WHERE name = ?",
+                               (name,)).fetchone()[0]
+            added = [k for k in dict.fromkeys(keys) if k not in existing]
+            db.executemany(
+                "INSERT INTO dynamic_partitions (name, key, position, added_at) VALUES (?, ?, ?, ?)",
+                [(name, key, start + i, now) for i, key in enumerate(added)],
+            )
+        return added
+
+    def remove_dynamic_keys(self, name: str, keys: Iterable[str]) -> list[str]:
+        wanted = list(dict.fromkeys(keys))
+        with self._transaction() as db:
+            present = {row[0] for row in db.execute("SELECT key FROM dynamic_partitions WHERE name = ?", (name,))}
+            removed = [k for k in wanted if k in present]
+            db.executemany("DELETE FROM dynamic_partitions WHERE name = ? AND key = ?", [(name, k) for k in removed])
+        return removed
 
     # -- runs ----------------------------------------------------------------------------
 

@@ -80,6 +80,8 @@ class Computed:
     location: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     failure: FailureClass | None = None
+    added_partitions: tuple[tuple[str, str], ...] = ()
+    """Dynamic partition keys the asset's code added (``context.add_partitions``)."""
     attempt: int = 1
     retried: tuple[Computed, ...] = ()
     """Earlier attempts of this partition in this run that failed transiently."""
@@ -106,6 +108,11 @@ class TimedOut(UserCodeError):
     failure: FailureClass = "timeout"
 
 
+def _failed(exc: Exception, started: float, phases: _Phases, policy: RetryPolicy) -> Computed:
+    failure = _failure_of(exc, exc.__cause__, policy)
+    return Computed(None, (), str(exc), started, phases.total, timings=phases.seconds, failure=failure)
+
+
 def _failure_of(exc: Exception, cause: BaseException | None, policy: RetryPolicy) -> FailureClass:
     if isinstance(exc, UserCodeError):
         return "transient" if exc.failure == "error" and cause is not None and policy.retries(cause) else exc.failure
@@ -115,9 +122,10 @@ def _failure_of(exc: Exception, cause: BaseException | None, policy: RetryPolicy
 class _Phases:
     """Seconds spent in each phase of one partition, for the catalog and the benchmarks."""
 
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._clock = time.perf_counter()
+    def __init__(self, seconds: dict[str, float] | None = None) -> None:
+        self.seconds: dict[str, float] = dict(seconds or {})
+        self.added_partitions: list[tuple[str, str]] = []  # what the attempt's code asked to add
+        self._clock = time.perf_counter() - sum(self.seconds.values())
 
     def timed(self, phase: str, fn: Callable[..., T], *args: Any) -> T:
         clock = time.perf_counter()
@@ -139,7 +147,7 @@ class Computer:
         self.default_retry = default_retry
         self.storage = storage
         self._local = threading.local()
-        self._sql: dict[Any, str] = {}
+        self._sql: dict[Any, str] = {}  # rendered queries, per asset and input shape (and batch size)
 
     def compute(self, work: Work) -> Computed:
         """Attempt the partition; transient failures are tried again as its retry policy says."""
@@ -153,13 +161,35 @@ class Computer:
             time.sleep(policy.delay_before(attempt + 1))
         raise AssertionError("unreachable: max_attempts is at least 1")
 
+    def compute_batch(self, works: list[Work]) -> list[Computed]:
+        """Partitions of one SQL asset computed by one query (``batch_size``); each is then
+        staged, validated and published on its own. When the query fails, every partition is
+        computed alone, so a partition that breaks it fails by itself, with its own error."""
+        if len(works) == 1:
+            return [self.compute(works[0])]
+        started, clock = time.time(), time.perf_counter()
+        try:
+            frames = self._run_sql_batch(self.graph[works[0].asset], works)
+        except Exception:  # the asset's query: find out which partition, one by one
+            return [self.compute(work) for work in works]
+        share = (time.perf_counter() - clock) / len(works)
+        return [self._stage_and_validate(work, frames[work.key], started, _Phases({"compute": share})) for work in works]
+
     def _attempt(self, work: Work, policy: RetryPolicy) -> Computed:
         started = time.time()
         phases = _Phases()
+        try:
+            data = self._call_with_timeout(work, phases, self.graph[work.asset].timeout)
+        except (AssetsCoreError, UserCodeError) as exc:
+            return _failed(exc, started, phases, policy)
+        return self._stage_and_validate(work, data, started, phases, policy)
+
+    def _stage_and_validate(
+        self, work: Work, data: Any, started: float, phases: _Phases, policy: RetryPolicy = RetryPolicy()
+    ) -> Computed:
         staged: StagedPartition | None = None
         spec = self.graph[work.asset]
         try:
-            data = self._call_with_timeout(work, phases, spec.timeout)
             staged = phases.timed("stage", self.storage.stage, work.run_id, work.asset, work.key, data)
             fault_point("stage", work.asset, work.key)
             results = tuple(phases.timed("validate", run_checks, spec.checks, data, self._check_context(work)))
@@ -167,15 +197,17 @@ class Computer:
         except (AssetsCoreError, UserCodeError) as exc:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
-            failure = _failure_of(exc, exc.__cause__, policy)
-            return Computed(None, (), str(exc), started, phases.total, timings=phases.seconds, failure=failure)
+            return _failed(exc, started, phases, policy)
         if any(r.blocks for r in results):
             location = str(self.storage.quarantine(staged))
             return Computed(staged, results, None, started, phases.total, "quarantined", location, phases.seconds, "check")
+        added = tuple(phases.added_partitions)
         if spec.io == "parquet":
             location = phases.timed("publish", self.storage.publish, staged, "parquet")
-            return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds)
-        return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds)
+            return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds,
+                            added_partitions=added)
+        return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds,
+                        added_partitions=added)
 
     def _check_context(self, work: Work) -> CheckContext:
         spec = self.graph[work.asset]
@@ -227,7 +259,9 @@ class Computer:
                 kwargs["context"] = context
             fn = spec.fn
             assert fn is not None
-            return phases.timed("compute", lambda: to_polars(fn(**kwargs), work.asset))
+            data = phases.timed("compute", lambda: to_polars(fn(**kwargs), work.asset))
+            phases.added_partitions = context.added_partitions
+            return data
         except AssetsCoreError:
             raise
         except Exception as exc:  # the asset's own code (or query) failed
@@ -267,6 +301,31 @@ class Computer:
         for s in slices:
             params[f"input_{s.param}"] = self.storage.input_value(s.asset, s.io, list(s.keys))
         return pl.from_arrow(db.execute(self._rendered_sql(spec, slices), params).to_arrow_table())
+
+    def _run_sql_batch(self, spec: AssetSpec, works: list[Work]) -> dict[str, Any]:
+        """One UNION ALL query over the partitions of ``works``; their rows, by key."""
+        import polars as pl
+
+        from assets_core.sql import BATCH_KEY, batch_query
+
+        rendered = self._rendered_sql(spec, works[0].slices)
+        shape = ("batch", rendered, len(works))
+        query = self._sql.get(shape) or self._sql.setdefault(shape, batch_query(rendered, len(works)))
+        params: dict[str, Any] = {}
+        for i, work in enumerate(works):
+            interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
+            bound = {"start": interval and interval.start, "end": interval and interval.end, "partition_key": work.key}
+            params.update({f"{p}_{i}": bound[p] for p in spec.sql_params})
+            params.update({f"input_{s.param}_{i}": self.storage.input_value(s.asset, s.io, list(s.keys)) for s in work.slices})
+            params[f"__key_{i}"] = work.key
+        db = self._duckdb(any(w.reads_warehouse for w in works))
+        try:
+            result: pl.DataFrame = pl.from_arrow(db.execute(query, params).to_arrow_table())  # type: ignore[assignment]
+        finally:
+            db.close()
+        parts = {str(key[0]): frame.drop(BATCH_KEY) for key, frame in result.partition_by(BATCH_KEY, as_dict=True).items()}
+        empty = result.clear().drop(BATCH_KEY)
+        return {work.key: parts.get(work.key, empty) for work in works}
 
     def _rendered_sql(self, spec: AssetSpec, slices: tuple[Slice, ...]) -> str:
         """The asset's query with its input tables replaced, rendered once per asset and shape."""

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
 from assets_core.errors import AssetsCoreError, ConflictError
@@ -30,7 +30,7 @@ from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.scope import HOST, process_alive, row_history, stamp, utc_now
 from assets_core.graph import AssetGraph
-from assets_core.planning import Cause, Plan, Step, UpstreamKeys, direct_reason
+from assets_core.planning import OBSERVED, Cause, Plan, Step, UpstreamKeys, direct_reason
 from assets_core.project import Project
 from assets_core.storage import Storage
 
@@ -121,10 +121,14 @@ class _ReadySteps:
 
     def __init__(self, graph: AssetGraph, steps: list[Step]) -> None:
         self._rank = [-graph.position[s.asset] for s in steps]
+        self._asset = [s.asset for s in steps]
         self._heap: list[tuple[int, int]] = []
+        self.by_asset: dict[str, int] = {}
+        """How many steps of each asset are ready."""
 
     def append(self, index: int) -> None:
         heapq.heappush(self._heap, (self._rank[index], index))
+        self.by_asset[self._asset[index]] = self.by_asset.get(self._asset[index], 0) + 1
 
     def pop(self, can_start: Callable[[int], bool] = lambda index: True) -> int | None:
         """The first ready step that may start now (its pool has room), or None."""
@@ -134,6 +138,7 @@ class _ReadySteps:
             item = heapq.heappop(self._heap)
             if can_start(item[1]):
                 found = item[1]
+                self.by_asset[self._asset[found]] -= 1
                 break
             passed.append(item)
         for item in passed:
@@ -238,11 +243,15 @@ class _Runner:
                 break
             inputs[edge.upstream] = versions  # type: ignore[assignment]
             io = self.graph[edge.upstream].io
-            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), edge.mapping.is_fan_in(), item.type))
+            many = edge.mapping.reads_many(self.graph[edge.upstream].partitions, self.graph[step.asset].partitions)
+            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type))
         if blocked:
             outcome = Outcome("skipped", blocked)
             self._record(step, outcome, stamp(), stamp())
             return outcome
+        observed = self.snapshot.observed.get(step.asset, {}).get(step.key)
+        if observed is not None:  # the source version this partition is built from
+            inputs[OBSERVED] = {step.key: observed}
         self.inputs[index] = inputs
         self.on_event(Event("started", step.asset, step.key))
         return Work(step.asset, step.key, self.run.run_id, tuple(slices), row_history(self.snapshot, self.graph, step.asset, step.key))
@@ -286,6 +295,7 @@ class _Runner:
                 staged.rows, "published", self.run.run_id, None,
             )
             message, kind = "", "published"
+            self._add_partitions(computed.added_partitions)
         checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
         outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock, computed.attempt)
         self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
@@ -293,6 +303,13 @@ class _Runner:
         if kind == "quarantined":
             self.notify("quarantine", step, outcome, checks)
         return outcome
+
+    def _add_partitions(self, added: tuple[tuple[str, str], ...]) -> None:
+        by_name: dict[str, list[str]] = {}
+        for name, key in added:
+            by_name.setdefault(name, []).append(key)
+        for name, keys in by_name.items():
+            self.records.catalog.add_dynamic_keys(name, keys, stamp())
 
     def _failed(
         self, step: Step, computed: Computed, error: str, inputs: dict[str, dict[str, str]], extra: float = 0.0
@@ -302,11 +319,44 @@ class _Runner:
         self.notify("failure", step, outcome)
         return outcome
 
-    def execute(self, index: int) -> Outcome:
-        work = self.prepare(index)
-        if isinstance(work, Outcome):
-            return work
-        return self.conclude(index, self.computer.compute(work))
+    def execute(self, indices: list[int]) -> list[tuple[int, Outcome]]:
+        """Steps of one asset: one partition, or a batch of a SQL asset's (``batch_size``)."""
+        done: list[tuple[int, Outcome]] = []
+        works: list[tuple[int, Work]] = []
+        for index in indices:
+            work = self.prepare(index)
+            if isinstance(work, Outcome):
+                done.append((index, work))
+            else:
+                works.append((index, work))
+        if works:
+            computed = self.computer.compute_batch([work for _, work in works])
+            done.extend((index, self.conclude(index, c)) for (index, _), c in zip(works, computed))
+        return done
+
+    def _take(self, ready: _ReadySteps) -> list[int]:
+        """The next ready step its pool has room for, with more ready partitions of the same
+        asset when that asset computes in batches; the pool's slots are taken."""
+        def full(index: int) -> bool:  # a batch waits to fill up while other work can run
+            asset = self.plan.steps[index].asset
+            return ready.by_asset[asset] >= (self.graph[asset].batch_size or 1)
+
+        first = ready.pop(lambda i: self.pools.can_start(i) and full(i))
+        if first is None:
+            first = ready.pop(self.pools.can_start)
+        if first is None:
+            return []
+        self.pools.take(first)
+        taken = [first]
+        asset = self.plan.steps[first].asset
+        size = self.graph[asset].batch_size or 1
+        while len(taken) < size:
+            more = ready.pop(lambda i: self.plan.steps[i].asset == asset and self.pools.can_start(i))
+            if more is None:
+                break
+            self.pools.take(more)
+            taken.append(more)
+        return taken
 
     def _record(
         self, step: Step, outcome: Outcome, started: str, ended: str, rows: int | None = None,
@@ -352,9 +402,9 @@ class _Runner:
 
         if executor == "inline" or workers <= 1:
             while ready:
-                index = ready.pop()
-                assert index is not None
-                finish(index, self.execute(index))
+                for index, outcome in self.execute(self._take(ready)):
+                    self.pools.release(index)
+                    finish(index, outcome)
         elif executor == "threads":
             self._run_threads(workers, ready, finish)
         else:
@@ -362,19 +412,18 @@ class _Runner:
 
     def _run_threads(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
-            running: dict[Future[Outcome], int] = {}
+            running: set[Future[list[tuple[int, Outcome]]]] = set()
             while ready or running:
                 while ready and len(running) < workers:
-                    index = ready.pop(self.pools.can_start)
-                    if index is None:
+                    taken = self._take(ready)
+                    if not taken:
                         break
-                    self.pools.take(index)
-                    running[pool.submit(self.execute, index)] = index
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    running.add(pool.submit(self.execute, taken))
+                done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    index = running.pop(future)
-                    self.pools.release(index)
-                    finish(index, future.result())
+                    for index, outcome in future.result():
+                        self.pools.release(index)
+                        finish(index, outcome)
 
     def _run_processes(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         """Workers compute and stage; this process publishes and records. Work that reads
@@ -385,35 +434,43 @@ class _Runner:
         finished = False
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
-                running: dict[Future[Computed], int] = {}
+                running: dict[Future[Any], list[int]] = {}
                 while ready or running:
                     while ready and len(running) < 2 * workers:  # keep the workers busy while we publish
-                        index = ready.pop(self.pools.can_start)
-                        if index is None:
+                        taken = self._take(ready)
+                        if not taken:
                             break
-                        work = self.prepare(index)
-                        if isinstance(work, Outcome):
-                            finish(index, work)
+                        works: list[tuple[int, Work]] = []
+                        for index in taken:
+                            work = self.prepare(index)
+                            if isinstance(work, Outcome):
+                                self.pools.release(index)
+                                finish(index, work)
+                            else:
+                                works.append((index, work))
+                        if not works:
                             continue
-                        self.pools.take(index)
-                        limit = self._time_limit(work.asset)
-                        running[local.submit(self.computer.compute, work) if work.reads_warehouse
-                                else pool.submit(work, limit)] = index
+                        batch = [work for _, work in works]
+                        local_work = len(batch) > 1 or batch[0].reads_warehouse  # batches are DuckDB queries
+                        future = (local.submit(self.computer.compute_batch, batch) if local_work
+                                  else pool.submit(batch[0], self._time_limit(batch[0].asset)))
+                        running[future] = [index for index, _ in works]
                     if not running:
                         continue
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
-                        index = running.pop(future)
-                        self.pools.release(index)
+                        indices = running.pop(future)
                         try:
-                            computed = future.result()
+                            result = future.result()
                         except WorkerLost:
-                            step = self.plan.steps[index]
+                            step = self.plan.steps[indices[0]]
                             raise WorkerDied(
                                 f"A worker process died while computing {step.asset}[{step.key}] (killed, or out "
                                 "of memory?): the run is interrupted; `assets materialize` again resumes it."
                             ) from None
-                        finish(index, self.conclude(index, computed))
+                        for index, computed in zip(indices, result if isinstance(result, list) else [result]):
+                            self.pools.release(index)
+                            finish(index, self.conclude(index, computed))
             finished = True
         finally:
             pool.shutdown(kill=not finished)

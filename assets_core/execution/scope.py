@@ -43,14 +43,16 @@ def live_snapshot(catalog: SqliteCatalog) -> CatalogSnapshot:
     return catalog.snapshot(lambda lease: lease.run_id in running)
 
 
-def parse_partitions(expression: str, graph: AssetGraph, assets: Iterable[str]) -> dict[str, list[str]]:
-    """``A..B`` ranges and comma lists, resolved against each selected partitioned asset.
+def parse_partitions(
+    expression: str, graph: AssetGraph, assets: Iterable[str], now: datetime | None = None
+) -> dict[str, list[str]]:
+    """``A..B`` ranges and comma lists (per dimension for multi-partitioned assets:
+    ``date=2025-01-01..2025-01-07,region=eu``), resolved against each selected asset.
 
     Assets whose definition does not hold these keys (an unpartitioned or monthly asset
     below daily ones) are left out: they follow what is rebuilt upstream of them.
     """
-    items = [item.strip() for item in expression.split(",") if item.strip()]
-    if not items:
+    if not expression.strip(",; "):
         raise UsageError("--partitions is empty: give keys like 2025-01-01..2025-01-07 or eu,us.")
     partitioned = [a for a in sorted(assets, key=graph.position.__getitem__) if graph[a].partitions is not None]
     if not partitioned:
@@ -61,15 +63,7 @@ def parse_partitions(expression: str, graph: AssetGraph, assets: Iterable[str]) 
         definition = graph[asset].partitions
         assert definition is not None
         try:
-            keys: list[str] = []
-            for item in items:
-                if ".." in item:
-                    first, _, last = item.partition("..")
-                    keys.extend(definition.key_range(first.strip(), last.strip(), asset))
-                else:
-                    definition.check_key(item, asset)
-                    keys.append(item)
-            requested[asset] = list(dict.fromkeys(keys))
+            requested[asset] = definition.select(expression, asset, now)
         except PartitionError as exc:
             first_error = first_error or exc
     if not requested:
@@ -89,7 +83,7 @@ def make_plan(
 ) -> Plan:
     """``resume``: the id of an interrupted run of the same backfill, continued, not redone."""
     assets = select(graph, selection)
-    requested = parse_partitions(partitions, graph, assets) if partitions else None
+    requested = parse_partitions(partitions, graph, assets, now) if partitions else None
     done = frozenset(
         (asset, key)
         for asset, states in snapshot.partitions.items()
@@ -115,5 +109,21 @@ def row_history(snapshot: CatalogSnapshot, graph: AssetGraph, asset: str, key: s
     if not needed or spec.partitions is None:
         return ()
     states = snapshot.partitions.get(asset, {})
-    earlier = [k for k, state in states.items() if k < key and state.is_published and state.rows is not None]
-    return tuple(states[k].rows or 0 for k in spec.partitions.sort_keys(earlier)[-needed:])
+    published = spec.partitions.sort_keys(k for k, s in states.items() if s.is_published and s.rows is not None)
+    position = spec.partitions.index_of(key)
+    earlier = [k for k in published if (spec.partitions.index_of(k) or 0) < (position or 0)]
+    return tuple(states[k].rows or 0 for k in earlier[-needed:])
+
+
+def bind_dynamic_partitions(graph: AssetGraph, catalog: SqliteCatalog) -> None:
+    """Give every ``DynamicPartitions`` of the graph its current keys from the catalog."""
+    from assets_core.partitions import DynamicPartitions
+    from assets_core.partitions.multi import multi_dimensions
+
+    keys: dict[str, list[str]] | None = None
+    for spec in graph.specs.values():
+        definitions = [spec.partitions, *(d for _, d in multi_dimensions(spec.partitions))]
+        for definition in definitions:
+            if isinstance(definition, DynamicPartitions):
+                keys = catalog.dynamic_keys() if keys is None else keys
+                definition.set_keys(keys.get(definition.name, []))

@@ -45,3 +45,35 @@ def test_an_interrupted_backfill_continues_where_it_stopped(make_project: Callab
     # Once finished, the same command is a new backfill that rebuilds every partition again.
     again = project.json("materialize", "--select", "pooled", "--partitions", ALL_DAYS)
     assert again["counts"]["published"] == 6
+
+
+def test_a_batched_sql_backfill_publishes_the_same_rows_as_one_query_per_partition(make_project: Callable[..., Project]) -> None:
+    single, batched = make_project("landing", "single"), make_project("landing", "batched")
+    query = batched.root / "sql" / "revenue.sql"
+    query.write_text("-- batch_size = 3\n" + query.read_text())
+    single.ok("materialize")
+    result = batched.json("materialize", "--partitions", "2025-01-01..2025-01-04")
+    assert result["counts"]["published"] == 13
+
+    assert batched.table_rows("revenue") == single.table_rows("revenue")
+    assert batched.published_versions() == single.published_versions()
+    attempts = [a for a in batched.json("runs", "show", result["run_id"])["attempts"] if a["asset"] == "revenue"]
+    # Recorded, checked and published one partition at a time ...
+    assert sorted(a["partition"] for a in attempts) == ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
+    assert all(a["status"] == "published" and len(a["checks"]) == 2 for a in attempts)
+    # ... from batches of at most three: partitions of one query share its time equally.
+    shares: dict[float, int] = {}
+    for a in attempts:
+        shares[a["timings"]["compute"]] = shares.get(a["timings"]["compute"], 0) + 1
+    assert max(shares.values()) >= 2 and max(shares.values()) <= 3
+
+
+def test_a_partition_that_breaks_a_batch_fails_alone(make_project: Callable[..., Project]) -> None:
+    project = make_project("landing")
+    query = project.root / "sql" / "revenue.sql"
+    failing_day = "FROM clean WHERE CASE WHEN $partition_key = '2025-01-03' THEN error('bad day') ELSE true END"
+    query.write_text("-- batch_size = 4\n" + query.read_text().replace("FROM clean", failing_day))
+    result = project.run("materialize")
+    assert result.returncode == 1
+    assert "failed: revenue[2025-01-03]" in result.stdout and "bad day" in result.stdout
+    assert [len(project.table_rows("revenue", day)) > 0 for day in ("2025-01-01", "2025-01-02", "2025-01-04")] == [True] * 3

@@ -159,7 +159,29 @@ def test_asset_reading_itself_is_named() -> None:
     @asset
     def orders(orders): ...  # type: ignore[no-untyped-def]
 
-    assert problems_of([orders]) == ["Asset 'orders' reads itself: remove input 'orders'."]
+    assert problems_of([orders]) == [
+        "Asset 'orders' reads itself: to read its own earlier partitions, map the input with "
+        "ins={'orders': offset(-1)}; otherwise remove input 'orders'."
+    ]
+
+
+def test_an_asset_may_read_its_own_previous_partition() -> None:
+    from assets_core import offset
+
+    @asset(partitions=DAILY, ins={"balance": offset(-1)})
+    def balance(balance, payments): ...  # type: ignore[no-untyped-def]
+
+    @asset(partitions=DAILY)
+    def payments(): ...
+
+    graph = build_graph([balance, payments])
+    assert graph.order == ["payments", "balance"]
+    assert {e.upstream for e in graph.edges_in["balance"]} == {"balance", "payments"}
+
+    @asset(partitions=DAILY, ins={"later": offset(1)})
+    def later(later): ...  # type: ignore[no-untyped-def]
+
+    assert "reads itself" in problems_of([later])[0]
 
 
 def test_unknown_input_suggests_the_closest_name() -> None:

@@ -20,13 +20,17 @@ from assets_core import (
 )
 from assets_core.partitions import (
     UNPARTITIONED,
+    DynamicPartitions,
+    MultiPartitions,
     default_mapping,
     keys_of,
     partitions_from_dict,
+    validate_key,
 )
 from snapshot_helpers import utc
 
 BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def absolute(moment: datetime) -> datetime:
@@ -258,6 +262,365 @@ def test_berlin_dst_daily_partition_is_23_hours_long() -> None:
     assert interval.end.utcoffset() == timedelta(hours=2)
 
 
+def hours_of_day(hourly: HourlyPartitions, day: str) -> list[str]:
+    return [k for k in hourly.keys(utc(2026, 1, 1)) if k.startswith(day)]
+
+
+def assert_contiguous(definition, keys: list[str]) -> None:  # type: ignore[no-untyped-def]
+    intervals = [definition.data_interval(k) for k in keys]
+    for before, after in zip(intervals, intervals[1:]):
+        assert absolute(before.end) == absolute(after.start)
+    for interval in intervals:
+        assert absolute(interval.start) < absolute(interval.end)
+
+
+def test_berlin_2025_spring_day_has_23_hours_and_autumn_day_25() -> None:
+    hourly = HourlyPartitions("2025-01-01", timezone="Europe/Berlin")
+    spring, autumn = hours_of_day(hourly, "2025-03-30"), hours_of_day(hourly, "2025-10-26")
+    assert len(spring) == 23 and "2025-03-30T02" not in spring
+    assert len(autumn) == 25 and len(set(autumn)) == 25
+    assert autumn[2:4] == ["2025-10-26T02", "2025-10-26T02+0100"]
+    # Across both changes, each hour ends where the next starts, as absolute instants.
+    keys = hourly.keys(utc(2025, 11, 1))
+    assert_contiguous(hourly, keys)
+    assert all(absolute(hourly.data_interval(k).end) - absolute(hourly.data_interval(k).start)
+               == timedelta(hours=1) for k in keys)
+
+
+def test_the_repeated_autumn_hour_has_its_own_interval_one_hour_later() -> None:
+    hourly = HourlyPartitions("2025-10-26", timezone="Europe/Berlin")
+    first, second = hourly.data_interval("2025-10-26T02"), hourly.data_interval("2025-10-26T02+0100")
+    assert absolute(first.start) == utc(2025, 10, 26, 0)
+    assert absolute(second.start) == utc(2025, 10, 26, 1) == absolute(first.end)
+    assert hourly.index_of("2025-10-26T02+0200") is None  # the first 02:00 has no offset in its key
+
+
+def test_a_key_for_the_skipped_spring_hour_is_not_a_key() -> None:
+    hourly = HourlyPartitions("2025-03-30", timezone="Europe/Berlin")
+    assert not hourly.is_key("2025-03-30T02")
+    with pytest.raises(PartitionError, match="'2025-03-30T02' is not a partition of 'clicks'"):
+        hourly.check_key("2025-03-30T02", "clicks")
+
+
+@pytest.mark.parametrize(("day", "hours"), [("2025-03-29", 24), ("2025-03-30", 23), ("2025-03-31", 24),
+                                             ("2025-10-26", 25), ("2025-10-27", 24)])
+def test_berlin_daily_intervals_start_at_local_midnight_and_follow_dst(day: str, hours: int) -> None:
+    interval = DailyPartitions("2025-01-01", timezone="Europe/Berlin").data_interval(day)
+    start = date.fromisoformat(day)
+    assert interval.start == datetime(start.year, start.month, start.day, tzinfo=BERLIN)
+    assert (interval.start.hour, interval.start.minute) == (0, 0)
+    assert interval.end.astimezone(BERLIN).hour == 0
+    assert absolute(interval.end) - absolute(interval.start) == timedelta(hours=hours)
+
+
+def test_berlin_daily_intervals_are_contiguous_over_a_year() -> None:
+    daily = DailyPartitions("2025-01-01", timezone="Europe/Berlin")
+    keys = daily.keys(utc(2026, 1, 1))
+    assert len(keys) == 365
+    assert_contiguous(daily, keys)
+
+
+def test_weekly_and_monthly_windows_in_dst_zones_lose_or_gain_the_hour() -> None:
+    weekly = WeeklyPartitions("2025-01-06", timezone="Europe/Berlin").data_interval("2025-03-24")
+    assert absolute(weekly.end) - absolute(weekly.start) == timedelta(days=7, hours=-1)
+    march = MonthlyPartitions("2025-01-01", timezone="Europe/Berlin").data_interval("2025-03")
+    assert absolute(march.end) - absolute(march.start) == timedelta(days=31, hours=-1)
+    november = MonthlyPartitions("2025-01-01", timezone="America/New_York").data_interval("2025-11")
+    assert november.start == datetime(2025, 11, 1, tzinfo=NEW_YORK)
+    assert absolute(november.end) - absolute(november.start) == timedelta(days=30, hours=1)
+    monthly = MonthlyPartitions("2025-01-01", timezone="America/New_York")
+    assert_contiguous(monthly, monthly.keys(utc(2026, 2, 1)))
+
+
+def test_new_york_dst_days_have_23_and_25_hourly_partitions() -> None:
+    hourly = HourlyPartitions("2025-01-01", timezone="America/New_York")
+    assert len(hours_of_day(hourly, "2025-03-09")) == 23
+    assert len(hours_of_day(hourly, "2025-11-02")) == 25
+    assert "2025-11-02T01-0500" in hours_of_day(hourly, "2025-11-02")
+
+
+def test_due_ness_in_berlin_on_the_short_day_waits_for_local_midnight() -> None:
+    daily = DailyPartitions("2025-03-29", timezone="Europe/Berlin")
+    # 2025-03-30 ends at 2025-03-31 00:00 CEST = 2025-03-30 22:00 UTC.
+    assert daily.keys(utc(2025, 3, 30, 21, 59)) == ["2025-03-29"]
+    assert daily.keys(utc(2025, 3, 30, 22)) == ["2025-03-29", "2025-03-30"]
+
+
+def test_index_at_finds_the_window_containing_an_instant() -> None:
+    daily = DailyPartitions("2025-01-01", timezone="Europe/Berlin")
+    assert daily.index_at(utc(2025, 1, 1, 23, 30)) == 1  # already 2 January in Berlin
+    assert daily.index_at(utc(2024, 12, 31, 12)) == -1
+    hourly = HourlyPartitions("2025-10-26", timezone="Europe/Berlin")
+    assert hourly.index_at(utc(2025, 10, 26, 1, 30)) == hourly.index_of("2025-10-26T02+0100") == 3
+    monthly = MonthlyPartitions("2025-01-01")
+    assert monthly.index_at(utc(2025, 3, 31, 23, 59)) == 2
+    assert DailyPartitions("2025-01-01", "2025-01-03").index_at(utc(2025, 1, 9)) == 8  # not clipped
+
+
+def test_keys_with_a_trailing_newline_are_not_keys() -> None:
+    assert not DailyPartitions("2025-01-01").is_key("2025-01-02\n")
+    assert not MonthlyPartitions("2025-01-01").is_key("2025-02\n")
+    with pytest.raises(PartitionError, match="is not allowed"):
+        StaticPartitions(["eu\n"])
+
+
+def test_counts_and_sizes() -> None:
+    assert DailyPartitions("2025-01-01").count(utc(2025, 1, 11)) == 10
+    assert DailyPartitions("2025-01-01").size() is None
+    assert DailyPartitions("2025-01-01", "2025-02-01").size() == 31
+    assert StaticPartitions(["a", "b"]).size() == 2
+    assert DailyPartitions("2025-01-01").is_due("2025-01-10", utc(2025, 1, 11))
+    assert not DailyPartitions("2025-01-01").is_due("2025-01-11", utc(2025, 1, 11))
+
+
+# -- dynamic partitions ------------------------------------------------------------------
+
+
+def test_dynamic_keys_are_set_by_the_engine_in_the_order_given() -> None:
+    files = DynamicPartitions("landing_files")
+    assert files.keys(utc(2025, 1, 1)) == [] and files.count() == 0
+    files.set_keys(["b.csv", "a.csv", "orders 2025-01-01.csv"])
+    assert files.keys(utc(2025, 1, 1)) == ["b.csv", "a.csv", "orders 2025-01-01.csv"]
+    assert files.index_of("a.csv") == 1 and files.index_of("c.csv") is None
+    assert files.data_interval("a.csv") is None
+    assert files.is_due("a.csv", None)
+    files.set_keys(["c.csv"])
+    assert files.keys() == ["c.csv"]
+
+
+def test_dynamic_definitions_with_one_name_are_equal_whatever_their_keys() -> None:
+    one, two = DynamicPartitions("files"), DynamicPartitions("files")
+    one.set_keys(["a"])
+    assert one == two and hash(one) == hash(two)
+    assert one != DynamicPartitions("other")
+    assert one.to_dict() == {"kind": "dynamic", "name": "files"}
+    again = partitions_from_dict(one.to_dict())
+    assert again == one and isinstance(again, DynamicPartitions) and again.keys() == []
+
+
+@pytest.mark.parametrize("name", ["", "2files", "my files", "a-b", "files/x"])
+def test_dynamic_name_must_be_an_identifier(name: str) -> None:
+    with pytest.raises(PartitionError, match="Dynamic partitions name .* is not a name: use letters, digits and '_'"):
+        DynamicPartitions(name)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "A partition key cannot be empty: give at least one character."),
+        ("a/b", "Partition key 'a/b' contains '/': keys become directory names"),
+        ("a\\b", "contains '\\'"),
+        ("2025|eu", "contains '|'"),
+        ("..", "contains '..'"),
+        ("a..b", "contains '..'"),
+        ("a,b", "contains ','"),
+        ("a\0b", "Partition key 'a\\x00b' contains NUL: keys become directory names, so use no control characters."),
+        ("a\nb", "contains a control character"),
+        (" a", "Partition key ' a' starts or ends with whitespace: strip it."),
+        ("a\t", "starts or ends with whitespace"),
+        (".", "Partition key '.' names the current directory: use another key."),
+        ("x" * 201, "Partition key 'xxxxxxxxxxxxxxxxxxxx...' is 201 characters long: use at most 200."),
+    ],
+)
+def test_validate_key_names_the_problem_in_one_line(key: str, message: str) -> None:
+    problem = validate_key(key)
+    assert problem is not None and message in problem
+    assert "\n" not in problem
+
+
+@pytest.mark.parametrize("key", ["a", "orders.csv", "2025-01-01", "x" * 200, "Kunde Müller", "a.b.c", "@weird#"])
+def test_validate_key_accepts_ordinary_names(key: str) -> None:
+    assert validate_key(key) is None
+
+
+def test_set_keys_refuses_a_bad_or_repeated_key_and_keeps_the_old_keys() -> None:
+    files = DynamicPartitions("files")
+    files.set_keys(["a"])
+    with pytest.raises(PartitionError) as raised:
+        files.set_keys(["ok", "../etc"])
+    assert str(raised.value).startswith("Dynamic partitions 'files': Partition key '../etc' contains '/'")
+    with pytest.raises(PartitionError, match="Dynamic partitions 'files': key 'b' is listed twice: remove one."):
+        files.set_keys(["b", "c", "b"])
+    assert files.keys() == ["a"]
+
+
+def test_dynamic_check_key_names_the_definition() -> None:
+    files = DynamicPartitions("files")
+    files.set_keys(["a"])
+    with pytest.raises(PartitionError, match=re.escape(
+        "'b' is not a partition of 'landing' (dynamic, expected a key added to dynamic partitions 'files')."
+    )):
+        files.check_key("b", "landing")
+
+
+# -- multi partitions --------------------------------------------------------------------
+
+
+def sales() -> MultiPartitions:
+    return MultiPartitions(date=DailyPartitions("2025-01-01"), region=StaticPartitions(["eu", "us"]))
+
+
+def test_multi_keys_are_the_product_ordered_by_the_first_dimension() -> None:
+    assert sales().keys(utc(2025, 1, 3)) == ["2025-01-01|eu", "2025-01-01|us", "2025-01-02|eu", "2025-01-02|us"]
+    swapped = MultiPartitions(region=StaticPartitions(["eu", "us"]), date=DailyPartitions("2025-01-01"))
+    assert swapped.keys(utc(2025, 1, 3)) == ["eu|2025-01-01", "eu|2025-01-02", "us|2025-01-01", "us|2025-01-02"]
+    assert swapped != sales()
+    assert sales().count(utc(2025, 1, 3)) == 4
+    assert sales().keys(utc(2025, 1, 1)) == []
+
+
+def test_multi_index_of_orders_keys_as_the_definition_does() -> None:
+    multi = sales()
+    keys = multi.keys(utc(2025, 1, 6))
+    assert [multi.index_of(k) for k in keys] == list(range(len(keys)))
+    assert multi.sort_keys(reversed(keys)) == keys
+    assert multi.index_of("2025-01-01|asia") is None and multi.index_of("2025-01-01") is None
+    swapped = MultiPartitions(region=StaticPartitions(["eu", "us"]), date=DailyPartitions("2025-01-01"))
+    later = swapped.keys(utc(2025, 1, 6))
+    assert swapped.sort_keys(reversed(later)) == later
+
+
+def test_multi_data_interval_is_that_of_its_time_dimension() -> None:
+    interval = sales().data_interval("2025-01-02|us")
+    assert interval is not None and (interval.start, interval.end) == (utc(2025, 1, 2), utc(2025, 1, 3))
+    both_static = MultiPartitions(a=StaticPartitions(["x"]), b=StaticPartitions(["y"]))
+    assert both_static.data_interval("x|y") is None
+    with pytest.raises(PartitionError, match="region 'asia' is not a region key"):
+        sales().data_interval("2025-01-02|asia")
+
+
+def test_multi_due_ness_needs_every_part_due() -> None:
+    now = utc(2025, 1, 3)
+    assert sales().is_due("2025-01-02|us", now)
+    assert not sales().is_due("2025-01-03|us", now)
+    assert not sales().is_due("2025-01-02|asia", now)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("2025-01-01|asia", "'2025-01-01|asia' is not a partition of 'sales': region 'asia' is not a region key "
+                            "(static, expected one of eu, us)."),
+        ("2025-13-01|eu", "'2025-13-01|eu' is not a partition of 'sales': date '2025-13-01' is not a date key "
+                          "(daily, expected YYYY-MM-DD)."),
+        ("eu", "'eu' is not a partition of 'sales': expected 2 values joined by '|' (date|region), such as "
+               "2025-01-01|eu; to select by region alone, write region=eu."),
+        ("a|b|c", "'a|b|c' is not a partition of 'sales': expected 2 values joined by '|' (date|region), such as "
+                  "2025-01-01|eu."),
+    ],
+)
+def test_multi_check_key_names_the_dimension_that_is_wrong(key: str, message: str) -> None:
+    with pytest.raises(PartitionError) as raised:
+        sales().check_key(key, "sales")
+    assert str(raised.value) == message
+
+
+def test_multi_split_join_and_dimension() -> None:
+    multi = sales()
+    assert multi.split("2025-01-01|eu") == {"date": "2025-01-01", "region": "eu"}
+    assert multi.join({"region": "eu", "date": "2025-01-01"}) == "2025-01-01|eu"
+    assert multi.dimension("region") == StaticPartitions(["eu", "us"])
+    assert multi.time_dimension == "date"
+    with pytest.raises(PartitionError, match="has no dimension 'regoin': it has date, region. Did you mean 'region'?"):
+        multi.dimension("regoin")
+    with pytest.raises(PartitionError, match="needs a value for each of date, region, not for date"):
+        multi.join({"date": "2025-01-01"})
+    with pytest.raises(PartitionError, match="expected 2 values joined by"):
+        multi.split("2025-01-01")
+
+
+def test_multi_key_range_is_the_box_between_two_full_keys() -> None:
+    multi = sales()
+    assert multi.key_range("2025-01-01|eu", "2025-01-03|eu", "sales") == ["2025-01-01|eu", "2025-01-02|eu", "2025-01-03|eu"]
+    assert multi.key_range("2025-01-01|eu", "2025-01-02|us", "sales") == [
+        "2025-01-01|eu", "2025-01-01|us", "2025-01-02|eu", "2025-01-02|us",
+    ]
+    with pytest.raises(PartitionError, match=re.escape(
+        "Range '2025-01-01|us..2025-01-02|eu' of 'sales' is empty: its region 'us' comes after 'eu'; put the earlier key first."
+    )):
+        multi.key_range("2025-01-01|us", "2025-01-02|eu", "sales")
+
+
+@pytest.mark.parametrize(
+    ("expression", "keys"),
+    [
+        ("date=2025-01-01..2025-01-03,region=eu", ["2025-01-01|eu", "2025-01-02|eu", "2025-01-03|eu"]),
+        ("region=us", ["2025-01-01|us", "2025-01-02|us", "2025-01-03|us"]),  # date: every due day
+        ("date=2025-01-02", ["2025-01-02|eu", "2025-01-02|us"]),
+        ("region=us,eu, date = 2025-01-05,2025-01-02", ["2025-01-02|eu", "2025-01-02|us", "2025-01-05|eu", "2025-01-05|us"]),
+        ("date=2025-01-01..2025-01-02,2025-01-02", ["2025-01-01|eu", "2025-01-01|us", "2025-01-02|eu", "2025-01-02|us"]),
+        ("2025-01-02|us,2025-01-01|eu", ["2025-01-01|eu", "2025-01-02|us"]),
+        ("2025-01-01|us..2025-01-03|us", ["2025-01-01|us", "2025-01-02|us", "2025-01-03|us"]),
+    ],
+)
+def test_multi_select_by_dimension_or_by_full_keys(expression: str, keys: list[str]) -> None:
+    assert sales().select(expression, "sales", utc(2025, 1, 4)) == keys
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("dat=2025-01-01", "Partition selection 'dat=2025-01-01' of 'sales' names 'dat', which is not one of its "
+                           "dimensions (date, region). Did you mean 'date'?"),
+        ("region=eu,region=us", "Partition selection 'region=eu,region=us' of 'sales' names region twice: "
+                                "list its keys after one 'region='."),
+        ("date=2025-13-01", "'2025-13-01' is not a partition of 'sales' dimension 'date' (daily, expected YYYY-MM-DD)."),
+        ("region=asia", "'asia' is not a partition of 'sales' dimension 'region' (static, expected one of eu, us)."),
+        ("date=2025-01-03..2025-01-01", "Range '2025-01-03..2025-01-01' of 'sales' dimension 'date' is empty: "
+                                        "put the earlier key first."),
+        ("region=", "Partition selection 'region=' of 'sales' gives region '': give region keys or A..B ranges, "
+                    "or only full keys joined by '|'."),
+        ("region=eu,2025-01-01|eu", "gives region '2025-01-01|eu'"),
+        ("eu,region=us", "Partition selection 'eu,region=us' of 'sales' starts with 'eu': write it like "
+                         "date=KEY,region=KEY."),
+        ("eu", "'eu' is not a partition of 'sales': expected 2 values joined by '|' (date|region), such as "
+               "2025-01-01|eu; to select by region alone, write region=eu."),
+        (" , ", "The partition selection of 'sales' is empty: give keys or A..B ranges."),
+    ],
+)
+def test_multi_select_errors_are_one_line_and_name_the_problem(expression: str, message: str) -> None:
+    with pytest.raises(PartitionError) as raised:
+        sales().select(expression, "sales", utc(2025, 1, 4))
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_single_definitions_select_comma_lists_and_ranges_in_order() -> None:
+    daily = DailyPartitions("2025-01-01")
+    assert daily.select("2025-01-05, 2025-01-01..2025-01-02,2025-01-02", "orders") == [
+        "2025-01-01", "2025-01-02", "2025-01-05",
+    ]
+    with pytest.raises(PartitionError, match="'2025-02-30' is not a partition of 'orders'"):
+        daily.select("2025-02-30", "orders")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: MultiPartitions(date=DailyPartitions("2025-01-01")), "needs at least two dimensions"),
+        (lambda: MultiPartitions(a=DailyPartitions("2025-01-01"), b=HourlyPartitions("2025-01-01")),
+         "MultiPartitions has two time dimensions ('a' and 'b'): keep one."),
+        (lambda: MultiPartitions(a=StaticPartitions(["x"]), b="eu"), "Dimension 'b' of MultiPartitions is 'eu'"),
+        (lambda: MultiPartitions(a=StaticPartitions(["x"]), b=sales()), "Dimension 'b' of MultiPartitions"),
+        (lambda: MultiPartitions(**{"a b": StaticPartitions(["x"]), "c": StaticPartitions(["y"])}),
+         "Dimension name 'a b' is not a name"),
+    ],
+)
+def test_bad_multi_definitions_are_refused(make, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PartitionError, match=re.escape(message)):
+        make()
+
+
+def test_multi_with_a_dynamic_dimension_follows_its_keys() -> None:
+    files = DynamicPartitions("files")
+    multi = MultiPartitions(date=DailyPartitions("2025-01-01"), file=files)
+    assert multi.keys(utc(2025, 1, 3)) == []
+    files.set_keys(["a", "b"])
+    assert multi.keys(utc(2025, 1, 2)) == ["2025-01-01|a", "2025-01-01|b"]
+    assert multi.components() == (DailyPartitions("2025-01-01"), files)
+    assert multi.components()[1] is files
+
+
 # -- construction errors -----------------------------------------------------------------
 
 
@@ -325,6 +688,9 @@ def test_definitions_compare_and_hash_by_content() -> None:
         WeeklyPartitions("2025-01-01", "2025-06-30", timezone="America/New_York"),
         MonthlyPartitions("2024-11-01", "2025-07-01"),
         StaticPartitions(["eu", "us", "v1.2"]),
+        DynamicPartitions("landing_files"),
+        MultiPartitions(date=DailyPartitions("2025-01-01", timezone="Europe/Berlin"), region=StaticPartitions(["eu", "us"])),
+        MultiPartitions(region=StaticPartitions(["eu"]), month=MonthlyPartitions("2025-01-01"), file=DynamicPartitions("f")),
     ],
     ids=repr,
 )
@@ -344,7 +710,9 @@ def test_partitions_from_dict_reads_a_sql_header_table() -> None:
 
 
 def test_partitions_from_dict_with_unknown_kind_lists_the_kinds() -> None:
-    with pytest.raises(PartitionError, match="Unknown partitions kind 'yearly': use one of daily, hourly, weekly, monthly, static."):
+    with pytest.raises(PartitionError, match=re.escape(
+        "Unknown partitions kind 'yearly': use one of daily, hourly, weekly, monthly, static, dynamic, multi."
+    )):
         partitions_from_dict({"kind": "yearly", "start": "2025-01-01"})
 
 
@@ -356,10 +724,10 @@ def test_partitions_from_dict_with_bad_options_is_a_partition_error() -> None:
 # -- mappings ----------------------------------------------------------------------------
 
 
-def test_default_mapping_is_identity_between_equal_definitions_and_all_otherwise() -> None:
+def test_default_mapping_is_identity_between_equal_definitions_and_all_between_unrelated_ones() -> None:
     daily = DailyPartitions("2025-01-01")
     assert isinstance(default_mapping(daily, DailyPartitions("2025-01-01")), IdentityMapping)
-    assert isinstance(default_mapping(daily, MonthlyPartitions("2025-01-01")), AllPartitionsMapping)
+    assert isinstance(default_mapping(daily, StaticPartitions(["eu"])), AllPartitionsMapping)
     assert isinstance(default_mapping(daily, None), AllPartitionsMapping)
     assert isinstance(default_mapping(None, daily), AllPartitionsMapping)
     assert isinstance(default_mapping(None, None), AllPartitionsMapping)
