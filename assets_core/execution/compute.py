@@ -82,6 +82,8 @@ class Computed:
     failure: FailureClass | None = None
     added_partitions: tuple[tuple[str, str], ...] = ()
     """Dynamic partition keys the asset's code added (``context.add_partitions``)."""
+    observed: str | None = None
+    """For a source: the version of its data observed just before it was read."""
     attempt: int = 1
     retried: tuple[Computed, ...] = ()
     """Earlier attempts of this partition in this run that failed transiently."""
@@ -125,6 +127,7 @@ class _Phases:
     def __init__(self, seconds: dict[str, float] | None = None) -> None:
         self.seconds: dict[str, float] = dict(seconds or {})
         self.added_partitions: list[tuple[str, str]] = []  # what the attempt's code asked to add
+        self.observed: str | None = None  # a source's version, observed before reading it
         self._clock = time.perf_counter() - sum(self.seconds.values())
 
     def timed(self, phase: str, fn: Callable[..., T], *args: Any) -> T:
@@ -201,13 +204,11 @@ class Computer:
         if any(r.blocks for r in results):
             location = str(self.storage.quarantine(staged))
             return Computed(staged, results, None, started, phases.total, "quarantined", location, phases.seconds, "check")
-        added = tuple(phases.added_partitions)
+        extra = {"added_partitions": tuple(phases.added_partitions), "observed": phases.observed}
         if spec.io == "parquet":
             location = phases.timed("publish", self.storage.publish, staged, "parquet")
-            return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds,
-                            added_partitions=added)
-        return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds,
-                        added_partitions=added)
+            return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds, **extra)
+        return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds, **extra)
 
     def _check_context(self, work: Work) -> CheckContext:
         spec = self.graph[work.asset]
@@ -259,6 +260,8 @@ class Computer:
                 kwargs["context"] = context
             fn = spec.fn
             assert fn is not None
+            if spec.observe is not None:  # what version of the source this partition is built from
+                phases.observed = str(spec.observe(context))
             data = phases.timed("compute", lambda: to_polars(fn(**kwargs), work.asset))
             phases.added_partitions = context.added_partitions
             return data
@@ -283,6 +286,8 @@ class Computer:
 
     def _hand_over(self, db: Any, source: Slice) -> Any:
         keys = list(source.keys)
+        if not keys:  # e.g. the first partition of an asset that reads its own previous one
+            return _empty_input(source.type, db)
         if source.type == "duckdb":
             query = self.storage.input_query(source.asset, source.io, source.with_key, "keys", source.partitioned)
             return db.sql(query, params={"keys": self.storage.input_value(source.asset, source.io, keys)})
@@ -341,6 +346,17 @@ class Computer:
             }
             rendered = self._sql[shape] = replace_tables(spec.sql, sources)
         return rendered
+
+
+def _empty_input(kind: str, db: Any) -> Any:
+    """An input with no partitions to read: no rows, and no columns either (there is no
+    published partition to take a schema from); asset code checks ``height == 0``."""
+    import polars as pl
+
+    if kind == "duckdb":
+        return db.sql("SELECT * FROM (SELECT 1 AS no_rows) WHERE false")
+    empty = pl.DataFrame()
+    return {"lazy": empty.lazy(), "arrow": empty.to_arrow()}.get(kind, empty)
 
 
 # -- worker processes ----------------------------------------------------------------------------

@@ -272,6 +272,10 @@ class _Runner:
         for earlier in computed.retried:
             self._record(step, Outcome("retried", earlier.error or ""), _iso(earlier.started_at),
                          _iso(earlier.started_at + earlier.seconds), inputs=inputs, attempt=earlier)
+        if computed.observed is not None:  # a source: record the version it was read at
+            inputs[OBSERVED] = {step.key: computed.observed}
+            if self.snapshot.observed.get(step.asset, {}).get(step.key) != computed.observed:
+                self.records.catalog.record_observations([(step.asset, step.key, computed.observed)], stamp())
         started = _iso(computed.started_at)
         staged = computed.staged
         if staged is None:
