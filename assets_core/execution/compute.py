@@ -202,13 +202,15 @@ class Computer:
                 staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
         if any(r.blocks for r in results):
-            location = str(self.storage.quarantine(staged))
-            return Computed(staged, results, None, started, phases.total, "quarantined", location, phases.seconds, "check")
-        extra = {"added_partitions": tuple(phases.added_partitions), "observed": phases.observed}
+            kept = str(self.storage.quarantine(staged))
+            return Computed(staged, results, None, started, phases.total, "quarantined", kept, phases.seconds, "check")
+        state: Literal["published", "staged"] = "staged"
+        location: str | None = None
         if spec.io == "parquet":
             location = phases.timed("publish", self.storage.publish, staged, "parquet")
-            return Computed(staged, results, None, started, phases.total, "published", location, phases.seconds, **extra)
-        return Computed(staged, results, None, started, phases.total, "staged", timings=phases.seconds, **extra)
+            state = "published"
+        return Computed(staged, results, None, started, phases.total, state, location, phases.seconds,
+                        added_partitions=tuple(phases.added_partitions), observed=phases.observed)
 
     def _check_context(self, work: Work) -> CheckContext:
         spec = self.graph[work.asset]
