@@ -9,14 +9,14 @@ be tested exhaustively and re-run later against the same reference time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
 from catalog.models import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph, Edge
-from assets_core.partitions import keys_of
+from assets_core.partitions import UNPARTITIONED, IdentityMapping, keys_of
 
 
 OBSERVED = "@observed"
@@ -78,24 +78,29 @@ class Plan:
 
 
 class UpstreamKeys:
-    """Upstream keys per (edge, downstream key), with fan-in results computed once per edge."""
+    """Upstream keys per (edge, downstream key). Each edge gets a resolver once: fan-in
+    results are computed once, identity needs no call at all (the planner asks a million times)."""
 
     def __init__(self, graph: AssetGraph, now: datetime | None) -> None:
         self.graph = graph
         self.now = now
-        self._fan_in: dict[tuple[str, str], list[str]] = {}
+        self._resolvers: dict[int, Callable[[str], list[str]]] = {}
 
     def __call__(self, edge: Edge, key: str) -> list[str]:
-        if edge.mapping.is_fan_in():
-            cached = self._fan_in.get((edge.upstream, edge.downstream))
-            if cached is not None:
-                return cached
-        up = self.graph[edge.upstream].partitions
-        down = self.graph[edge.downstream].partitions
-        keys = edge.mapping.upstream_keys(key, up, down, self.now)
-        if edge.mapping.is_fan_in():
-            self._fan_in[(edge.upstream, edge.downstream)] = keys
-        return keys
+        resolver = self._resolvers.get(id(edge))
+        if resolver is None:
+            resolver = self._resolvers[id(edge)] = self._resolver(edge)
+        return resolver(key)
+
+    def _resolver(self, edge: Edge) -> Callable[[str], list[str]]:
+        up, down, now = self.graph[edge.upstream].partitions, self.graph[edge.downstream].partitions, self.now
+        mapping = edge.mapping
+        if mapping.is_fan_in():
+            every = mapping.upstream_keys(UNPARTITIONED, up, down, now)
+            return lambda key: every
+        if isinstance(mapping, IdentityMapping):
+            return lambda key: [key]
+        return lambda key: mapping.upstream_keys(key, up, down, now)
 
 
 def _short(version: str | None) -> str:
@@ -252,6 +257,7 @@ def plan(
     steps: list[Step] = []
     waiting: list[Step] = []
     index: dict[tuple[str, str], int] = {}
+    planned_assets: set[str] = set()
     for asset in graph.order:
         if asset not in selected:
             continue
@@ -261,8 +267,11 @@ def plan(
             keys = keys_of(definition, now)
         else:
             keys = definition.sort_keys(forced[asset]) if definition else list(forced[asset])
+        # Only edges from assets with planned steps can give deps (an asset's own earlier
+        # partitions count too): after a small change, most assets skip this entirely.
+        feeding = [e for e in edges if e.upstream in planned_assets or e.upstream == asset]
         for key in keys:
-            deps = _planned_deps(edges, key, index, upstream_keys) if index else ()
+            deps = _planned_deps(feeding, key, index, upstream_keys) if feeding and index else ()
             reason: Reason | None
             if asset in forced and (asset, key) in resumed:
                 reason = direct_reason(graph, snapshot, asset, key, upstream_keys, retry_failed)
@@ -284,6 +293,7 @@ def plan(
             if reason is not None:
                 index[(asset, key)] = len(steps)
                 steps.append(Step(asset, key, reason, deps))
+                planned_assets.add(asset)
     return Plan(steps, now, index, waiting)
 
 
