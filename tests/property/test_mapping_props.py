@@ -106,8 +106,10 @@ def copy_of(definition: PartitionsDefinition) -> PartitionsDefinition:
     """An equal definition that is another object (as two assets declaring the same)."""
     again = partitions_from_dict(definition.to_dict())
     assert again is not None
-    if isinstance(definition, DynamicPartitions) and isinstance(again, DynamicPartitions):
-        again.set_keys(definition.keys())
+    # Dynamic keys live in the catalog, not in the definition: bind the copy's, dimensions too.
+    for original, copied in zip(definition.components(), again.components()):
+        if isinstance(original, DynamicPartitions) and isinstance(copied, DynamicPartitions):
+            copied.set_keys(original.keys())
     return again
 
 
