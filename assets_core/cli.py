@@ -219,7 +219,7 @@ def status(
 ) -> None:
     """Per asset: fresh / stale / missing / failed / quarantined counts and the last publish."""
     from assets_core.graph import select
-    from assets_core.planning import partition_statuses
+    from assets_core.planning import Cause, partition_statuses
 
     _, graph, catalog, snapshot = _context()
     now = _now()
@@ -233,7 +233,8 @@ def status(
         counts = {k: 0 for k in ("fresh", "stale", "missing", "failed", "quarantined", "unknown")}
         for _, state, _ in rows:
             counts[state] += 1
-        entry: dict[str, Any] = {"asset": name, "partitions": len(rows), **counts,
+        waiting = sum(1 for _, _, r in rows if r is not None and r.cause == Cause.WAITING)
+        entry: dict[str, Any] = {"asset": name, "partitions": len(rows), **counts, "waiting": waiting,
                                  "last_published_at": summary.get(name, (0, None))[1]}
         if partitions:
             entry["detail"] = [
@@ -257,12 +258,16 @@ def _render_status(report: list[dict[str, Any]], per_partition: bool) -> None:
                 table.add_row(entry["asset"], row["partition"] or "-", _colour(row["status"]), row["reason"] or "")
         console.print(table)
         return
-    table = Table("asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "last publish")
+    table = Table("asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "waiting", "last publish")
     for e in report:
         table.add_row(e["asset"], str(e["partitions"]), str(e["fresh"]), _num(e["stale"] + e["unknown"], "yellow"),
                       _num(e["missing"], "yellow"), _num(e["failed"], "red"), _num(e["quarantined"], "red"),
-                      e["last_published_at"] or "never")
+                      _num(e["waiting"], "red"), e["last_published_at"] or "never")
     console.print(table)
+    waiting = sum(e["waiting"] for e in report)
+    if waiting:
+        console.print(f"{waiting} failed or quarantined partitions wait: nothing that could change their result "
+                      "changed since. `assets status --partitions` says why; `assets materialize --retry-failed` forces them.")
 
 
 def _styled(text: str, style: str) -> Any:

@@ -83,7 +83,8 @@ def test_an_ordinary_exception_is_attempted_once_and_then_waits_for_a_change(qua
     assert plan["steps"] == [] and len(plan["waiting"]) == 6
     assert "--retry-failed" in plan["waiting"][0]["detail"]
     status = {s["asset"]: s for s in quality.json("status")}["broken"]
-    assert status["failed"] == 6
+    assert (status["failed"], status["waiting"]) == (6, 6)
+    assert "6 failed or quarantined partitions wait" in quality.ok("status").stdout
     quality.ok("materialize", "--select", "broken")
     assert calls(quality, f"broken-{DAY}") == 1
 
