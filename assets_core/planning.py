@@ -87,10 +87,13 @@ class UpstreamKeys:
         self._resolvers: dict[int, Callable[[str], list[str]]] = {}
 
     def __call__(self, edge: Edge, key: str) -> list[str]:
+        return self.resolver(edge)(key)
+
+    def resolver(self, edge: Edge) -> Callable[[str], list[str]]:
         resolver = self._resolvers.get(id(edge))
         if resolver is None:
             resolver = self._resolvers[id(edge)] = self._resolver(edge)
-        return resolver(key)
+        return resolver
 
     def _resolver(self, edge: Edge) -> Callable[[str], list[str]]:
         up, down, now = self.graph[edge.upstream].partitions, self.graph[edge.downstream].partitions, self.now
@@ -257,7 +260,8 @@ def plan(
     steps: list[Step] = []
     waiting: list[Step] = []
     index: dict[tuple[str, str], int] = {}
-    planned_assets: set[str] = set()
+    planned_assets: dict[str, list[str]] = {}  # asset -> its planned keys
+    versions = _Versions(snapshot)
     for asset in graph.order:
         if asset not in selected:
             continue
@@ -270,6 +274,8 @@ def plan(
         # Only edges from assets with planned steps can give deps (an asset's own earlier
         # partitions count too): after a small change, most assets skip this entirely.
         feeding = [e for e in edges if e.upstream in planned_assets or e.upstream == asset]
+        if requested is None:  # only what may not be fresh, or reads a planned partition, needs a look
+            keys = _to_visit(graph, snapshot, asset, keys, feeding, planned_assets, upstream_keys, versions)
         for key in keys:
             deps = _planned_deps(feeding, key, index, upstream_keys) if feeding and index else ()
             reason: Reason | None
@@ -293,8 +299,94 @@ def plan(
             if reason is not None:
                 index[(asset, key)] = len(steps)
                 steps.append(Step(asset, key, reason, deps))
-                planned_assets.add(asset)
+                planned_assets.setdefault(asset, []).append(key)
     return Plan(steps, now, index, waiting)
+
+
+class _Versions:
+    """The current data version of every partition of an asset, as one dict, built once."""
+
+    def __init__(self, snapshot: CatalogSnapshot) -> None:
+        self.snapshot = snapshot
+        self._of: dict[str, dict[str, str | None]] = {}
+
+    def __getitem__(self, asset: str) -> dict[str, str | None]:
+        found = self._of.get(asset)
+        if found is None:
+            states = self.snapshot.partitions.get(asset, {})
+            found = self._of[asset] = {k: state.data_version for k, state in states.items()}
+        return found
+
+
+def _to_visit(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], feeding: list[Edge],
+    planned: dict[str, list[str]], upstream_keys: UpstreamKeys, versions: _Versions,
+) -> list[str]:
+    """The keys of ``asset`` that may need work, in order: a superset of what
+    :func:`direct_reason` finds not fresh, plus what reads a partition planned upstream.
+    Everything else is fresh by the same rules, checked here in bulk (a million partitions
+    in well under a second)."""
+    maybe = set(_maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions))
+    definition = graph[asset].partitions
+    for edge in feeding:
+        if edge.upstream == asset:
+            continue
+        if edge.mapping.is_fan_in():
+            maybe.update(keys)
+            continue
+        up = graph[edge.upstream].partitions
+        for key in planned.get(edge.upstream, ()):
+            maybe.update(edge.mapping.downstream_keys(key, up, definition, upstream_keys.now))
+    if not maybe:
+        return []
+    if any(e.upstream == asset for e in graph.edges_in[asset]):  # reads its own past: all that follows
+        first = next((i for i, k in enumerate(keys) if k in maybe), len(keys))
+        return keys[first:]
+    return [k for k in keys if k in maybe]
+
+
+def _maybe_not_fresh(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], upstream_keys: UpstreamKeys,
+    versions: _Versions,
+) -> list[str]:
+    """Keys whose record does not show at a glance that they are fresh (see :func:`direct_reason`)."""
+    states = snapshot.partitions.get(asset, {})
+    code = graph[asset].code_version
+    interrupted = {k for a, k in snapshot.interrupted if a == asset}
+    observed = snapshot.observed.get(asset, {})
+    edges = [
+        (e.upstream, versions[e.upstream], isinstance(e.mapping, IdentityMapping), upstream_keys.resolver(e))
+        for e in graph.edges_in[asset]
+    ]
+    maybe = []
+    for key in keys:
+        state = states.get(key)
+        if (state is None or state.last_status != "published" or state.data_version is None
+                or state.code_version != code or key in interrupted):
+            maybe.append(key)
+            continue
+        inputs = state.inputs or {}
+        if observed and key in observed and inputs.get(OBSERVED, {}).get(key) != observed[key]:
+            maybe.append(key)
+            continue
+        for up, current, identity, resolve in edges:
+            recorded = inputs.get(up)
+            if recorded is None:
+                maybe.append(key)
+                break
+            if identity:
+                version = recorded.get(key)
+                if version is None or version != current.get(key) or len(recorded) != 1:
+                    maybe.append(key)
+                    break
+                continue
+            read = resolve(key)
+            if len(recorded) != len(read) or any(
+                recorded.get(k) is None or recorded.get(k) != current.get(k) for k in read
+            ):
+                maybe.append(key)
+                break
+    return maybe
 
 
 def _planned_deps(
