@@ -517,3 +517,33 @@ def test_adding_a_check_changes_the_checks_version() -> None:
 
     assert one.checks_version != two.checks_version
     assert one.with_checks([in_range("amount", min=0)]).checks_version == two.checks_version
+
+
+def _bulk_cases() -> list[tuple[object, object]]:
+    from assets_core import lookback, offset
+
+    daily, static = DailyPartitions("2025-01-01"), StaticPartitions(["a", "b", "c", "d"])
+    mappings = [lookback(3), offset(-1), offset(0), offset(-5)]
+    return [(m, d) for m in mappings for d in (daily, static)] + [(lookback(days=7), daily)]
+
+
+@pytest.mark.parametrize(("mapping", "definition"), _bulk_cases())
+def test_reading_in_bulk_equals_asking_the_mapping_key_by_key(mapping: object, definition: object) -> None:
+    from assets_core.planning import reads_in_bulk
+
+    keys = definition.keys(NOW)  # type: ignore[attr-defined]
+    bulk = reads_in_bulk(mapping, definition, definition, keys)  # type: ignore[arg-type]
+    assert bulk == [mapping.upstream_keys(k, definition, definition, NOW) for k in keys]  # type: ignore[attr-defined]
+
+
+def test_reading_a_coarser_grain_in_bulk_equals_asking_the_mapping_key_by_key() -> None:
+    from assets_core import MonthlyPartitions, TimeWindowMapping, WeeklyPartitions
+    from assets_core.planning import reads_in_bulk
+
+    days = DailyPartitions("2025-01-01")
+    now = utc(2025, 4, 2)
+    for coarse in (WeeklyPartitions("2025-01-06"), MonthlyPartitions("2025-01-01")):
+        keys = days.keys(now)
+        bulk = reads_in_bulk(TimeWindowMapping(), coarse, days, keys, now)
+        assert bulk is not None
+        assert bulk == [TimeWindowMapping().upstream_keys(k, coarse, days, now) for k in keys]
