@@ -1,6 +1,10 @@
 """Computing one partition: load its inputs, call the asset, STAGE the result, VALIDATE it,
 then QUARANTINE it or, for Parquet assets, PUBLISH it (one atomic rename).
 
+The call follows the asset's retry policy (transient failures only) and timeout; a SQL
+asset with ``batch_size`` computes several partitions in one query, then stages, validates
+and publishes each on its own.
+
 This part needs no catalog, so it runs the same in the main thread, in a worker thread, or
 in a worker process. Publishing to the DuckDB warehouse (which one process holds) and
 recording stay with the run (``execution.run``).
@@ -15,16 +19,16 @@ import traceback
 import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Literal, TypeVar
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions import AssetContext, AssetSpec
-from assets_core.errors import AssetsCoreError
+from assets_core.errors import AssetsCoreError, StorageError
 from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.retries import RetryPolicy
-from assets_core.errors import StorageError
 from assets_core.storage import StagedPartition, Storage, to_polars
 from catalog.models import FailureClass
 
@@ -122,7 +126,8 @@ def _failure_of(exc: Exception, cause: BaseException | None, policy: RetryPolicy
 
 
 class _Phases:
-    """Seconds spent in each phase of one partition, for the catalog and the benchmarks."""
+    """What one attempt measured and noted on the way: seconds per phase (for the catalog
+    and the benchmarks), and what the asset's code reported (keys added, a source's version)."""
 
     def __init__(self, seconds: dict[str, float] | None = None) -> None:
         self.seconds: dict[str, float] = dict(seconds or {})
