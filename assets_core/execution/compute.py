@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 import traceback
-import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from collections.abc import Callable
@@ -32,8 +31,6 @@ from assets_core.retries import RetryPolicy
 from assets_core.storage import StagedPartition, Storage, to_polars
 from catalog.models import FailureClass
 
-# DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
 
 T = TypeVar("T")
 

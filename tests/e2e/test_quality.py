@@ -286,3 +286,20 @@ def test_runs_asset_shows_the_history_and_trend_of_one_asset(quality: Project) -
     assert "duration per partition" in text and "rows per partition" in text
     unknown = quality.run("runs", "--asset", "poold")
     assert unknown.returncode == 2 and "pooled" in unknown.stderr
+
+
+def test_release_publishes_a_quarantined_duckdb_partition_and_audits_see_it(make_project: Callable[..., Project]) -> None:
+    project = make_project("landing")
+    with project.landing_csv("2025-01-02").open("a") as landing:
+        landing.write("999,,5.0\n")  # an order without a customer: revenue's not_null(customer) fails
+    result = project.run("materialize")
+    assert result.returncode == 1 and "quarantined: revenue[2025-01-02]" in result.stdout
+    assert project.table_rows("revenue", "2025-01-02") == []
+
+    project.ok("quarantine", "release", "revenue", "2025-01-02", "--reason", "walk-in customers")
+    rows = project.table_rows("revenue", "2025-01-02", columns="customer, orders")
+    assert (None, 1) in rows and len(rows) == 5
+    assert project.json("plan")["steps"] == []
+    audit = project.run("check", "--select", "revenue")
+    assert audit.returncode == 1 and "FAIL revenue[2025-01-02]: not_null(customer)" in audit.stdout
+    assert "Warning" not in audit.stderr
