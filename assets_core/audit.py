@@ -8,15 +8,14 @@ so `assets runs show` lists them like any other check result. Nothing is publish
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assets_core.checks import CheckContext, CheckResult, run_checks
-from assets_core.execution.scope import HOST, row_history, stamp, utc_now
+from assets_core.checks import CheckResult, run_checks
+from assets_core.execution.compute import check_context
+from assets_core.execution.scope import new_run, row_history, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
 from assets_core.storage import Storage
@@ -41,10 +40,7 @@ def audit(
 ) -> tuple[Run, list[Audited]]:
     """Check the published partitions of ``requested`` (asset -> keys); unpublished ones are left out."""
     now = utc_now()
-    run = Run(
-        run_id=f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", selection=",".join(requested) or None,
-        trigger="check", reference_time=now.isoformat(), started_at=stamp(now), pid=os.getpid(), host=HOST,
-    )
+    run = new_run(now, selection=",".join(requested) or None, trigger="check", reference_time=now.isoformat())
     catalog.start_run(run)
     storage = Storage(project.data_dir, project.warehouse_path)
     audited: list[Audited] = []
@@ -59,11 +55,7 @@ def audit(
                     continue
                 started, clock = stamp(), time.perf_counter()
                 data = storage.read(asset, spec.io, [key], with_key=False)
-                context = CheckContext(
-                    asset, key, spec.partitions.data_interval(key) if spec.partitions else None,
-                    row_history(snapshot, graph, asset, key),
-                    lambda up, column: storage.read_column(up, graph[up].io, column), now,
-                )
+                context = check_context(graph, storage, asset, key, row_history(snapshot, graph, asset, key), now)
                 result = Audited(asset, key, tuple(run_checks(spec.checks, data, context)))
                 catalog.record([Materialization(
                     run_id=run.run_id, asset=asset, partition=key, status="audited", cause="audit",

@@ -52,29 +52,15 @@ app.add_typer(partitions_app, name="partitions")
 
 def _dynamic_users(graph: AssetGraph, name: str) -> dict[str, str | None]:
     """Assets partitioned by DynamicPartitions(name): asset -> the multi dimension, or None."""
-    from assets_core.partitions import DynamicPartitions
-    from assets_core.partitions.multi import multi_dimensions
+    from assets_core.execution.scope import dynamic_definitions
 
-    users: dict[str, str | None] = {}
-    for spec in graph.specs.values():
-        if isinstance(spec.partitions, DynamicPartitions) and spec.partitions.name == name:
-            users[spec.name] = None
-        for dimension, definition in multi_dimensions(spec.partitions):
-            if isinstance(definition, DynamicPartitions) and definition.name == name:
-                users[spec.name] = dimension
+    found = list(dynamic_definitions(graph))
+    users = {asset: dimension for asset, definition, dimension in found if definition.name == name}
     if not users:
-        declared = sorted({n for s in graph.specs.values() for n in _dynamic_names(s.partitions)})
+        declared = sorted({definition.name for _, definition, _ in found})
         hint = f" Declared: {', '.join(declared)}." if declared else " No asset uses DynamicPartitions."
         raise UsageError(f"No asset is partitioned by DynamicPartitions({name!r}).{hint}")
     return users
-
-
-def _dynamic_names(definition: Any) -> list[str]:
-    from assets_core.partitions import DynamicPartitions
-    from assets_core.partitions.multi import multi_dimensions
-
-    found = [definition, *(d for _, d in multi_dimensions(definition))]
-    return [d.name for d in found if isinstance(d, DynamicPartitions)]
 
 
 @partitions_app.command("list")

@@ -23,9 +23,7 @@ app.add_typer(quarantine_app, name="quarantine")
 @user_errors
 def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Partitions held in quarantine, with the checks that failed."""
-    from assets_core.quarantine import quarantined
-
-    found = quarantined(_catalog(_project()))
+    found = _catalog(_project()).quarantined()
     if as_json:
         return _print_json([_attempt_json(a) for a in found])
     if not found:

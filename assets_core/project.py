@@ -34,6 +34,7 @@ import threading
 import tomllib
 import traceback
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +82,10 @@ class Project:
     config: ProjectConfig
     settings: Settings = Settings()
 
-    @property
+    @cached_property
     def retry(self) -> RetryPolicy:
-        """The default policy: assets.toml's [retry], else transient errors, 3 attempts."""
+        """The default policy: assets.toml's [retry], else transient errors, 3 attempts
+        (parsed once: the run asks for it per partition)."""
         return retry_from_dict(self.settings.retry, f"{self.root / CONFIG_FILE} [retry]")
 
     @property

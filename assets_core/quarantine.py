@@ -15,22 +15,16 @@ discard``), holding the partition's lease so no materialization writes it at the
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from assets_core.errors import ConflictError, UsageError
-from assets_core.execution.scope import HOST, process_alive, stamp, utc_now
+from assets_core.execution.scope import HOST, live_run_ids, new_run, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.storage import Storage
 from catalog import SqliteCatalog
 from catalog.models import Materialization, Run
-
-
-def quarantined(catalog: SqliteCatalog) -> list[Materialization]:
-    """The attempts holding partitions in quarantine now, oldest first."""
-    return catalog.quarantined()
 
 
 def find(catalog: SqliteCatalog, graph: AssetGraph, asset: str, key: str) -> Materialization:
@@ -52,9 +46,7 @@ def find(catalog: SqliteCatalog, graph: AssetGraph, asset: str, key: str) -> Mat
 def release(
     project: Any, graph: AssetGraph, catalog: SqliteCatalog, attempt: Materialization, reason: str
 ) -> Materialization:
-    """Publish the quarantined file as it is, atomically, recorded with ``reason``."""
-    if not reason.strip():
-        raise UsageError("--reason is empty: say why the data may be published, e.g. --reason 'known late refunds'.")
+    """Publish the quarantined file as it is, atomically, recorded with ``reason`` (required)."""
     storage = Storage(project.data_dir, project.warehouse_path)
 
     def publish(run: Run) -> Materialization:
@@ -95,13 +87,9 @@ def _as_a_run(
 ) -> Materialization:
     """Run ``action`` under the partition's lease, recorded as a run of its own."""
     now = utc_now()
-    run = Run(
-        run_id=f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", selection=attempt.asset,
-        partitions=attempt.partition or None, trigger=trigger, reason=reason,
-        reference_time=now.isoformat(), started_at=stamp(now), pid=os.getpid(), host=HOST,
-    )
-    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
-    running = {r.run_id for r in catalog.runs(status="running")}
+    run = new_run(now, selection=attempt.asset, partitions=attempt.partition or None, trigger=trigger,
+                  reason=reason, reference_time=now.isoformat())
+    running = live_run_ids(catalog)
     catalog.start_run(run)
     conflicts = catalog.acquire_leases(
         [(attempt.asset, attempt.partition)], run.run_id, os.getpid(), HOST, stamp(),

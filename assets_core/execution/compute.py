@@ -144,6 +144,20 @@ class _Phases:
         return time.perf_counter() - self._clock
 
 
+def check_context(
+    graph: AssetGraph, storage: Storage, asset: str, key: str, row_history: tuple[int, ...],
+    now: datetime | None = None,
+) -> CheckContext:
+    """What checks may look at beyond the data: the partition, its history, other assets."""
+    spec = graph[asset]
+    interval = spec.partitions.data_interval(key) if spec.partitions is not None else None
+    return CheckContext(
+        asset, key, interval, row_history,
+        lambda other, column: storage.read_column(other, graph[other].io, column),
+        now or datetime.now(timezone.utc),
+    )
+
+
 class Computer:
     """Computes partitions of a graph; one per process, safe to share across threads."""
 
@@ -197,7 +211,8 @@ class Computer:
         try:
             staged = phases.timed("stage", self.storage.stage, work.run_id, work.asset, work.key, data)
             fault_point("stage", work.asset, work.key)
-            results = tuple(phases.timed("validate", run_checks, spec.checks, data, self._check_context(work)))
+            results = tuple(phases.timed("validate", run_checks, spec.checks, data,
+                                          check_context(self.graph, self.storage, work.asset, work.key, work.row_history)))
             fault_point("validate", work.asset, work.key)
         except (AssetsCoreError, UserCodeError) as exc:
             if staged is not None:
@@ -213,15 +228,6 @@ class Computer:
             state = "published"
         return Computed(staged, results, None, started, phases.total, state, location, phases.seconds,
                         added_partitions=tuple(phases.added_partitions), observed=phases.observed)
-
-    def _check_context(self, work: Work) -> CheckContext:
-        spec = self.graph[work.asset]
-        interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
-        return CheckContext(
-            work.asset, work.key, interval, work.row_history,
-            lambda asset, column: self.storage.read_column(asset, self.graph[asset].io, column),
-            datetime.now(timezone.utc),
-        )
 
     def _call_with_timeout(self, work: Work, phases: _Phases, timeout: float | None) -> Any:
         """The asset's code, stopped waiting for after ``timeout`` seconds.
@@ -305,11 +311,17 @@ class Computer:
         """Input tables are rewritten to read exactly the partitions mapped; values are bound."""
         import polars as pl
 
-        bound: dict[str, Any] = {"start": context.start, "end": context.end, "partition_key": context.partition_key}
-        params = {p: bound[p] for p in spec.sql_params}
-        for s in slices:
-            params[f"input_{s.param}"] = self.storage.input_value(s.asset, s.io, list(s.keys))
+        params = self._sql_params(spec, context.partition_key, slices)
         return pl.from_arrow(db.execute(self._rendered_sql(spec, slices), params).to_arrow_table())
+
+    def _sql_params(self, spec: AssetSpec, key: str, slices: tuple[Slice, ...], suffix: str = "") -> dict[str, Any]:
+        """The values a partition's query binds: its interval and key, and the inputs to read."""
+        interval = spec.partitions.data_interval(key) if spec.partitions is not None else None
+        bound = {"start": interval and interval.start, "end": interval and interval.end, "partition_key": key}
+        params: dict[str, Any] = {f"{p}{suffix}": bound[p] for p in spec.sql_params}
+        for s in slices:
+            params[f"input_{s.param}{suffix}"] = self.storage.input_value(s.asset, s.io, list(s.keys))
+        return params
 
     def _run_sql_batch(self, spec: AssetSpec, works: list[Work]) -> dict[str, Any]:
         """One UNION ALL query over the partitions of ``works``; their rows, by key."""
@@ -322,10 +334,7 @@ class Computer:
         query = self._sql.get(shape) or self._sql.setdefault(shape, batch_query(rendered, len(works)))
         params: dict[str, Any] = {}
         for i, work in enumerate(works):
-            interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
-            bound = {"start": interval and interval.start, "end": interval and interval.end, "partition_key": work.key}
-            params.update({f"{p}_{i}": bound[p] for p in spec.sql_params})
-            params.update({f"input_{s.param}_{i}": self.storage.input_value(s.asset, s.io, list(s.keys)) for s in work.slices})
+            params.update(self._sql_params(spec, work.key, work.slices, f"_{i}"))
             params[f"__key_{i}"] = work.key
         db = self._duckdb(any(w.reads_warehouse for w in works))
         try:

@@ -13,8 +13,6 @@ process publishes to the DuckDB warehouse and records, since it owns the file an
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import time
 import heapq
@@ -28,7 +26,7 @@ from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionStat
 from assets_core.errors import AssetsCoreError, ConflictError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
-from assets_core.execution.scope import HOST, process_alive, row_history, stamp, utc_now
+from assets_core.execution.scope import HOST, live_run_ids, new_run, row_history, stamp
 from assets_core.graph import AssetGraph
 from assets_core.planning import OBSERVED, Cause, Plan, Step, UpstreamKeys, direct_reason
 from assets_core.project import Project
@@ -86,6 +84,7 @@ class _RecordBuffer:
     def __init__(self, catalog: SqliteCatalog) -> None:
         self.catalog = catalog
         self.pending: list[Materialization] = []
+        self.observations: list[tuple[str, str, str]] = []  # (source, partition, version) read
         self.lock = threading.Lock()
         self.last_flush = time.monotonic()
 
@@ -99,9 +98,16 @@ class _RecordBuffer:
         with self.lock:
             self._flush()
 
+    def observed(self, asset: str, key: str, version: str) -> None:
+        with self.lock:
+            self.observations.append((asset, key, version))
+
     def _flush(self) -> None:
         batch, self.pending = self.pending, []
+        observations, self.observations = self.observations, []
         self.last_flush = time.monotonic()
+        if observations:
+            self.catalog.record_observations(observations, stamp())
 
         def before_commit() -> None:
             for record in batch:
@@ -275,7 +281,7 @@ class _Runner:
         if computed.observed is not None:  # a source: record the version it was read at
             inputs[OBSERVED] = {step.key: computed.observed}
             if self.snapshot.observed.get(step.asset, {}).get(step.key) != computed.observed:
-                self.records.catalog.record_observations([(step.asset, step.key, computed.observed)], stamp())
+                self.records.observed(step.asset, step.key, computed.observed)
         started = _iso(computed.started_at)
         staged = computed.staged
         if staged is None:
@@ -504,11 +510,9 @@ def materialize(
     reason: str | None = None,
 ) -> RunResult:
     """Run a plan. The graph must be the fully loaded one (functions, checks)."""
-    run = Run(
-        run_id=f"{utc_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
+    run = new_run(
         selection=selection, partitions=partitions, trigger=trigger, reason=reason,
-        reference_time=the_plan.reference_time.isoformat(), started_at=stamp(),
-        pid=os.getpid(), host=HOST,
+        reference_time=the_plan.reference_time.isoformat(),
     )
     catalog.upsert_assets(
         (
@@ -521,9 +525,8 @@ def materialize(
         ),
         stamp(),
     )
-    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
+    running = live_run_ids(catalog) | {run.run_id}
     catalog.start_run(run)
-    running = {r.run_id for r in catalog.runs(status="running")}
     conflicts = catalog.acquire_leases(
         ((s.asset, s.key) for s in the_plan.steps), run.run_id, run.pid or 0, HOST, stamp(),
         lambda lease: lease.run_id in running and lease.run_id != run.run_id,

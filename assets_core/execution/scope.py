@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from catalog import CatalogSnapshot, Run, SqliteCatalog
 from assets_core.errors import PartitionError, UsageError
 from assets_core.graph import AssetGraph, select
 from assets_core.planning import Plan, plan
+
+if TYPE_CHECKING:
+    from assets_core.partitions import DynamicPartitions
 
 HOST = socket.gethostname()
 
@@ -36,10 +41,22 @@ def process_alive(host: str | None, pid: int | None) -> bool:
     return True
 
 
+def new_run(now: datetime | None = None, **fields: Any) -> Run:
+    """The record of a run of this process: a unique id that sorts by time, started now."""
+    now = now or utc_now()
+    return Run(run_id=f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", started_at=stamp(now),
+               pid=os.getpid(), host=HOST, **fields)
+
+
+def live_run_ids(catalog: SqliteCatalog) -> set[str]:
+    """The runs still running; those whose process died are marked interrupted first."""
+    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
+    return {r.run_id for r in catalog.runs(status="running")}
+
+
 def live_snapshot(catalog: SqliteCatalog) -> CatalogSnapshot:
     """A snapshot in which leases of dead runs (crashed, killed) mark partitions interrupted."""
-    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
-    running = {r.run_id for r in catalog.runs(status="running")}
+    running = live_run_ids(catalog)
     return catalog.snapshot(lambda lease: lease.run_id in running)
 
 
@@ -115,15 +132,23 @@ def row_history(snapshot: CatalogSnapshot, graph: AssetGraph, asset: str, key: s
     return tuple(states[k].rows or 0 for k in earlier[-needed:])
 
 
-def bind_dynamic_partitions(graph: AssetGraph, catalog: SqliteCatalog) -> None:
-    """Give every ``DynamicPartitions`` of the graph its current keys from the catalog."""
+def dynamic_definitions(graph: AssetGraph) -> Iterator[tuple[str, DynamicPartitions, str | None]]:
+    """(asset, definition, its dimension in a multi definition or None) for every
+    ``DynamicPartitions`` of the graph."""
     from assets_core.partitions import DynamicPartitions
     from assets_core.partitions.multi import multi_dimensions
 
-    keys: dict[str, list[str]] | None = None
     for spec in graph.specs.values():
-        definitions = [spec.partitions, *(d for _, d in multi_dimensions(spec.partitions))]
-        for definition in definitions:
+        if isinstance(spec.partitions, DynamicPartitions):
+            yield spec.name, spec.partitions, None
+        for dimension, definition in multi_dimensions(spec.partitions):
             if isinstance(definition, DynamicPartitions):
-                keys = catalog.dynamic_keys() if keys is None else keys
-                definition.set_keys(keys.get(definition.name, []))
+                yield spec.name, definition, dimension
+
+
+def bind_dynamic_partitions(graph: AssetGraph, catalog: SqliteCatalog) -> None:
+    """Give every ``DynamicPartitions`` of the graph its current keys from the catalog."""
+    keys: dict[str, list[str]] | None = None
+    for _, definition, _ in dynamic_definitions(graph):
+        keys = catalog.dynamic_keys() if keys is None else keys
+        definition.set_keys(keys.get(definition.name, []))

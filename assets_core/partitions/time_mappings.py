@@ -94,19 +94,13 @@ class TimeWindowMapping(PartitionMapping):
         self, key: str, upstream: PartitionsDefinition | None, downstream: PartitionsDefinition | None,
         now: datetime | None,
     ) -> list[str]:
-        if not isinstance(upstream, TimeWindowPartitions) or not isinstance(downstream, TimeWindowPartitions):
-            return []
-        window = _window(downstream, key)
-        return [] if window is None else _overlapping(*window, upstream, now)
+        return _across(key, downstream, upstream, now)
 
     def downstream_keys(
         self, upstream_key: str, upstream: PartitionsDefinition | None, downstream: PartitionsDefinition | None,
         now: datetime | None,
     ) -> list[str]:
-        if not isinstance(upstream, TimeWindowPartitions) or not isinstance(downstream, TimeWindowPartitions):
-            return []
-        window = _window(upstream, upstream_key)
-        return [] if window is None else _overlapping(*window, downstream, now)
+        return _across(upstream_key, upstream, downstream, now)
 
     def reads_many(
         self, upstream: PartitionsDefinition | None = None, downstream: PartitionsDefinition | None = None
@@ -114,6 +108,17 @@ class TimeWindowMapping(PartitionMapping):
         if isinstance(upstream, TimeWindowPartitions) and isinstance(downstream, TimeWindowPartitions):
             return not _nested(downstream, upstream)
         return True
+
+
+def _across(
+    key: str, source: PartitionsDefinition | None, target: PartitionsDefinition | None, now: datetime | None
+) -> list[str]:
+    """The due keys of ``target`` whose windows overlap the window of ``key`` in ``source``:
+    one rule for both directions of a time-window mapping."""
+    if not isinstance(source, TimeWindowPartitions) or not isinstance(target, TimeWindowPartitions):
+        return []
+    window = _window(source, key)
+    return [] if window is None else _overlapping(*window, target, now)
 
 
 # -- same windows, shifted ----------------------------------------------------------------------
