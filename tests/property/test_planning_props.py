@@ -13,11 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import CatalogSnapshot, PartitionState
-from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions, StaticPartitions
+from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions, StaticPartitions, lookback, offset
 from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph, select
 from assets_core.partitions import PartitionMapping, PartitionsDefinition, keys_of
-from assets_core.planning import Cause, Plan, UpstreamKeys, partition_statuses, plan
+from assets_core.planning import (
+    Cause, Plan, UpstreamKeys, _maybe_not_fresh, _Versions, direct_reason, partition_statuses, plan,
+)
 
 NOW = datetime(2025, 1, 5, 6, tzinfo=timezone.utc)
 DEFINITIONS: list[PartitionsDefinition | None] = [
@@ -29,7 +31,7 @@ DEFINITIONS: list[PartitionsDefinition | None] = [
     StaticPartitions(["eu", "us", "apac"]),
 ]
 TROUBLES = [
-    "absent", "old_code", "old_input", "no_input_record", "extra_input",
+    "absent", "old_code", "old_input", "no_input_record", "extra_input", "input_not_read",
     "failed_over_published", "failed_never_published", "quarantined", "interrupted",
 ]
 SETTINGS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -40,12 +42,17 @@ def graphs(draw: st.DrawFn) -> AssetGraph:
     size = draw(st.integers(1, 6))
     names = draw(st.permutations(["orders", "clean", "daily", "summary", "regions", "report"]))[:size]
     specs = []
+    definitions: dict[str, PartitionsDefinition | None] = {}
+    common = draw(st.sampled_from(DEFINITIONS))  # most assets share one: identity, lookback and offset edges
     for i, name in enumerate(names):
-        partitions = draw(st.sampled_from(DEFINITIONS))
+        partitions = definitions[name] = draw(st.sampled_from(DEFINITIONS + [common] * 4))
         upstream = [n for n in names[:i] if draw(st.booleans())]
         inputs = []
         for up in upstream:
-            mapping: PartitionMapping | None = draw(st.sampled_from([None, None, AllPartitionsMapping()]))
+            choices: list[PartitionMapping | None] = [None, None, AllPartitionsMapping()]
+            if partitions is not None and partitions == definitions[up]:
+                choices += [lookback(2), offset(-1)]
+            mapping = draw(st.sampled_from(choices))
             inputs.append(AssetInput(up, up, "polars", mapping))
         specs.append(
             AssetSpec(name=name, kind="python", inputs=tuple(inputs), code_version=f"{name}-v2", partitions=partitions)
@@ -91,6 +98,10 @@ def snapshots(draw: st.DrawFn, graph: AssetGraph) -> CatalogSnapshot:
                     inputs[up][sorted(inputs[up])[0]] = "older"
             elif kind == "extra_input" and inputs:
                 inputs[sorted(inputs)[0]]["1999-01-01"] = "long gone"
+            elif kind == "input_not_read" and inputs:
+                read = inputs[sorted(inputs)[0]]
+                if read:
+                    del read[sorted(read)[-1]]
             elif kind == "no_input_record":
                 state.inputs = None
             elif kind in ("failed_over_published", "failed_never_published", "quarantined"):
@@ -178,6 +189,18 @@ def test_every_partition_that_is_not_fresh_is_planned(case) -> None:  # type: ig
                 assert step.reason == reason
             elif (asset, key) in the_plan.index:
                 assert the_plan.steps[the_plan.index[(asset, key)]].reason.cause is Cause.UPSTREAM_PLANNED
+
+
+@SETTINGS
+@given(cases())
+def test_the_bulk_check_finds_every_partition_that_is_not_fresh(case) -> None:  # type: ignore[no-untyped-def]
+    graph, snapshot, _ = case
+    upstream_keys, versions = UpstreamKeys(graph, NOW), _Versions(snapshot)
+    for asset in graph.order:
+        keys = keys_of(graph[asset].partitions, NOW)
+        maybe = _maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+        not_fresh = {k for k in keys if direct_reason(graph, snapshot, asset, k, upstream_keys) is not None}
+        assert not_fresh <= maybe, f"{asset}: {sorted(not_fresh - maybe)} missed"
 
 
 @SETTINGS
