@@ -9,28 +9,19 @@ be tested exhaustively and re-run later against the same reference time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from itertools import compress, repeat
-from operator import attrgetter, is_, le, ne
 
 from catalog.models import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph, Edge
-from assets_core.partitions import (
-    UNPARTITIONED,
-    IdentityMapping,
-    LookbackMapping,
-    OffsetMapping,
-    PartitionMapping,
-    PartitionsDefinition,
-    keys_of,
-)
+from assets_core.partitions import keys_of
+from assets_core.reads import OBSERVED, UpstreamKeys
+from assets_core.scan import CurrentVersions, maybe_not_fresh
 
-
-OBSERVED = "@observed"
-"""The key, among a partition's recorded inputs, of the source version it was built from."""
+__all__ = ["OBSERVED", "Cause", "Plan", "Reason", "Step", "UpstreamKeys", "direct_reason", "explain",
+           "partition_statuses", "plan"]
 
 
 class Cause(str, Enum):
@@ -85,58 +76,6 @@ class Plan:
         for step in self.steps:
             counts[step.asset] = counts.get(step.asset, 0) + 1
         return counts
-
-
-class UpstreamKeys:
-    """Upstream keys per (edge, downstream key). Each edge gets a resolver once: fan-in
-    results are computed once, identity needs no call at all (the planner asks a million times)."""
-
-    def __init__(self, graph: AssetGraph, now: datetime | None) -> None:
-        self.graph = graph
-        self.now = now
-        self._resolvers: dict[int, Callable[[str], list[str]]] = {}
-        self._reads_of_all: dict[tuple[object, ...], list[list[str]]] = {}
-        self._due: dict[PartitionsDefinition | None, list[str]] = {}
-
-    def due(self, definition: PartitionsDefinition | None) -> list[str]:
-        """The due keys of a definition, listed once per plan (shared by its assets: do not change it)."""
-        keys = self._due.get(definition)
-        if keys is None:
-            keys = self._due[definition] = keys_of(definition, self.now)
-        return keys
-
-    def __call__(self, edge: Edge, key: str) -> list[str]:
-        return self.resolver(edge)(key)
-
-    def resolver(self, edge: Edge) -> Callable[[str], list[str]]:
-        resolver = self._resolvers.get(id(edge))
-        if resolver is None:
-            resolver = self._resolvers[id(edge)] = self._resolver(edge)
-        return resolver
-
-    def of_all(self, edge: Edge, keys: list[str]) -> list[list[str]]:
-        """The upstream keys of each of ``keys``, all the due keys of the downstream asset in
-        order. Edges with the same mapping between the same definitions read the same keys:
-        computed once for all of them."""
-        up, down = self.graph[edge.upstream].partitions, self.graph[edge.downstream].partitions
-        shared = (edge.mapping, up, down)
-        reads = self._reads_of_all.get(shared)
-        if reads is None:
-            reads = reads_in_bulk(edge.mapping, up, down, keys, self.now)
-            if reads is None:
-                reads = list(map(self.resolver(edge), keys))
-            self._reads_of_all[shared] = reads
-        return reads
-
-    def _resolver(self, edge: Edge) -> Callable[[str], list[str]]:
-        up, down, now = self.graph[edge.upstream].partitions, self.graph[edge.downstream].partitions, self.now
-        mapping = edge.mapping
-        if mapping.is_fan_in():
-            every = mapping.upstream_keys(UNPARTITIONED, up, down, now)
-            return lambda key: every
-        if isinstance(mapping, IdentityMapping):
-            return lambda key: [key]
-        return lambda key: mapping.upstream_keys(key, up, down, now)
 
 
 def _short(version: str | None) -> str:
@@ -294,7 +233,7 @@ def plan(
     waiting: list[Step] = []
     index: dict[tuple[str, str], int] = {}
     planned_assets: dict[str, list[str]] = {}  # asset -> its planned keys
-    versions = _Versions(snapshot)
+    versions = CurrentVersions(snapshot)
     for asset in graph.order:
         if asset not in selected:
             continue
@@ -336,58 +275,15 @@ def plan(
     return Plan(steps, now, index, waiting)
 
 
-# Stand-ins that let the bulk freshness check run without a branch per key.
-_NO_STATE = PartitionState()  # never published
-_NOTHING_READ: dict[str, dict[str, str]] = {}  # published with no inputs recorded
-_NOT_RECORDED = {None: None}  # no record of an upstream: unlike any input read now
-_NOT_READ = object()  # the recorded version of an upstream partition it did not read
-_ABSENT = object()  # the current version of an upstream partition that does not exist
-_STATUS = attrgetter("last_status")
-_CODE_VERSION = attrgetter("code_version")
-_DATA_VERSION = attrgetter("data_version")
-_INPUTS = attrgetter("inputs")
-
-
-class _Versions:
-    """The current data versions of an asset's partitions, found once per plan: as a dict,
-    or as a column in the order of its due keys (kept when the bulk check reads them)."""
-
-    def __init__(self, snapshot: CatalogSnapshot) -> None:
-        self.snapshot = snapshot
-        self._dicts: dict[str, dict[str, str]] = {}
-        self._columns: dict[str, tuple[list[str], list[str | object]]] = {}
-
-    def __getitem__(self, asset: str) -> dict[str, str]:
-        """Published partitions only: the others have no version."""
-        found = self._dicts.get(asset)
-        if found is None:
-            states = self.snapshot.partitions.get(asset, {})
-            pairs = zip(states.keys(), map(_DATA_VERSION, states.values()))
-            found = self._dicts[asset] = {k: v for k, v in pairs if v is not None}
-        return found
-
-    def keep_column(self, asset: str, keys: list[str], versions: list[str | None]) -> None:
-        if None in versions:
-            versions = [_ABSENT if v is None else v for v in versions]
-        self._columns[asset] = (keys, versions)
-
-    def column(self, asset: str, keys: list[str]) -> list[str | object]:
-        """The versions of ``keys`` of ``asset`` in order, ``_ABSENT`` where none is published."""
-        kept = self._columns.get(asset)
-        if kept is not None and (kept[0] is keys or kept[0] == keys):
-            return kept[1]
-        return list(map(self[asset].get, keys, repeat(_ABSENT)))
-
-
 def _to_visit(
     graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], feeding: list[Edge],
-    planned: dict[str, list[str]], upstream_keys: UpstreamKeys, versions: _Versions,
+    planned: dict[str, list[str]], upstream_keys: UpstreamKeys, versions: CurrentVersions,
 ) -> list[str]:
     """The keys of ``asset`` that may need work, in order: a superset of what
     :func:`direct_reason` finds not fresh, plus what reads a partition planned upstream.
     Everything else is fresh by the same rules, checked here in bulk (a million partitions
     in well under a second)."""
-    maybe = _maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+    maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
     definition = graph[asset].partitions
     for edge in feeding:
         if edge.upstream == asset:
@@ -404,104 +300,6 @@ def _to_visit(
         first = next((i for i, k in enumerate(keys) if k in maybe), len(keys))
         return keys[first:]
     return [k for k in keys if k in maybe]
-
-
-def reads_in_bulk(
-    mapping: PartitionMapping, up: PartitionsDefinition | None, down: PartitionsDefinition | None, keys: list[str],
-    now: datetime | None = None,
-) -> list[list[str]] | None:
-    """The upstream keys of each of ``keys`` (all due keys of ``down``, in order) at once, by
-    position: for a lookback or a backward offset within one definition, and for a coarser
-    upstream grain (asked the other way round, once per upstream key); None otherwise.
-    Equal to asking the mapping key by key (tests hold them together), without parsing a
-    million keys."""
-    if up is None or down is None or isinstance(mapping, IdentityMapping) or mapping.is_fan_in():
-        return None
-    if up != down:
-        upstream = keys_of(up, now)
-        if len(upstream) >= len(keys):
-            return None
-        reads: dict[str, list[str]] = {key: [] for key in keys}
-        for upstream_key in upstream:  # in order, so each list comes out sorted
-            for key in mapping.downstream_keys(upstream_key, up, down, now):
-                if key in reads:
-                    reads[key].append(upstream_key)
-        return [reads[key] for key in keys]
-    if isinstance(mapping, LookbackMapping):
-        return [keys[max(0, i - mapping.n): i + 1] for i in range(len(keys))]
-    if isinstance(mapping, OffsetMapping) and mapping.shift <= 0:
-        shift = mapping.shift
-        return [[keys[i + shift]] if i + shift >= 0 else [] for i in range(len(keys))]
-    return None
-
-
-def _maybe_not_fresh(
-    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], upstream_keys: UpstreamKeys,
-    versions: _Versions,
-) -> set[str]:
-    """Keys whose record does not show at a glance that they are fresh (see :func:`direct_reason`).
-
-    A million partitions pass through here on every plan, so each rule compares whole
-    columns, one entry per key, with built-in operations that loop in C (``map``, list
-    equality, ``count``), and only looks for the keys that differ when a column does. It
-    may name a fresh key (the planner then asks :func:`direct_reason`, which is exact),
-    never skip one that is not fresh."""
-    states = snapshot.partitions.get(asset, {})
-    found = list(map(states.get, keys, repeat(_NO_STATE)))
-    maybe = _not_equal_to(keys, list(map(_STATUS, found)), "published")
-    maybe.update(_not_equal_to(keys, list(map(_CODE_VERSION, found)), graph[asset].code_version))
-    data_versions = list(map(_DATA_VERSION, found))
-    if None in data_versions:
-        maybe.update(compress(keys, map(is_, data_versions, repeat(None))))
-    versions.keep_column(asset, keys, data_versions)
-    maybe.update(k for a, k in snapshot.interrupted if a == asset)
-    for key, version in snapshot.observed.get(asset, {}).items():
-        state = states.get(key)
-        if state is None or (state.inputs or {}).get(OBSERVED, {}).get(key) != version:
-            maybe.add(key)
-    inputs = list(map(_INPUTS, found))
-    if None in inputs:
-        inputs = [recorded or _NOTHING_READ for recorded in inputs]
-    for edge in graph.edges_in[asset]:
-        recorded = list(map(dict.get, inputs, repeat(edge.upstream), repeat(_NOT_RECORDED)))
-        maybe.update(_reads_not_current(edge, keys, recorded, upstream_keys, versions))
-    return maybe
-
-
-def _not_equal_to(keys: list[str], column: list[object], value: object) -> set[str]:
-    """The keys whose entry in ``column`` is not ``value`` (usually none)."""
-    if column.count(value) == len(column):
-        return set()
-    return set(compress(keys, map(ne, column, repeat(value))))
-
-
-def _differing(keys: list[str], column: list[object], expected: list[object]) -> set[str]:
-    """The keys whose entry in ``column`` differs from the one in ``expected`` (usually none)."""
-    if column == expected:
-        return set()
-    return set(compress(keys, map(ne, column, expected)))
-
-
-def _reads_not_current(
-    edge: Edge, keys: list[str], recorded: list[dict[str, str]], upstream_keys: UpstreamKeys, versions: _Versions,
-) -> set[str]:
-    """The keys whose recorded versions of ``edge.upstream`` are not exactly the current
-    versions of the upstream keys they read now."""
-    mapping = edge.mapping
-    if isinstance(mapping, IdentityMapping):  # it read one version: of its own key
-        read = list(map(dict.get, recorded, keys, repeat(_NOT_READ)))
-        changed = _differing(keys, read, versions.column(edge.upstream, keys))
-        if changed or sum(map(len, recorded)) != len(keys):  # else each holds its own key, and only it
-            changed.update(_not_equal_to(keys, list(map(len, recorded)), 1))
-        return changed
-    current = versions[edge.upstream]
-    if mapping.is_fan_in():
-        every = upstream_keys(edge, "")
-        return _not_equal_to(keys, recorded, dict(zip(every, map(current.get, every, repeat(_ABSENT)))))
-    # Recorded in another order than read (a static definition's keys) only costs a closer look.
-    changed = _differing(keys, list(map(list, recorded)), upstream_keys.of_all(edge, keys))
-    changed.update(_not_equal_to(keys, list(map(le, map(dict.items, recorded), repeat(current.items()))), True))
-    return changed
 
 
 def _planned_deps(

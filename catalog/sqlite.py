@@ -127,15 +127,30 @@ class SqliteCatalog:
     # -- the snapshot --------------------------------------------------------------------
 
     def snapshot(self, is_alive: Callable[[Lease], bool] = lambda lease: True) -> CatalogSnapshot:
-        """Every partition state, read in one transaction; dead leases mark interruptions."""
+        """Every partition state, read in one transaction; dead leases mark interruptions.
+
+        Built for a million partitions: rows are streamed, inputs stay JSON text until used
+        (the last attempt's inputs share the text when equal, as they are after a publish),
+        and the few distinct code versions, runs and times are held once each."""
+        partitions: dict[str, dict[str, PartitionState]] = {}
+        shared: dict[str | None, str | None] = {}
+        once = shared.setdefault
         with self._lock:
             self._db.execute("BEGIN")
             try:
                 rows = self._db.execute(
                     """SELECT asset, partition, data_version, code_version, inputs, published_at,
                               rows, last_status, last_run, last_error, last_code_version,
-                              last_checks_version, last_inputs, last_failure FROM partitions"""
-                ).fetchall()
+                              last_checks_version, last_inputs IS inputs,
+                              CASE WHEN last_inputs IS inputs THEN NULL ELSE last_inputs END,
+                              last_failure FROM partitions"""
+                )
+                for asset, key, data_v, code_v, inputs, published_at, n, status, run, error, *last in rows:
+                    partitions.setdefault(asset, {})[key] = PartitionState(
+                        data_v, once(code_v, code_v), inputs, once(published_at, published_at), n,
+                        once(status, status), once(run, run), error, once(last[0], last[0]),
+                        once(last[1], last[1]), inputs if last[2] else last[3], last[4],
+                    )
                 leases = self._leases()
                 observed_rows = self._db.execute(
                     """SELECT asset, partition, version FROM observations WHERE id IN
@@ -143,12 +158,6 @@ class SqliteCatalog:
                 ).fetchall()
             finally:
                 self._db.execute("COMMIT")
-        partitions: dict[str, dict[str, PartitionState]] = {}
-        for asset, key, data_v, code_v, inputs, published_at, n, status, run, error, *last in rows:
-            partitions.setdefault(asset, {})[key] = PartitionState(
-                data_v, code_v, json.loads(inputs) if inputs else None, published_at, n,
-                status, run, error, last[0], last[1], json.loads(last[2]) if last[2] else None, last[3],
-            )
         interrupted = frozenset((l.asset, l.partition) for l in leases if not is_alive(l))
         observed: dict[str, dict[str, str]] = {}
         for asset, key, version in observed_rows:

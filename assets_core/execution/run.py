@@ -28,7 +28,8 @@ from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.scope import HOST, live_run_ids, new_run, row_history, stamp
 from assets_core.graph import AssetGraph
-from assets_core.planning import OBSERVED, Cause, Plan, Step, UpstreamKeys, direct_reason
+from assets_core.planning import Cause, Plan, Step, direct_reason
+from assets_core.reads import OBSERVED, UpstreamKeys
 from assets_core.project import Project
 from assets_core.storage import Storage
 

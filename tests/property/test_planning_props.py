@@ -17,9 +17,8 @@ from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions,
 from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph, select
 from assets_core.partitions import PartitionMapping, PartitionsDefinition, keys_of
-from assets_core.planning import (
-    Cause, Plan, UpstreamKeys, _maybe_not_fresh, _Versions, direct_reason, partition_statuses, plan,
-)
+from assets_core.planning import Cause, Plan, UpstreamKeys, direct_reason, partition_statuses, plan
+from assets_core.scan import CurrentVersions, maybe_not_fresh
 
 NOW = datetime(2025, 1, 5, 6, tzinfo=timezone.utc)
 DEFINITIONS: list[PartitionsDefinition | None] = [
@@ -195,10 +194,10 @@ def test_every_partition_that_is_not_fresh_is_planned(case) -> None:  # type: ig
 @given(cases())
 def test_the_bulk_check_finds_every_partition_that_is_not_fresh(case) -> None:  # type: ignore[no-untyped-def]
     graph, snapshot, _ = case
-    upstream_keys, versions = UpstreamKeys(graph, NOW), _Versions(snapshot)
+    upstream_keys, versions = UpstreamKeys(graph, NOW), CurrentVersions(snapshot)
     for asset in graph.order:
         keys = keys_of(graph[asset].partitions, NOW)
-        maybe = _maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+        maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
         not_fresh = {k for k in keys if direct_reason(graph, snapshot, asset, k, upstream_keys) is not None}
         assert not_fresh <= maybe, f"{asset}: {sorted(not_fresh - maybe)} missed"
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from catalog.models import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
-from assets_core.planning import UpstreamKeys
+from assets_core.reads import UpstreamKeys
 
 
 def utc(*parts: int) -> datetime:

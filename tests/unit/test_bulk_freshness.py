@@ -8,11 +8,13 @@ and on a fresh catalog it must name none (or a million-partition plan gets slow 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 
-from catalog.models import CatalogSnapshot
+from pathlib import Path
+
+from catalog.models import CatalogSnapshot, inputs_json
+from catalog.sqlite import SqliteCatalog
 from assets_core import (
     DailyPartitions,
     MonthlyPartitions,
@@ -25,7 +27,9 @@ from assets_core import (
 )
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import keys_of
-from assets_core.planning import OBSERVED, UpstreamKeys, _maybe_not_fresh, _Versions, direct_reason
+from assets_core.planning import direct_reason
+from assets_core.reads import OBSERVED, UpstreamKeys
+from assets_core.scan import CurrentVersions, maybe_not_fresh
 from snapshot_helpers import fresh_snapshot, utc
 
 NOW = utc(2025, 3, 10)
@@ -57,7 +61,7 @@ GRAPHS = {
 
 def bulk(graph: AssetGraph, snapshot: CatalogSnapshot, name: str = "down") -> set[str]:
     keys = keys_of(graph[name].partitions, NOW)
-    return _maybe_not_fresh(graph, snapshot, name, keys, UpstreamKeys(graph, NOW), _Versions(snapshot))
+    return maybe_not_fresh(graph, snapshot, name, keys, UpstreamKeys(graph, NOW), CurrentVersions(snapshot))
 
 
 def not_fresh(graph: AssetGraph, snapshot: CatalogSnapshot, name: str = "down") -> set[str]:
@@ -125,44 +129,80 @@ TROUBLES: list[Callable[[CatalogSnapshot, str], None]] = [
 ]
 
 
+def through_the_catalog(snapshot: CatalogSnapshot, directory: Path) -> CatalogSnapshot:
+    """The same states written to a SQLite catalog and read back: inputs stay JSON text."""
+    catalog = SqliteCatalog(directory / "catalog.db")
+    rows = [
+        (asset, key, s.data_version, s.code_version, inputs_json(s.inputs), s.last_status, s.last_run,
+         s.code_version, inputs_json(s.inputs))
+        for asset, states in snapshot.partitions.items() for key, s in states.items()
+    ]
+    with catalog._transaction() as db:  # the columns `record` writes for these states
+        db.executemany(
+            """INSERT INTO partitions (asset, partition, data_version, code_version, inputs, last_status,
+                 last_run, last_code_version, last_inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            rows,
+        )
+    loaded = catalog.snapshot()
+    catalog.close()
+    loaded.interrupted, loaded.observed = snapshot.interrupted, snapshot.observed
+    return loaded
+
+
+@pytest.fixture(params=["in memory", "read from the catalog"])
+def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[CatalogSnapshot], CatalogSnapshot]:
+    if request.param == "in memory":
+        return lambda snapshot: snapshot
+    return lambda snapshot: through_the_catalog(snapshot, tmp_path)
+
+
 @pytest.mark.parametrize("name", GRAPHS)
-def test_a_fresh_catalog_needs_no_closer_look(name: str) -> None:
+def test_a_fresh_catalog_needs_no_closer_look(name: str, loaded: Callable[[CatalogSnapshot], CatalogSnapshot]) -> None:
     graph = GRAPHS[name]
-    snapshot = fresh_snapshot(graph, NOW)
+    snapshot = loaded(fresh_snapshot(graph, NOW))
     assert not_fresh(graph, snapshot) == set()
     assert bulk(graph, snapshot) == set()
 
 
 @pytest.mark.parametrize("trouble", TROUBLES, ids=lambda t: t.__name__)
 @pytest.mark.parametrize("name", GRAPHS)
-def test_a_partition_in_trouble_is_never_missed(name: str, trouble: Callable[[CatalogSnapshot, str], None]) -> None:
+def test_a_partition_in_trouble_is_never_missed(
+    name: str, trouble: Callable[[CatalogSnapshot, str], None], loaded: Callable[[CatalogSnapshot], CatalogSnapshot]
+) -> None:
     graph = GRAPHS[name]
     snapshot = fresh_snapshot(graph, NOW)
     key = middle_key(graph)
     if trouble in (change_a_version, drop_a_key_read) and not recorded(snapshot, key):
         pytest.skip("it reads nothing")  # offset(-1) of the first day only: never the middle key
     trouble(snapshot, key)
+    snapshot = loaded(snapshot)
     assert not_fresh(graph, snapshot) == {key}
     assert key in bulk(graph, snapshot)
 
 
 @pytest.mark.parametrize("name", GRAPHS)
-def test_a_republished_upstream_partition_names_exactly_its_readers(name: str) -> None:
+def test_a_republished_upstream_partition_names_exactly_its_readers(
+    name: str, loaded: Callable[[CatalogSnapshot], CatalogSnapshot]
+) -> None:
     graph = GRAPHS[name]
     snapshot = fresh_snapshot(graph, NOW)
     up_keys = keys_of(graph["up"].partitions, NOW)
     changed = up_keys[len(up_keys) // 2]
-    state = snapshot.partitions["up"][changed]
-    snapshot.partitions["up"][changed] = replace(state, data_version="republished")
+    snapshot.partitions["up"][changed].data_version = "republished"
+    snapshot = loaded(snapshot)
     readers = not_fresh(graph, snapshot)
     assert readers  # every mapping here reads the middle upstream partition from somewhere
     assert bulk(graph, snapshot) == readers
 
 
-def test_recorded_source_version_that_matches_the_observed_one_is_fresh() -> None:
+def test_recorded_source_version_that_matches_the_observed_one_is_fresh(
+    loaded: Callable[[CatalogSnapshot], CatalogSnapshot]
+) -> None:
     graph = GRAPHS["identity"]
     snapshot = fresh_snapshot(graph, NOW)
     key = middle_key(graph)
     snapshot.partitions["down"][key].inputs[OBSERVED] = {key: "observed-2"}  # type: ignore[index]
     snapshot.observed = {"down": {key: "observed-2"}}
+    snapshot = loaded(snapshot)
+    assert not_fresh(graph, snapshot) == set()
     assert bulk(graph, snapshot) == set()
