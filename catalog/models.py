@@ -139,7 +139,6 @@ class PartitionState:
     ) -> None:
         self.data_version = data_version
         self.code_version = code_version
-        self.inputs = inputs
         self.published_at = published_at
         self.rows = rows
         self.last_status = last_status
@@ -147,8 +146,16 @@ class PartitionState:
         self.last_error = last_error
         self.last_code_version = last_code_version
         self.last_checks_version = last_checks_version
-        self.last_inputs = last_inputs
         self.last_failure = last_failure
+        # What the setters do, inline: a snapshot builds a million of these.
+        if isinstance(inputs, str):
+            self._inputs, self.inputs_text = _UNPARSED, inputs
+        else:
+            self._inputs, self.inputs_text = inputs, None
+        if isinstance(last_inputs, str):
+            self._last_inputs, self.last_inputs_text = _UNPARSED, last_inputs
+        else:
+            self._last_inputs, self.last_inputs_text = last_inputs, None
 
     @property
     def inputs(self) -> Inputs | None:

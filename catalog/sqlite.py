@@ -45,6 +45,16 @@ _LAST_COLUMNS_UPDATE = """last_status = excluded.last_status, last_run = exclude
      last_failure = excluded.last_failure"""
 
 
+_STATE_COLUMNS = """asset, partition, data_version, code_version, inputs, published_at, rows, last_status,
+    last_run, last_error, last_code_version, last_checks_version, last_inputs, last_failure"""
+_PUBLISHED_COLUMNS = """asset, partition, data_version, code_version, inputs, published_at, rows, last_run,
+    last_checks_version"""
+_LAST_ATTEMPT_PUBLISHED = """last_status IS 'published' AND last_run IS published_run
+    AND last_code_version IS code_version AND last_inputs IS inputs AND last_error IS NULL
+    AND last_failure IS NULL"""
+"""Rows whose last attempt is the publish itself: its last_* columns repeat the published ones."""
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True)
 
@@ -129,28 +139,28 @@ class SqliteCatalog:
     def snapshot(self, is_alive: Callable[[Lease], bool] = lambda lease: True) -> CatalogSnapshot:
         """Every partition state, read in one transaction; dead leases mark interruptions.
 
-        Built for a million partitions: rows are streamed, inputs stay JSON text until used
-        (the last attempt's inputs share the text when equal, as they are after a publish),
-        and the few distinct code versions, runs and times are held once each."""
+        Built for a million partitions: rows are streamed, inputs stay JSON text until used,
+        the few distinct code versions, runs and times are held once each, and partitions
+        whose last attempt is their publish (nearly all) are read without the columns that
+        only repeat it."""
         partitions: dict[str, dict[str, PartitionState]] = {}
         shared: dict[str | None, str | None] = {}
         once = shared.setdefault
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                rows = self._db.execute(
-                    """SELECT asset, partition, data_version, code_version, inputs, published_at,
-                              rows, last_status, last_run, last_error, last_code_version,
-                              last_checks_version, last_inputs IS inputs,
-                              CASE WHEN last_inputs IS inputs THEN NULL ELSE last_inputs END,
-                              last_failure FROM partitions"""
-                )
-                for asset, key, data_v, code_v, inputs, published_at, n, status, run, error, *last in rows:
+                for asset, key, data_v, code_v, inputs, published_at, n, run, checks_v in self._db.execute(
+                    f"SELECT {_PUBLISHED_COLUMNS} FROM partitions WHERE {_LAST_ATTEMPT_PUBLISHED}"
+                ):
+                    code_v = once(code_v, code_v)
                     partitions.setdefault(asset, {})[key] = PartitionState(
-                        data_v, once(code_v, code_v), inputs, once(published_at, published_at), n,
-                        once(status, status), once(run, run), error, once(last[0], last[0]),
-                        once(last[1], last[1]), inputs if last[2] else last[3], last[4],
+                        data_v, code_v, inputs, once(published_at, published_at), n, "published",
+                        once(run, run), None, code_v, once(checks_v, checks_v), inputs, None,
                     )
+                for asset, key, *columns in self._db.execute(
+                    f"SELECT {_STATE_COLUMNS} FROM partitions WHERE NOT ({_LAST_ATTEMPT_PUBLISHED})"
+                ):
+                    partitions.setdefault(asset, {})[key] = PartitionState(*columns)
                 leases = self._leases()
                 observed_rows = self._db.execute(
                     """SELECT asset, partition, version FROM observations WHERE id IN

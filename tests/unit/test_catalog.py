@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import CatalogError
-from catalog.models import CheckRecord, Lease, Materialization, Run
+from catalog.models import CheckRecord, Lease, Materialization, PartitionState, Run
 from catalog.schema import LATEST, MIGRATIONS
 from catalog.sqlite import SqliteCatalog, open_catalog
 
@@ -231,6 +231,24 @@ def test_record_writes_a_batch_and_updates_each_partition_state(sqlite_catalog: 
     assert [m.partition for m in history] == ["2025-01-02", "2025-01-01"]
     assert history[1].checks == (check,)
     assert sqlite_catalog.published_summary() == {"orders": (2, T1), "summary": (1, T1)}
+
+
+def test_states_read_back_whole_with_inputs_kept_as_the_stored_text(sqlite_catalog: SqliteCatalog) -> None:
+    inputs = {"raw_orders": {"2025-01-02": "raw-v", "2025-01-01": "raw-u"}}
+    sqlite_catalog.record([
+        attempt(inputs=inputs, checks_version="ck-1"),
+        attempt(partition="2025-01-02", inputs=inputs),
+    ])
+    sqlite_catalog.record([attempt(partition="2025-01-02", status="failed", run_id="run-2", error="boom",
+                                   failure="error", code_version="cv-2")])
+    snapshot = sqlite_catalog.snapshot()
+    published = snapshot.state("orders", "2025-01-01")
+    assert published == PartitionState("dv-1", "cv-1", inputs, T1, 3, "published", "run-1", None, "cv-1", "ck-1",
+                                       inputs, None)
+    assert published is not None and published.inputs_text == '{"raw_orders": {"2025-01-01": "raw-u", "2025-01-02": "raw-v"}}'
+    failed = snapshot.state("orders", "2025-01-02")
+    assert failed == PartitionState("dv-1", "cv-1", inputs, T1, 3, "failed", "run-2", "boom", "cv-2", None, None,
+                                    "error")
 
 
 def test_republishing_replaces_the_current_version_and_keeps_history(sqlite_catalog: SqliteCatalog) -> None:
