@@ -70,6 +70,11 @@ class CurrentVersions:
             return kept[1]
         return list(map(self[asset].get, keys, repeat(_ABSENT)))
 
+    def complete_column(self, asset: str, keys: list[str]) -> list[str] | None:
+        """The versions of ``keys`` when every one is published, else None."""
+        column = self.column(asset, keys)
+        return None if any(map(is_, column, repeat(_ABSENT))) else column  # type: ignore[return-value]
+
     def pairs(self, asset: str, due: list[str]) -> _Pairs:
         found = self._pairs.get(asset)
         if found is None:
@@ -169,36 +174,59 @@ def _inputs_not_current(
 ) -> set[str]:
     """The keys whose recorded inputs text is not the text they would record if built now.
 
-    The expected text of each key is glue around the pairs it reads of each upstream, e.g.
-    ``{"clean": {`` + pairs + ``}, "rates": {`` + pairs + ``}}`` ("@observed" first: it sorts
-    before any asset name). Usually every key is fresh, which one comparison of all texts of
-    the asset end to end shows, each text followed by a character JSON never holds raw (so
-    equal strings mean equal texts one by one), without building a string per key."""
+    The expected text of each key is pieces put end to end: text that is the same for every
+    key, and columns with one entry per key, e.g. ``{"clean": {`` + its pairs of clean +
+    ``}, "rates": {`` + its pairs of rates + ``}}`` ("@observed" first: it sorts before any
+    asset name). Usually every key is fresh, which one comparison of all texts of the asset
+    end to end shows, each text followed by a character JSON never holds raw (so equal
+    strings mean equal texts one by one), without building a string per key."""
     if not keys:
         return set()
-    names = sorted(edge.upstream for edge in edges)
-    by_name = {edge.upstream: edge for edge in edges}
-    columns = [_pairs_read(by_name[name], keys, upstream_keys, versions) for name in names]
-    glue = ["{" + f'"{names[0]}": {{', *(f'}}, "{name}": {{' for name in names[1:]), "}}"]
+    pieces: list[str | list[str]] = ["{"]
     if observed:
-        columns.insert(0, [f'"{OBSERVED}": {{"{k}": "{observed[k]}"}}, ' if k in observed else "" for k in keys])
-        glue[0:1] = ["{", glue[0][1:]]
-    if len(columns) == 1:
-        (column,) = columns
-        everything = glue[0] + (glue[1] + _END + glue[0]).join(column) + glue[1] + _END
-    else:
-        everything = "".join(chain.from_iterable(zip(*_interleaved(glue[:-1] + [glue[-1] + _END], columns))))
-    if _END.join(recorded) + _END == everything:
-        return set()
-    return _differing(keys, recorded, list(map("".join, zip(*_interleaved(glue, columns)))))
+        pieces.append([f'"{OBSERVED}": {{"{k}": "{observed[k]}"}}, ' if k in observed else "" for k in keys])
+    by_name = {edge.upstream: edge for edge in edges}
+    for i, name in enumerate(sorted(by_name)):
+        pieces += [(", " if i else "") + f'"{name}": {{', *_read_pieces(by_name[name], keys, upstream_keys, versions), "}"]
+    pieces.append("}")
+    if _END.join(recorded) + _END != _end_to_end([*pieces, _END]):
+        return _differing(keys, recorded, list(map("".join, zip(*_columns(_merged(pieces))))))
+    return set()
 
 
-def _interleaved(glue: list[str], columns: list[list[str]]) -> list[Iterable[str]]:
-    """glue[0], columns[0], glue[1], columns[1], ..., glue[-1], the glue repeated for each key."""
-    pieces: list[Iterable[str]] = [repeat(glue[0])]
-    for column, after in zip(columns, glue[1:]):
-        pieces += [column, repeat(after)]
-    return pieces
+def _read_pieces(
+    edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions
+) -> list[str | list[str]]:
+    """The pieces of the ``"key": "version"`` pairs each key reads of ``edge.upstream``."""
+    if isinstance(edge.mapping, IdentityMapping):  # its own key's pair, from the keys and versions themselves
+        column = versions.complete_column(edge.upstream, keys)
+        if column is not None:
+            return ['"', keys, '": "', column, '"']
+    return [_pairs_read(edge, keys, upstream_keys, versions)]
+
+
+def _merged(pieces: list[str | list[str]]) -> list[str | list[str]]:
+    """Neighbouring texts joined into one."""
+    merged: list[str | list[str]] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _columns(pieces: list[str | list[str]]) -> list[Iterable[str]]:
+    return [repeat(piece) if isinstance(piece, str) else piece for piece in pieces]
+
+
+def _end_to_end(pieces: list[str | list[str]]) -> str:
+    """The text of every key, one after the other: ``pieces`` put end to end for each key."""
+    pieces = _merged(pieces)
+    match pieces:
+        case [str(first), list(column), str(last)]:  # one column: a single join, no tuple per key
+            return first + (last + first).join(column) + last
+    return "".join(chain.from_iterable(zip(*_columns(pieces))))
 
 
 def _pairs_read(edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions) -> list[str]:
