@@ -3,7 +3,7 @@
 A source's ``observe(context)`` returns something that changes when the data does (a file's
 hash or modification time, a row count, the newest timestamp). Only changes are written, so
 the catalog keeps one row per version seen. The planner compares the latest observation with
-the version a partition was built from (see ``planning.OBSERVED``): late or corrected data
+the version a partition was built from (see ``reads.OBSERVED``): late or corrected data
 makes exactly that partition stale, and its downstream follows.
 """
 

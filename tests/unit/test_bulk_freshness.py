@@ -1,6 +1,6 @@
 """The planner's bulk freshness check, mapping by mapping and trouble by trouble.
 
-``_maybe_not_fresh`` decides, a whole column of keys at a time, which partitions the exact
+``scan.maybe_not_fresh`` decides, a whole column of keys at a time, which partitions the exact
 per-key rules must look at. It may name a fresh partition, never miss one that is not fresh,
 and on a fresh catalog it must name none (or a million-partition plan gets slow again).
 """
