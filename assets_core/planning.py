@@ -281,8 +281,7 @@ def _to_visit(
 ) -> list[str]:
     """The keys of ``asset`` that may need work, in order: a superset of what
     :func:`direct_reason` finds not fresh, plus what reads a partition planned upstream.
-    Everything else is fresh by the same rules, checked here in bulk (a million partitions
-    in well under a second)."""
+    Everything else is fresh by the same rules, checked in bulk (:mod:`assets_core.scan`)."""
     maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
     definition = graph[asset].partitions
     for edge in feeding:

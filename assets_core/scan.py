@@ -237,12 +237,11 @@ def _pairs_read(edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versio
     if found is None:
         due = upstream_keys.due(upstream_keys.graph[edge.upstream].partitions)
         pairs = versions.pairs(edge.upstream, due)
-        spans = None if edge.mapping.is_fan_in() else upstream_keys.spans(edge, keys)
         if isinstance(edge.mapping, IdentityMapping):  # one pair: its own key's
             found = pairs.of(keys)
         elif edge.mapping.is_fan_in():
             found = [pairs.joined(sorted(upstream_keys(edge, "")))] * len(keys)
-        elif spans is not None:
+        elif (spans := upstream_keys.spans(edge, keys)) is not None:  # a run of consecutive keys each
             found = pairs.runs(*spans)
         else:
             found = [pairs.joined(read) for read in upstream_keys.of_all(edge, keys)]
