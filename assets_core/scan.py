@@ -40,7 +40,7 @@ class CurrentVersions:
     def __init__(self, snapshot: CatalogSnapshot) -> None:
         self.snapshot = snapshot
         self._dicts: dict[str, dict[str, str | object]] = {}
-        self._columns: dict[str, tuple[list[str], list[str | object]]] = {}
+        self._columns: dict[str, tuple[list[str], list[str | object], bool]] = {}
         self._pairs: dict[str, _Pairs] = {}
         self.reads: dict[tuple[object, ...], list[str]] = {}
         """The pairs each key reads, per (upstream, mapping, downstream definition)."""
@@ -51,7 +51,7 @@ class CurrentVersions:
         if found is None:
             kept = self._columns.get(asset)
             if kept is not None:
-                found = dict(zip(*kept))
+                found = dict(zip(kept[0], kept[1]))
             else:
                 states = self.snapshot.partitions.get(asset, {})
                 pairs = zip(states.keys(), map(_DATA_VERSION, states.values()))
@@ -59,9 +59,9 @@ class CurrentVersions:
             self._dicts[asset] = found
         return found
 
-    def keep_column(self, asset: str, keys: list[str], versions: list[str | object]) -> None:
-        """The versions of ``keys`` in order, ``_ABSENT`` where none is published."""
-        self._columns[asset] = (keys, versions)
+    def keep_column(self, asset: str, keys: list[str], versions: list[str | object], complete: bool) -> None:
+        """The versions of ``keys`` in order, ``_ABSENT`` where none is published (then not ``complete``)."""
+        self._columns[asset] = (keys, versions, complete)
 
     def column(self, asset: str, keys: list[str]) -> list[str | object]:
         """The versions of ``keys`` of ``asset`` in order, ``_ABSENT`` where none is published."""
@@ -72,6 +72,9 @@ class CurrentVersions:
 
     def complete_column(self, asset: str, keys: list[str]) -> list[str] | None:
         """The versions of ``keys`` when every one is published, else None."""
+        kept = self._columns.get(asset)
+        if kept is not None and (kept[0] is keys or kept[0] == keys):
+            return kept[1] if kept[2] else None  # type: ignore[return-value]
         column = self.column(asset, keys)
         return None if any(map(is_, column, repeat(_ABSENT))) else column  # type: ignore[return-value]
 
@@ -131,14 +134,18 @@ def maybe_not_fresh(
     are fresh: not published by the current code, interrupted, a source observed at another
     version, or inputs other than the current versions of what they read now."""
     states = snapshot.partitions.get(asset, {})
-    found = list(map(states.get, keys, repeat(_NO_STATE)))
+    if len(states) == len(keys) and list(states) == keys:  # recorded in key order, as a catalog usually is
+        found = list(states.values())
+    else:
+        found = list(map(states.get, keys, repeat(_NO_STATE)))
     maybe = _not_equal_to(keys, list(map(_STATUS, found)), "published")
     maybe.update(_not_equal_to(keys, list(map(_CODE_VERSION, found)), graph[asset].code_version))
     data_versions: list[str | object] = list(map(_DATA_VERSION, found))
-    if not all(data_versions):  # a missing (None) version; faster to ask than `None in`
+    complete = all(data_versions)  # else a missing (None) version; faster to ask than `None in`
+    if not complete:
         maybe.update(compress(keys, map(is_, data_versions, repeat(None))))
         data_versions = [_ABSENT if v is None else v for v in data_versions]
-    versions.keep_column(asset, keys, data_versions)
+    versions.keep_column(asset, keys, data_versions, complete)
     maybe.update(k for a, k in snapshot.interrupted if a == asset)
     observed = snapshot.observed.get(asset, {})
     for key, version in observed.items():
@@ -178,7 +185,7 @@ def _inputs_not_current(
     key, and columns with one entry per key, e.g. ``{"clean": {`` + its pairs of clean +
     ``}, "rates": {`` + its pairs of rates + ``}}`` ("@observed" first: it sorts before any
     asset name). Usually every key is fresh, which one comparison of all texts of the asset
-    end to end shows, each text followed by a character JSON never holds raw (so equal
+    end to end shows, the texts separated by a character JSON never holds raw (so equal
     strings mean equal texts one by one), without building a string per key."""
     if not keys:
         return set()
@@ -189,7 +196,8 @@ def _inputs_not_current(
     for i, name in enumerate(sorted(by_name)):
         pieces += [(", " if i else "") + f'"{name}": {{', *_read_pieces(by_name[name], keys, upstream_keys, versions), "}"]
     pieces.append("}")
-    if _END.join(recorded) + _END != _end_to_end([*pieces, _END]):
+    recorded_end_to_end, expected_end_to_end = _END.join(recorded), _end_to_end([*pieces, _END])
+    if len(expected_end_to_end) != len(recorded_end_to_end) + 1 or not expected_end_to_end.startswith(recorded_end_to_end):
         return _differing(keys, recorded, list(map("".join, zip(*_columns(_merged(pieces))))))
     return set()
 
