@@ -49,11 +49,22 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(project_root, child), daemon=True)
         self.process.start()
         child.close()
+        self._killed = False
+        self._kill_lock = threading.Lock()
 
     def kill(self) -> None:
+        """End the process and close its pipe. Safe twice and from two threads at once: an
+        interrupted run kills every worker while their feeders see the pipe close and kill too."""
+        with self._kill_lock:
+            if self._killed:
+                return
+            self._killed = True
         self.process.kill()
         self.process.join(5)
-        self.connection.close()
+        try:
+            self.connection.close()
+        except OSError:  # closed under a feeder that was still using it
+            pass
 
 
 class WorkerPool:
@@ -64,6 +75,7 @@ class WorkerPool:
         self._root = project_root
         self._queue: queue.Queue[tuple[Work, float | None, Future[Computed]] | None] = queue.Queue()
         self._workers: dict[int, _Worker] = {}  # by feeder: so shutdown can kill them all
+        self._closing = threading.Event()  # no new worker replaces one lost while shutting down
         self._feeders = [threading.Thread(target=self._feed, name=f"assets-worker-{n}", daemon=True) for n in range(size)]
         for feeder in self._feeders:
             feeder.start()
@@ -98,7 +110,7 @@ class WorkerPool:
         except (OSError, EOFError):
             worker.kill()
             future.set_exception(WorkerLost(f"{work.asset}[{work.key}]"))
-            return _Worker(self._context, self._root)
+            return worker if self._closing.is_set() else _Worker(self._context, self._root)
         if result is None:  # stuck where its own watchdog cannot answer
             worker.kill()
             seconds = time.time() - started
@@ -116,6 +128,7 @@ class WorkerPool:
 
     def shutdown(self, kill: bool = False) -> None:
         """Let the workers finish and exit; ``kill`` ends them now (an interrupted run)."""
+        self._closing.set()
         for _ in self._feeders:
             self._queue.put(None)
         if kill:
