@@ -13,12 +13,12 @@ one string per upstream asset holding all its ``"key": "version"`` pairs in orde
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import add, attrgetter, is_, ne, sub
 
-from catalog.models import CatalogSnapshot, PartitionState
+from catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import IdentityMapping
 from assets_core.reads import OBSERVED, UpstreamKeys
@@ -26,11 +26,9 @@ from assets_core.reads import OBSERVED, UpstreamKeys
 _NO_STATE = PartitionState()  # stands for a partition never recorded
 _ABSENT = object()  # the current version of an upstream partition that is not published
 _NO_TEXT = "\x00"  # the text of a pair that is not published: JSON never holds it unescaped
-_END = "\x01"  # follows each key's inputs text when comparing all of an asset's at once
 _STATUS = attrgetter("last_status")
 _CODE_VERSION = attrgetter("code_version")
 _DATA_VERSION = attrgetter("data_version")
-_INPUTS_TEXT = attrgetter("inputs_text")
 
 
 class CurrentVersions:
@@ -40,7 +38,8 @@ class CurrentVersions:
     def __init__(self, snapshot: CatalogSnapshot) -> None:
         self.snapshot = snapshot
         self._dicts: dict[str, dict[str, str | object]] = {}
-        self._columns: dict[str, tuple[list[str], list[str | object], bool]] = {}
+        self._kept: dict[str, tuple[list[str], int, Column]] = {}
+        self._columns: dict[str, tuple[list[str | object], bool]] = {}
         self._pairs: dict[str, _Pairs] = {}
         self.reads: dict[tuple[object, ...], list[str]] = {}
         """The pairs each key reads, per (upstream, mapping, downstream definition)."""
@@ -49,32 +48,56 @@ class CurrentVersions:
         """Unpublished partitions have no version: left out, or ``_ABSENT``."""
         found = self._dicts.get(asset)
         if found is None:
-            kept = self._columns.get(asset)
+            kept = self._kept.get(asset)
             if kept is not None:
-                found = dict(zip(kept[0], kept[1]))
+                found = dict(zip(kept[0], self._kept_column(asset, kept[0])[0]))  # type: ignore[index]
             else:
                 states = self.snapshot.partitions.get(asset, {})
-                pairs = zip(states.keys(), map(_DATA_VERSION, states.values()))
+                columns = states.columns if isinstance(states, AssetStates) else None
+                if columns is not None:
+                    pairs = zip(columns.keys, columns.data_version.values)
+                else:
+                    pairs = zip(states.keys(), map(_DATA_VERSION, states.values()))
                 found = {k: v for k, v in pairs if v is not None}
             self._dicts[asset] = found
         return found
 
-    def keep_column(self, asset: str, keys: list[str], versions: list[str | object], complete: bool) -> None:
-        """The versions of ``keys`` in order, ``_ABSENT`` where none is published (then not ``complete``)."""
-        self._columns[asset] = (keys, versions, complete)
+    def keep_column(self, asset: str, keys: list[str], start: int, column: Column) -> None:
+        """The versions of ``keys[start:start + column.length]`` (of the due ``keys`` of
+        ``asset``), as the bulk check found them; the other keys have none. Split into a
+        list only when something reads ``asset``."""
+        self._kept[asset] = (keys, start, column)
+
+    def _kept_column(self, asset: str, keys: list[str]) -> tuple[list[str | object], bool] | None:
+        """(the versions of ``keys``, whether every one is published) as kept, if kept for these keys."""
+        kept = self._kept.get(asset)
+        if kept is None or not (kept[0] is keys or kept[0] == keys):
+            return None
+        found = self._columns.get(asset)
+        if found is None:
+            start, column = kept[1], kept[2]
+            values: list[str | object] = column.values  # type: ignore[assignment]
+            complete = start == 0 and column.length == len(keys) and column.is_complete()
+            if not complete:
+                values = [
+                    *repeat(_ABSENT, start), *(_ABSENT if v is None else v for v in values),
+                    *repeat(_ABSENT, len(keys) - start - column.length),
+                ]
+            found = self._columns[asset] = (values, complete)
+        return found
 
     def column(self, asset: str, keys: list[str]) -> list[str | object]:
         """The versions of ``keys`` of ``asset`` in order, ``_ABSENT`` where none is published."""
-        kept = self._columns.get(asset)
-        if kept is not None and (kept[0] is keys or kept[0] == keys):
-            return kept[1]
+        kept = self._kept_column(asset, keys)
+        if kept is not None:
+            return kept[0]
         return list(map(self[asset].get, keys, repeat(_ABSENT)))
 
     def complete_column(self, asset: str, keys: list[str]) -> list[str] | None:
         """The versions of ``keys`` when every one is published, else None."""
-        kept = self._columns.get(asset)
-        if kept is not None and (kept[0] is keys or kept[0] == keys):
-            return kept[1] if kept[2] else None  # type: ignore[return-value]
+        kept = self._kept_column(asset, keys)
+        if kept is not None:
+            return kept[0] if kept[1] else None  # type: ignore[return-value]
         column = self.column(asset, keys)
         return None if any(map(is_, column, repeat(_ABSENT))) else column  # type: ignore[return-value]
 
@@ -101,12 +124,24 @@ class _Pairs:
     @cached_property
     def ends(self) -> list[int]:
         """Where each pair ends in :attr:`text`; then 0 (position ``len(due)``, an empty slice)."""
+        width = self._width
+        if width is not None:  # every pair as long as the others: no sum to run
+            return [*range(width, len(self.text) + 1, width + 2), 0]
         after = accumulate(map(add, map(len, self.texts), repeat(2)))  # each pair and its ", "
         return [*map(sub, after, repeat(2)), 0]
 
     @cached_property
     def starts(self) -> list[int]:
+        width = self._width
+        if width is not None:
+            return [*range(0, len(self.text), width + 2), 0]
         return [0, *map(add, self.ends[:-2], repeat(2)), 0] if self.texts else [0]
+
+    @cached_property
+    def _width(self) -> int | None:
+        """The length of every pair, when they all have one (keys of one grain, hashed versions)."""
+        lengths = list(map(len, self.texts))
+        return lengths[0] if lengths and min(lengths) == max(lengths) else None
 
     def runs(self, firsts: Iterable[int], lasts: Iterable[int]) -> list[str]:
         """The pairs from position ``firsts[i]`` to ``lasts[i]``, for each i: one slice each."""
@@ -134,18 +169,14 @@ def maybe_not_fresh(
     are fresh: not published by the current code, interrupted, a source observed at another
     version, or inputs other than the current versions of what they read now."""
     states = snapshot.partitions.get(asset, {})
-    if len(states) == len(keys) and list(states) == keys:  # recorded in key order, as a catalog usually is
-        found = list(states.values())
-    else:
-        found = list(map(states.get, keys, repeat(_NO_STATE)))
-    maybe = _not_equal_to(keys, list(map(_STATUS, found)), "published")
-    maybe.update(_not_equal_to(keys, list(map(_CODE_VERSION, found)), graph[asset].code_version))
-    data_versions: list[str | object] = list(map(_DATA_VERSION, found))
-    complete = all(data_versions)  # else a missing (None) version; faster to ask than `None in`
-    if not complete:
-        maybe.update(compress(keys, map(is_, data_versions, repeat(None))))
-        data_versions = [_ABSENT if v is None else v for v in data_versions]
-    versions.keep_column(asset, keys, data_versions, complete)
+    start, recorded = _recorded(states, keys)
+    stop = start + len(recorded.keys)
+    maybe = {*keys[:start], *keys[stop:]}  # no state at all
+    maybe.update(_not_all(recorded.keys, recorded.last_status, "published"))
+    maybe.update(_not_all(recorded.keys, recorded.code_version, graph[asset].code_version))
+    if not recorded.data_version.is_complete():
+        maybe.update(compress(recorded.keys, map(is_, recorded.data_version.values, repeat(None))))
+    versions.keep_column(asset, keys, start, recorded.data_version)
     maybe.update(k for a, k in snapshot.interrupted if a == asset)
     observed = snapshot.observed.get(asset, {})
     for key, version in observed.items():
@@ -153,19 +184,45 @@ def maybe_not_fresh(
         if state is None or (state.inputs or {}).get(OBSERVED, {}).get(key) != version:
             maybe.add(key)
     edges = graph.edges_in[asset]
-    if edges:
-        recorded = list(map(_INPUTS_TEXT, found))
-        if not all(recorded):  # given as dicts (built in memory), or no inputs recorded
-            recorded = [state.inputs_json or _NO_TEXT for state in found]
-        maybe.update(_inputs_not_current(edges, keys, recorded, observed, upstream_keys, versions))
+    if edges and recorded.keys:
+        maybe.update(_inputs_not_current(edges, keys, start, recorded, observed, upstream_keys, versions))
     return maybe
 
 
-def _not_equal_to(keys: list[str], column: Sequence[object], value: object) -> set[str]:
-    """The keys whose entry in ``column`` is not ``value`` (usually none)."""
-    if column.count(value) == len(column):
+def _recorded(states: Mapping[str, PartitionState], keys: list[str]) -> tuple[int, StateColumns]:
+    """What the catalog holds of the due ``keys`` as columns: ``(start, columns)``, where the
+    columns are those of ``keys[start:start + len(columns.keys)]`` and the other keys have
+    no state. A catalog's columns are used as read when they hold a run of the due keys (all
+    of them, or all but the days that came due since)."""
+    columns = states.columns if isinstance(states, AssetStates) else None
+    if columns is not None:
+        start = _window(keys, columns.keys)
+        return (start, columns) if start is not None else (0, columns.take(keys))
+    found = list(map(states.get, keys, repeat(_NO_STATE)))
+    return 0, StateColumns(
+        keys, Column.of(list(map(_STATUS, found))), Column.of(list(map(_CODE_VERSION, found))),
+        Column.of(list(map(_DATA_VERSION, found))), Column.of([state.inputs_json for state in found]),
+    )
+
+
+def _window(keys: list[str], run: list[str]) -> int | None:
+    """Where ``run`` sits in ``keys`` when it is a run of consecutive keys of it, else None."""
+    if run == keys:
+        return 0
+    if not run or len(run) > len(keys):
+        return None
+    try:
+        start = keys.index(run[0])
+    except ValueError:
+        return None
+    return start if keys[start:start + len(run)] == run else None
+
+
+def _not_all(keys: list[str], column: Column, value: str | None) -> set[str]:
+    """The keys whose entry in ``column`` is not ``value`` (usually none: one comparison)."""
+    if value is not None and column.is_all(value):
         return set()
-    return set(compress(keys, map(ne, column, repeat(value))))
+    return set(compress(keys, map(ne, column.values, repeat(value))))
 
 
 def _differing(keys: list[str], column: Sequence[object], expected: Sequence[object]) -> set[str]:
@@ -176,19 +233,18 @@ def _differing(keys: list[str], column: Sequence[object], expected: Sequence[obj
 
 
 def _inputs_not_current(
-    edges: list[Edge], keys: list[str], recorded: list[str], observed: dict[str, str], upstream_keys: UpstreamKeys,
-    versions: CurrentVersions,
+    edges: list[Edge], keys: list[str], start: int, recorded: StateColumns, observed: dict[str, str],
+    upstream_keys: UpstreamKeys, versions: CurrentVersions,
 ) -> set[str]:
-    """The keys whose recorded inputs text is not the text they would record if built now.
+    """The keys among ``recorded.keys`` (``keys[start:]`` onwards) whose recorded inputs text
+    is not the text they would record if built now.
 
     The expected text of each key is pieces put end to end: text that is the same for every
     key, and columns with one entry per key, e.g. ``{"clean": {`` + its pairs of clean +
     ``}, "rates": {`` + its pairs of rates + ``}}`` ("@observed" first: it sorts before any
-    asset name). Usually every key is fresh, which one comparison of all texts of the asset
-    end to end shows, the texts separated by a character JSON never holds raw (so equal
-    strings mean equal texts one by one), without building a string per key."""
-    if not keys:
-        return set()
+    asset name). Usually every key is fresh, which one comparison shows: of the catalog's
+    column of inputs texts, joined by a character JSON never holds raw (so equal strings mean
+    equal texts one by one), with the expected texts joined the same way."""
     pieces: list[str | list[str]] = ["{"]
     if observed:
         pieces.append([f'"{OBSERVED}": {{"{k}": "{observed[k]}"}}, ' if k in observed else "" for k in keys])
@@ -196,9 +252,13 @@ def _inputs_not_current(
     for i, name in enumerate(sorted(by_name)):
         pieces += [(", " if i else "") + f'"{name}": {{', *_read_pieces(by_name[name], keys, upstream_keys, versions), "}"]
     pieces.append("}")
-    recorded_end_to_end, expected_end_to_end = _END.join(recorded), _end_to_end([*pieces, _END])
+    if len(recorded.keys) < len(keys):  # the columns of the keys that have a state
+        stop = start + len(recorded.keys)
+        pieces = [piece if isinstance(piece, str) else piece[start:stop] for piece in pieces]
+    recorded_end_to_end, expected_end_to_end = recorded.inputs.text, _end_to_end([*pieces, SEPARATOR])
     if len(expected_end_to_end) != len(recorded_end_to_end) + 1 or not expected_end_to_end.startswith(recorded_end_to_end):
-        return _differing(keys, recorded, list(map("".join, zip(*_columns(_merged(pieces))))))
+        expected = list(map("".join, zip(*_columns(_merged(pieces)))))
+        return _differing(recorded.keys, recorded.inputs.values, expected)
     return set()
 
 
@@ -229,12 +289,21 @@ def _columns(pieces: list[str | list[str]]) -> list[Iterable[str]]:
 
 
 def _end_to_end(pieces: list[str | list[str]]) -> str:
-    """The text of every key, one after the other: ``pieces`` put end to end for each key."""
+    """The text of every key, one after the other: ``pieces`` put end to end for each key.
+
+    Built by one join of a flat list of the pieces, filled one piece at a time by slice
+    assignment: no tuple per key, so a million keys give the cyclic garbage collector
+    nothing to walk."""
     pieces = _merged(pieces)
     match pieces:
-        case [str(first), list(column), str(last)]:  # one column: a single join, no tuple per key
+        case [str(first), list(column), str(last)]:  # one column: a single join
             return first + (last + first).join(column) + last
-    return "".join(chain.from_iterable(zip(*_columns(pieces))))
+    width = len(pieces)
+    count = next(len(piece) for piece in pieces if isinstance(piece, list))
+    flat: list[str] = [""] * (width * count)
+    for i, piece in enumerate(pieces):
+        flat[i::width] = [piece] * count if isinstance(piece, str) else piece
+    return "".join(flat)
 
 
 def _pairs_read(edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions) -> list[str]:

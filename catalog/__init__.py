@@ -7,14 +7,8 @@ It stores and answers; it does not plan. It imports nothing from ``assets_core``
 """
 
 from catalog.errors import CatalogError
-from catalog.models import (
-    CatalogSnapshot,
-    CheckRecord,
-    Lease,
-    Materialization,
-    PartitionState,
-    Run,
-)
+from catalog.models import CheckRecord, Lease, Materialization, Run
+from catalog.snapshot import CatalogSnapshot, PartitionState
 from catalog.sqlite import SqliteCatalog, open_catalog
 
 __all__ = [

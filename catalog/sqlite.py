@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from catalog.errors import CatalogError
-from catalog.models import (
-    CatalogSnapshot,
-    CheckRecord,
-    Lease,
-    Materialization,
-    PartitionState,
-    Run,
-)
+from catalog.models import CheckRecord, Lease, Materialization, Run
 from catalog.schema import LATEST, MIGRATIONS
+from catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
 def open_catalog(url: str, base_dir: str | Path) -> SqliteCatalog:
@@ -47,12 +41,31 @@ _LAST_COLUMNS_UPDATE = """last_status = excluded.last_status, last_run = exclude
 
 _STATE_COLUMNS = """asset, partition, data_version, code_version, inputs, published_at, rows, last_status,
     last_run, last_error, last_code_version, last_checks_version, last_inputs, last_failure"""
-_PUBLISHED_COLUMNS = """asset, partition, data_version, code_version, inputs, published_at, rows, last_run,
-    last_checks_version"""
 _LAST_ATTEMPT_PUBLISHED = """last_status IS 'published' AND last_run IS published_run
     AND last_code_version IS code_version AND last_inputs IS inputs AND last_error IS NULL
     AND last_failure IS NULL"""
 """Rows whose last attempt is the publish itself: its last_* columns repeat the published ones."""
+
+_COLUMNS_BY_ASSET = """SELECT asset, count(*), group_concat(partition, char(1)),
+    group_concat(coalesce(last_status, char(2)), char(1)), group_concat(coalesce(code_version, char(2)), char(1)),
+    group_concat(coalesce(data_version, char(2)), char(1)), group_concat(coalesce(inputs, char(2)), char(1)),
+    group_concat(coalesce(published_at, char(2)) || char(3) || coalesce(rows, char(2)) || char(3)
+                 || coalesce(last_run, char(2)) || char(3) || coalesce(last_checks_version, char(2)), char(1))
+    FROM partitions GROUP BY asset"""
+"""Each asset's partitions as columns of one text each (see :mod:`catalog.snapshot`), the
+entries in the same order in every column: SQLite walks the rows of a group once for all."""
+
+
+def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState]) -> AssetStates:
+    keys_text, status, code_version, data_version, inputs, published = texts
+    keys = keys_text.split(SEPARATOR)
+    if len(keys) != count:
+        raise CatalogError(
+            "The catalog holds a partition key with a control character (edited by hand?): "
+            "restore the catalog file from a backup."
+        )
+    columns = StateColumns(keys, *(Column(count, text) for text in (status, code_version, data_version, inputs)))
+    return AssetStates(columns, Column(count, published), others)
 
 
 def _json(value: Any) -> str | None:
@@ -139,28 +152,21 @@ class SqliteCatalog:
     def snapshot(self, is_alive: Callable[[Lease], bool] = lambda lease: True) -> CatalogSnapshot:
         """Every partition state, read in one transaction; dead leases mark interruptions.
 
-        Built for a million partitions: rows are streamed, inputs stay JSON text until used,
-        the few distinct code versions, runs and times are held once each, and partitions
-        whose last attempt is their publish (nearly all) are read without the columns that
-        only repeat it."""
-        partitions: dict[str, dict[str, PartitionState]] = {}
-        shared: dict[str | None, str | None] = {}
-        once = shared.setdefault
+        Built for a million partitions: each column of an asset's partitions is read as one
+        text joined by SQLite (see :mod:`catalog.columns`), and states are built from it only
+        when asked for; partitions whose last attempt is not their publish (a failure, a
+        quarantine: few) are read whole."""
+        partitions: dict[str, MutableMapping[str, PartitionState]] = {}
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                for asset, key, data_v, code_v, inputs, published_at, n, run, checks_v in self._db.execute(
-                    f"SELECT {_PUBLISHED_COLUMNS} FROM partitions WHERE {_LAST_ATTEMPT_PUBLISHED}"
-                ):
-                    code_v = once(code_v, code_v)
-                    partitions.setdefault(asset, {})[key] = PartitionState(
-                        data_v, code_v, inputs, once(published_at, published_at), n, "published",
-                        once(run, run), None, code_v, once(checks_v, checks_v), inputs, None,
-                    )
+                others: dict[str, dict[str, PartitionState]] = {}
                 for asset, key, *columns in self._db.execute(
                     f"SELECT {_STATE_COLUMNS} FROM partitions WHERE NOT ({_LAST_ATTEMPT_PUBLISHED})"
                 ):
-                    partitions.setdefault(asset, {})[key] = PartitionState(*columns)
+                    others.setdefault(asset, {})[key] = PartitionState(*columns)
+                for asset, count, *texts in self._db.execute(_COLUMNS_BY_ASSET):
+                    partitions[asset] = _asset_states(count, texts, others.get(asset, {}))
                 leases = self._leases()
                 observed_rows = self._db.execute(
                     """SELECT asset, partition, version FROM observations WHERE id IN

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.models import CatalogSnapshot, PartitionState
+from catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions, StaticPartitions, lookback, offset
 from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph, select

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from catalog.models import CatalogSnapshot, PartitionState
+from catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
 from assets_core.reads import UpstreamKeys

@@ -13,7 +13,7 @@ import pytest
 
 from pathlib import Path
 
-from catalog.models import CatalogSnapshot, inputs_json
+from catalog.snapshot import CatalogSnapshot, inputs_json
 from catalog.sqlite import SqliteCatalog
 from assets_core import (
     DailyPartitions,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import CatalogError
-from catalog.models import CheckRecord, Lease, Materialization, PartitionState, Run
+from catalog.models import CheckRecord, Lease, Materialization, Run
+from catalog.snapshot import PartitionState
 from catalog.schema import LATEST, MIGRATIONS
 from catalog.sqlite import SqliteCatalog, open_catalog
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from catalog.models import CatalogSnapshot, PartitionState
+from catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core import DailyPartitions, StaticPartitions, asset, sql_asset
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import (

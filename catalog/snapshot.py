@@ -1,0 +1,352 @@
+"""The catalog snapshot: every partition's state, as the planner reads it.
+
+A plan checks a million partitions, so the catalog reads each column of an asset's partitions
+as one text, its entries joined by :data:`SEPARATOR` in key order: SQLite joins them in C, and
+reading makes a few thousand Python strings, not millions of objects. The planner compares
+such a text whole against the text it expects (every partition published by the current code,
+built from the versions it would read now) and splits a column into entries only when the
+texts differ. A :class:`PartitionState` is built only for the keys something asks about.
+
+    >>> column = Column(3, text="published\x01published\x01failed")
+    >>> column.is_all("published"), column.values[2]
+    (False, 'failed')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog.errors import CatalogError
+
+SEPARATOR = "\x01"
+"""Between the entries of a column's text. Keys are validated, versions are hashes or the
+user's pinned text, inputs are JSON (which escapes control characters): none holds it raw."""
+NULL = "\x02"
+"""An entry that is NULL in the catalog."""
+FIELD = "\x03"
+"""Between the fields of one entry, in a column of several fields."""
+
+Inputs = dict[str, dict[str, str]]
+"""The versions a partition was built from: ``{upstream asset: {upstream key: data version}}``."""
+
+_UNPARSED: Any = object()
+
+
+def inputs_json(inputs: Inputs | None) -> str | None:
+    """Inputs as the catalog stores them: JSON with sorted keys, so equal inputs are equal text."""
+    return None if inputs is None else json.dumps(inputs, sort_keys=True)
+
+
+class PartitionState:
+    """The current state of one partition: its published version and its last attempt.
+
+    ``inputs`` and ``last_inputs`` may be given as the catalog's JSON text (kept as
+    ``inputs_text``), parsed on first use: a snapshot of a million partitions is read without
+    parsing a million JSON documents, and the planner compares the text itself. States read
+    from the catalog are not to be changed in place: replace them.
+    """
+
+    __slots__ = (
+        "data_version", "code_version", "_inputs", "inputs_text", "published_at", "rows", "last_status",
+        "last_run", "last_error", "last_code_version", "last_checks_version", "_last_inputs",
+        "last_inputs_text", "last_failure",
+    )
+    data_version: str | None
+    code_version: str | None
+    _inputs: Any  # Inputs, None or _UNPARSED
+    inputs_text: str | None
+    published_at: str | None
+    rows: int | None
+    last_status: str | None
+    last_run: str | None
+    last_error: str | None
+    last_code_version: str | None
+    last_checks_version: str | None
+    _last_inputs: Any
+    last_inputs_text: str | None
+    last_failure: str | None
+    _FIELDS = (
+        "data_version", "code_version", "inputs", "published_at", "rows", "last_status", "last_run",
+        "last_error", "last_code_version", "last_checks_version", "last_inputs", "last_failure",
+    )
+
+    def __init__(
+        self,
+        data_version: str | None = None,
+        code_version: str | None = None,
+        inputs: Inputs | str | None = None,
+        published_at: str | None = None,
+        rows: int | None = None,
+        last_status: str | None = None,
+        last_run: str | None = None,
+        last_error: str | None = None,
+        last_code_version: str | None = None,
+        last_checks_version: str | None = None,
+        last_inputs: Inputs | str | None = None,
+        last_failure: str | None = None,
+    ) -> None:
+        self.data_version = data_version
+        self.code_version = code_version
+        self.published_at = published_at
+        self.rows = rows
+        self.last_status = last_status
+        self.last_run = last_run
+        self.last_error = last_error
+        self.last_code_version = last_code_version
+        self.last_checks_version = last_checks_version
+        self.last_failure = last_failure
+        # What the setters do, inline: a snapshot builds a million of these.
+        if isinstance(inputs, str):
+            self._inputs, self.inputs_text = _UNPARSED, inputs
+        else:
+            self._inputs, self.inputs_text = inputs, None
+        if isinstance(last_inputs, str):
+            self._last_inputs, self.last_inputs_text = _UNPARSED, last_inputs
+        else:
+            self._last_inputs, self.last_inputs_text = last_inputs, None
+
+    @property
+    def inputs(self) -> Inputs | None:
+        if self._inputs is _UNPARSED:
+            self._inputs = json.loads(self.inputs_text or "null")
+        return self._inputs  # type: ignore[no-any-return]
+
+    @inputs.setter
+    def inputs(self, value: Inputs | str | None) -> None:
+        if isinstance(value, str):
+            self._inputs, self.inputs_text = _UNPARSED, value
+        else:
+            self._inputs, self.inputs_text = value, None
+
+    @property
+    def inputs_json(self) -> str | None:
+        """The inputs as canonical JSON text (see :func:`inputs_json`)."""
+        return self.inputs_text if self.inputs_text is not None else inputs_json(self._inputs)
+
+    @property
+    def last_inputs(self) -> Inputs | None:
+        if self._last_inputs is _UNPARSED:
+            text = self.last_inputs_text
+            self._last_inputs = self.inputs if text == self.inputs_text else json.loads(text or "null")
+        return self._last_inputs  # type: ignore[no-any-return]
+
+    @last_inputs.setter
+    def last_inputs(self, value: Inputs | str | None) -> None:
+        if isinstance(value, str):
+            self._last_inputs, self.last_inputs_text = _UNPARSED, value
+        else:
+            self._last_inputs, self.last_inputs_text = value, None
+
+    @property
+    def is_published(self) -> bool:
+        return self.data_version is not None
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PartitionState) and self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._FIELDS, self._values()))
+        return f"PartitionState({fields})"
+
+
+class Column:
+    """The entries of one column, one per key: as one text, or as a list; each is made from
+    the other on first use."""
+
+    __slots__ = ("length", "_text", "_values", "_uniform")
+
+    def __init__(self, length: int, text: str | None = None, values: list[str | None] | None = None) -> None:
+        self.length = length
+        self._text = text
+        self._values = values
+        self._uniform: str | None = None  # every entry, once is_all found them all equal
+
+    @classmethod
+    def of(cls, values: list[str | None]) -> Column:
+        return cls(len(values), values=values)
+
+    @property
+    def text(self) -> str:
+        """The entries joined by :data:`SEPARATOR`, :data:`NULL` for a missing one."""
+        if self._text is None:
+            values = self._values or []
+            self._text = SEPARATOR.join(NULL if v is None else v for v in values)
+        return self._text
+
+    @property
+    def values(self) -> list[str | None]:
+        if self._values is None:
+            text = self._text or ""
+            values: list[str | None] = text.split(SEPARATOR) if self.length else []  # type: ignore[assignment]
+            if len(values) != self.length:
+                raise CatalogError(
+                    "The catalog holds a control character in a partition's state (edited by hand?): "
+                    "restore the catalog file from a backup."
+                )
+            if NULL in text:
+                values = [None if v == NULL else v for v in values]
+            self._values = values
+        return self._values
+
+    def entry(self, i: int) -> str | None:
+        return self._uniform if self._uniform is not None else self.values[i]
+
+    def is_all(self, value: str) -> bool:
+        """Whether every entry is ``value``: one comparison of texts, no entry split out."""
+        if self._uniform is not None or self._values is not None:
+            same = self._uniform == value or (self._values or []).count(value) == self.length
+        else:
+            same = self.length == 0 or self.text == (value + SEPARATOR) * (self.length - 1) + value
+        if same and self.length:
+            self._uniform = value
+        return same
+
+    def is_complete(self) -> bool:
+        """Whether no entry is missing."""
+        return all(self._values) if self._values is not None else NULL not in self.text
+
+    def take(self, positions: list[int | None]) -> Column:
+        """The entries at ``positions``, in that order; None where a position is None."""
+        values = self.values
+        return Column.of([None if i is None else values[i] for i in positions])
+
+
+@dataclass(frozen=True)
+class StateColumns:
+    """What the planner's bulk check reads of an asset's partitions: one entry per key, in order."""
+
+    keys: list[str]
+    last_status: Column
+    code_version: Column
+    data_version: Column
+    inputs: Column
+    """The inputs as the catalog's JSON text (see :func:`inputs_json`)."""
+
+    def take(self, keys: list[str]) -> StateColumns:
+        """These columns for ``keys`` instead, in that order (None for a key with no state)."""
+        position = {key: i for i, key in enumerate(self.keys)}
+        at = [position.get(key) for key in keys]
+        return StateColumns(
+            keys, self.last_status.take(at), self.code_version.take(at), self.data_version.take(at),
+            self.inputs.take(at),
+        )
+
+
+class AssetStates(MutableMapping[str, PartitionState]):
+    """The states of one asset's partitions as read from the catalog: a mapping of key to
+    :class:`PartitionState` whose states are built from :attr:`columns` when asked for.
+
+    ``others`` are the partitions whose last attempt is not their publish (a failure, a
+    quarantine: few), read whole. For the rest, ``published`` holds each one's
+    ``published_at``, ``rows``, ``last_run`` and ``last_checks_version``, joined by
+    :data:`FIELD`. Changing the mapping turns it into a plain one and drops the columns,
+    which would no longer describe it.
+    """
+
+    def __init__(self, columns: StateColumns, published: Column, others: dict[str, PartitionState]) -> None:
+        self._columns: StateColumns | None = columns
+        self._published = published
+        self._built = others
+        self._position: dict[str, int] | None = None
+
+    @property
+    def columns(self) -> StateColumns | None:
+        """The columns of every partition, in key order; None once the mapping was changed."""
+        return self._columns
+
+    def version(self, key: str) -> str | None:
+        """The data version of ``key`` (None: not published), without building its state."""
+        if self._columns is None or key in self._built:
+            state = self._built.get(key)
+            return None if state is None else state.data_version
+        i = self._index(key)
+        return None if i is None else self._columns.data_version.entry(i)
+
+    def _index(self, key: str) -> int | None:
+        assert self._columns is not None
+        if self._position is None:
+            self._position = {k: i for i, k in enumerate(self._columns.keys)}
+        return self._position.get(key)
+
+    def __getitem__(self, key: str) -> PartitionState:
+        state = self._built.get(key)
+        if state is None:
+            i = None if self._columns is None else self._index(key)
+            if i is None:
+                raise KeyError(key)
+            state = self._built[key] = self._build(i)
+        return state
+
+    def _build(self, i: int) -> PartitionState:
+        assert self._columns is not None
+        columns = self._columns
+        code_version, inputs = columns.code_version.entry(i), columns.inputs.entry(i)
+        published_at, rows, last_run, checks_version = (
+            None if value == NULL else value for value in (self._published.entry(i) or "").split(FIELD)
+        )
+        return PartitionState(
+            columns.data_version.entry(i), code_version, inputs, published_at,
+            None if rows is None else int(rows), "published", last_run, None, code_version, checks_version,
+            inputs, None,
+        )
+
+    def _as_plain(self) -> dict[str, PartitionState]:
+        if self._columns is not None:
+            for key in self._columns.keys:
+                self[key]
+            self._columns = None
+        return self._built
+
+    def __setitem__(self, key: str, state: PartitionState) -> None:
+        self._as_plain()[key] = state
+
+    def __delitem__(self, key: str) -> None:
+        del self._as_plain()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns.keys if self._columns is not None else self._built)
+
+    def __len__(self) -> int:
+        return len(self._columns.keys) if self._columns is not None else len(self._built)
+
+    def __contains__(self, key: object) -> bool:
+        if self._columns is None or key in self._built:
+            return key in self._built
+        return isinstance(key, str) and self._index(key) is not None
+
+    def __repr__(self) -> str:
+        return f"AssetStates({len(self)} partitions)"
+
+
+@dataclass
+class CatalogSnapshot:
+    """What the planner needs to know, read in one go.
+
+    ``partitions[asset][key]``: read from a catalog, each asset's states are an
+    :class:`AssetStates`, whole columns that build a state when asked for.
+    ``interrupted`` holds partitions whose lease belongs to a run that died, so their
+    published data may not match the catalog.
+    """
+
+    partitions: dict[str, MutableMapping[str, PartitionState]] = field(default_factory=dict)
+    interrupted: frozenset[tuple[str, str]] = frozenset()
+    observed: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The latest observed version of each source partition: ``observed[asset][key]``."""
+
+    def state(self, asset: str, key: str) -> PartitionState | None:
+        return self.partitions.get(asset, {}).get(key)
+
+    def version(self, asset: str, key: str) -> str | None:
+        states = self.partitions.get(asset)
+        if isinstance(states, AssetStates):
+            return states.version(key)
+        state = None if states is None else states.get(key)
+        return None if state is None else state.data_version
