@@ -41,8 +41,6 @@ class CurrentVersions:
         self._kept: dict[str, tuple[list[str], int, Column]] = {}
         self._columns: dict[str, tuple[list[str | object], bool]] = {}
         self._pairs: dict[str, _Pairs] = {}
-        self.reads: dict[tuple[object, ...], list[str]] = {}
-        """The pairs each key reads, per (upstream, mapping, downstream definition)."""
 
     def __getitem__(self, asset: str) -> dict[str, str | object]:
         """Unpublished partitions have no version: left out, or ``_ABSENT``."""
@@ -115,11 +113,22 @@ class _Pairs:
 
     def __init__(self, due: list[str], versions: list[str | object]) -> None:
         self.due = due
-        self.texts = [f'"{key}": "{version}"' for key, version in zip(due, versions)]
+        self.versions = versions
+        self._complete = not any(map(is_, versions, repeat(_ABSENT)))
+
+    @cached_property
+    def texts(self) -> list[str]:
+        return [f'"{key}": "{version}"' for key, version in zip(self.due, self.versions)]
 
     @cached_property
     def text(self) -> str:
-        return ", ".join(self.texts)
+        if not self._complete or not self.due:
+            return ", ".join(self.texts)
+        flat: list[str] = [""] * (4 * len(self.due))  # one join, no string per pair
+        flat[0::4], flat[1::4], flat[3::4] = self.due, repeat('": "', len(self.due)), repeat('", "', len(self.due))
+        flat[2::4] = self.versions  # type: ignore[assignment]
+        flat[-1] = ""
+        return '"' + "".join(flat) + '"'
 
     @cached_property
     def ends(self) -> list[int]:
@@ -135,18 +144,22 @@ class _Pairs:
         width = self._width
         if width is not None:
             return [*range(0, len(self.text), width + 2), 0]
-        return [0, *map(add, self.ends[:-2], repeat(2)), 0] if self.texts else [0]
+        return [0, *map(add, self.ends[:-2], repeat(2)), 0] if self.due else [0]
 
     @cached_property
     def _width(self) -> int | None:
         """The length of every pair, when they all have one (keys of one grain, hashed versions)."""
-        lengths = list(map(len, self.texts))
-        return lengths[0] if lengths and min(lengths) == max(lengths) else None
+        if not self._complete or not self.due:
+            return None
+        key_lengths, version_lengths = list(map(len, self.due)), list(map(len, self.versions))  # type: ignore[arg-type]
+        if min(key_lengths) != max(key_lengths) or min(version_lengths) != max(version_lengths):
+            return None
+        return key_lengths[0] + version_lengths[0] + 6
 
     def runs(self, firsts: Iterable[int], lasts: Iterable[int]) -> list[str]:
         """The pairs from position ``firsts[i]`` to ``lasts[i]``, for each i: one slice each."""
-        text, starts, ends = self.text, self.starts, self.ends
-        return [text[starts[first]:ends[last]] for first, last in zip(firsts, lasts)]
+        cut = map(slice, map(self.starts.__getitem__, firsts), map(self.ends.__getitem__, lasts))
+        return list(map(self.text.__getitem__, cut))  # loops in C, not a Python loop per key
 
     def of(self, keys: list[str]) -> list[str]:
         """The pair of each of ``keys``."""
@@ -307,20 +320,14 @@ def _end_to_end(pieces: list[str | list[str]]) -> str:
 
 
 def _pairs_read(edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions) -> list[str]:
-    """For each key, the ``"key": "version"`` pairs it reads of ``edge.upstream`` (the same
-    list for every asset that reads it the same way)."""
-    shared = (edge.upstream, edge.mapping, upstream_keys.graph[edge.downstream].partitions)
-    found = versions.reads.get(shared)
-    if found is None:
-        due = upstream_keys.due(upstream_keys.graph[edge.upstream].partitions)
-        pairs = versions.pairs(edge.upstream, due)
-        if isinstance(edge.mapping, IdentityMapping):  # one pair: its own key's
-            found = pairs.of(keys)
-        elif edge.mapping.is_fan_in():
-            found = [pairs.joined(sorted(upstream_keys(edge, "")))] * len(keys)
-        elif (spans := upstream_keys.spans(edge, keys)) is not None:  # a run of consecutive keys each
-            found = pairs.runs(*spans)
-        else:
-            found = [pairs.joined(read) for read in upstream_keys.of_all(edge, keys)]
-        versions.reads[shared] = found
-    return found
+    """For each key, the ``"key": "version"`` pairs it reads of ``edge.upstream``."""
+    due = upstream_keys.due(upstream_keys.graph[edge.upstream].partitions)
+    pairs = versions.pairs(edge.upstream, due)
+    if isinstance(edge.mapping, IdentityMapping):  # one pair: its own key's
+        return pairs.of(keys)
+    if edge.mapping.is_fan_in():
+        return [pairs.joined(sorted(upstream_keys(edge, "")))] * len(keys)
+    spans = upstream_keys.spans(edge, keys)
+    if spans is not None:  # a run of consecutive keys each
+        return pairs.runs(*spans)
+    return [pairs.joined(read) for read in upstream_keys.of_all(edge, keys)]

@@ -15,8 +15,11 @@ texts differ. A :class:`PartitionState` is built only for the keys something ask
 from __future__ import annotations
 
 import json
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from catalog.errors import CatalogError
@@ -161,13 +164,15 @@ class Column:
     """The entries of one column, one per key: as one text, or as a list; each is made from
     the other on first use."""
 
-    __slots__ = ("length", "_text", "_values", "_uniform")
+    __slots__ = ("length", "_text", "_values", "_uniform", "_starts", "_width")
 
     def __init__(self, length: int, text: str | None = None, values: list[str | None] | None = None) -> None:
         self.length = length
         self._text = text
         self._values = values
         self._uniform: str | None = None  # every entry, once is_all found them all equal
+        self._starts: array[int] | None = None  # where each entry starts in the text, then its end + 1
+        self._width: int | None | bool = False  # the length of every entry, when they all have one; False: not known yet
 
     @classmethod
     def of(cls, values: list[str | None]) -> Column:
@@ -184,20 +189,47 @@ class Column:
     @property
     def values(self) -> list[str | None]:
         if self._values is None:
-            text = self._text or ""
-            values: list[str | None] = text.split(SEPARATOR) if self.length else []  # type: ignore[assignment]
-            if len(values) != self.length:
-                raise CatalogError(
-                    "The catalog holds a control character in a partition's state (edited by hand?): "
-                    "restore the catalog file from a backup."
-                )
-            if NULL in text:
+            values: list[str | None] = self._split()  # type: ignore[assignment]
+            if NULL in self.text:
                 values = [None if v == NULL else v for v in values]
             self._values = values
         return self._values
 
+    def _split(self) -> list[str]:
+        entries = self.text.split(SEPARATOR) if self.length else []
+        if len(entries) != self.length:
+            raise CatalogError(
+                "The catalog holds a control character in a partition's state (edited by hand?): "
+                "restore the catalog file from a backup."
+            )
+        return entries
+
     def entry(self, i: int) -> str | None:
-        return self._uniform if self._uniform is not None else self.values[i]
+        """Entry ``i``, without splitting the whole text into entries that stay in memory."""
+        if self._uniform is not None:
+            return self._uniform
+        if self._values is not None:
+            return self._values[i]
+        if self._width is False:
+            self._width = self._common_width()
+        width = self._width
+        if width is not None:
+            value = self.text[i * (width + 1):i * (width + 1) + width]
+        else:
+            if self._starts is None:  # machine integers: a few bytes each, no object per entry
+                self._starts = array("q", [0, *accumulate(len(entry) + 1 for entry in self._split())])
+            value = self.text[self._starts[i]:self._starts[i + 1] - 1]
+        return None if value == NULL else value
+
+    def _common_width(self) -> int | None:
+        """The length of every entry, when they all have one (hashed versions do)."""
+        text, count = self.text, self.length
+        width = text.find(SEPARATOR) if count > 1 else len(text)
+        if width < 0 or len(text) != count * (width + 1) - 1:
+            return None
+        if text[width::width + 1] != SEPARATOR * (count - 1) or text.count(SEPARATOR) != count - 1:
+            return None
+        return width
 
     def is_all(self, value: str) -> bool:
         """Whether every entry is ``value``: one comparison of texts, no entry split out."""
@@ -271,9 +303,16 @@ class AssetStates(MutableMapping[str, PartitionState]):
         return None if i is None else self._columns.data_version.entry(i)
 
     def _index(self, key: str) -> int | None:
+        """Where ``key`` is in the columns. They come in key order, so a binary search finds
+        it; only a miss (a key with no state, or columns in another order) needs the index of
+        every key."""
         assert self._columns is not None
+        keys = self._columns.keys
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return i
         if self._position is None:
-            self._position = {k: i for i, k in enumerate(self._columns.keys)}
+            self._position = {k: i for i, k in enumerate(keys)}
         return self._position.get(key)
 
     def __getitem__(self, key: str) -> PartitionState:
