@@ -8,7 +8,9 @@ all due keys of every edge with the same mapping between the same definitions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import (
@@ -35,7 +37,7 @@ class UpstreamKeys:
         self._resolvers: dict[int, Callable[[str], list[str]]] = {}
         self._reads_of_all: dict[tuple[object, ...], list[list[str]]] = {}
         self._due: dict[PartitionsDefinition | None, list[str]] = {}
-        self._spans: dict[tuple[object, ...], tuple[list[int], list[int]] | None] = {}
+        self._spans: dict[tuple[object, ...], Runs | None] = {}
 
     def due(self, definition: PartitionsDefinition | None) -> list[str]:
         """The due keys of a definition, listed once per plan (shared by its assets: do not change it)."""
@@ -67,10 +69,10 @@ class UpstreamKeys:
             reads = self._reads_of_all[shared] = list(map(sorted, found))
         return reads
 
-    def spans(self, edge: Edge, keys: list[str]) -> tuple[list[int], list[int]] | None:
-        """Where the upstream keys each of ``keys`` reads sit among the upstream's due keys:
-        the first and last position of each run (see :func:`_runs`), computed once per
-        mapping and pair of definitions; None when some partition reads no single run."""
+    def spans(self, edge: Edge, keys: list[str]) -> Runs | None:
+        """Where the upstream keys each of ``keys`` reads sit among the upstream's due keys
+        (see :class:`Runs`), computed once per mapping and pair of definitions; None when
+        some partition reads no single run."""
         up, down = self.graph[edge.upstream].partitions, self.graph[edge.downstream].partitions
         shared = (edge.mapping, up, down)
         if shared not in self._spans:
@@ -88,10 +90,40 @@ class UpstreamKeys:
         return lambda key: mapping.upstream_keys(key, up, down, now)
 
 
-def _runs(reads: list[list[str]], due: list[str]) -> tuple[list[int], list[int]] | None:
-    """(firsts, lasts): each of ``reads`` as the positions of its first and last key among
-    ``due``, when ``due`` is sorted and each read is a run of consecutive due keys (an empty
-    read is ``len(due)`` twice); None otherwise."""
+@dataclass(frozen=True)
+class Runs:
+    """Each downstream key reads the run of upstream due keys from position ``firsts[i]`` to
+    ``lasts[i]`` (an empty read: ``due``, the number of upstream due keys, twice)."""
+
+    firsts: list[int]
+    lasts: list[int]
+    due: int
+
+    @cached_property
+    def sliding(self) -> tuple[int, int] | None:
+        """``(start, width)`` when, from key ``start`` on, each key reads ``width`` keys, one
+        further on than the key before it did (a lookback, an offset); else None."""
+        firsts, lasts, count = self.firsts, self.lasts, len(self.firsts)
+        if not count:
+            return None
+        width = lasts[-1] - firsts[-1] + 1
+        first = firsts[-1] - count + 1  # where key 0 would start if every key slid
+        low, high = 0, count - 1  # the first position from which all slide; the last one always does
+        while low < high:
+            middle = (low + high) // 2
+            tail = range(first + middle, first + count)
+            if firsts[middle:] == list(tail) and lasts[middle:] == [k + width - 1 for k in tail]:
+                high = middle
+            else:
+                low = middle + 1
+        if count - low < 2 or lasts[-1] >= self.due:  # too short to gain, or the empty reads at the end
+            return None
+        return low, width
+
+
+def _runs(reads: list[list[str]], due: list[str]) -> Runs | None:
+    """Each of ``reads`` as the positions of its first and last key among ``due``, when
+    ``due`` is sorted and each read is a run of consecutive due keys; None otherwise."""
     if due != sorted(due):
         return None
     position = {key: i for i, key in enumerate(due)}
@@ -107,7 +139,7 @@ def _runs(reads: list[list[str]], due: list[str]) -> tuple[list[int], list[int]]
             return None
         firsts.append(first)
         lasts.append(first + len(read) - 1)
-    return firsts, lasts
+    return Runs(firsts, lasts, len(due))
 
 
 def reads_in_bulk(

@@ -21,7 +21,7 @@ from operator import add, attrgetter, is_, ne, sub
 from catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import IdentityMapping
-from assets_core.reads import OBSERVED, UpstreamKeys
+from assets_core.reads import OBSERVED, Runs, UpstreamKeys
 
 _NO_STATE = PartitionState()  # stands for a partition never recorded
 _ABSENT = object()  # the current version of an upstream partition that is not published
@@ -118,17 +118,18 @@ class _Pairs:
 
     @cached_property
     def texts(self) -> list[str]:
-        return [f'"{key}": "{version}"' for key, version in zip(self.due, self.versions)]
+        if not self._complete:
+            return [f'"{key}": "{version}"' for key, version in zip(self.due, self.versions)]
+        # One join of the keys and versions, split again: no string made per pair in Python.
+        count = len(self.due)
+        flat: list[str] = [""] * (4 * count)
+        flat[0::4], flat[1::4], flat[3::4] = self.due, repeat('": "', count), repeat(f'"{SEPARATOR}"', count)
+        flat[2::4] = self.versions  # type: ignore[assignment]
+        return ('"' + "".join(flat[:-1]) + '"').split(SEPARATOR) if count else []
 
     @cached_property
     def text(self) -> str:
-        if not self._complete or not self.due:
-            return ", ".join(self.texts)
-        flat: list[str] = [""] * (4 * len(self.due))  # one join, no string per pair
-        flat[0::4], flat[1::4], flat[3::4] = self.due, repeat('": "', len(self.due)), repeat('", "', len(self.due))
-        flat[2::4] = self.versions  # type: ignore[assignment]
-        flat[-1] = ""
-        return '"' + "".join(flat) + '"'
+        return ", ".join(self.texts)
 
     @cached_property
     def ends(self) -> list[int]:
@@ -156,10 +157,26 @@ class _Pairs:
             return None
         return key_lengths[0] + version_lengths[0] + 6
 
-    def runs(self, firsts: Iterable[int], lasts: Iterable[int]) -> list[str]:
+    def slices(self, firsts: Iterable[int], lasts: Iterable[int]) -> list[str]:
         """The pairs from position ``firsts[i]`` to ``lasts[i]``, for each i: one slice each."""
         cut = map(slice, map(self.starts.__getitem__, firsts), map(self.ends.__getitem__, lasts))
         return list(map(self.text.__getitem__, cut))  # loops in C, not a Python loop per key
+
+    def runs(self, runs: Runs) -> list[str | list[str]]:
+        """The pieces of the pairs each key reads, a run each. Where the runs slide (each key
+        reads as many pairs as the one before, one further on: a lookback), the pieces are
+        columns of the pairs themselves, shifted, with no text cut per key."""
+        if runs.sliding is None or not self._complete:
+            return [self.slices(runs.firsts, runs.lasts)]
+        start, width = runs.sliding
+        tail, first, texts = len(runs.firsts) - start, runs.firsts[start], self.texts
+        head = [""] * start
+        commas = head + [", "] * tail
+        runs_before = [", ".join(texts[f:l + 1]) for f, l in zip(runs.firsts[:start], runs.lasts[:start])]
+        pieces: list[str | list[str]] = [runs_before + texts[first:first + tail]]
+        for shift in range(1, width):
+            pieces += [commas, head + self.texts[first + shift:first + shift + tail]]
+        return pieces
 
     def of(self, keys: list[str]) -> list[str]:
         """The pair of each of ``keys``."""
@@ -268,9 +285,9 @@ def _inputs_not_current(
     if len(recorded.keys) < len(keys):  # the columns of the keys that have a state
         stop = start + len(recorded.keys)
         pieces = [piece if isinstance(piece, str) else piece[start:stop] for piece in pieces]
-    recorded_end_to_end, expected_end_to_end = recorded.inputs.text, _end_to_end([*pieces, SEPARATOR])
+    recorded_end_to_end, expected_end_to_end = recorded.inputs.text, _end_to_end([*pieces, SEPARATOR], len(recorded.keys))
     if len(expected_end_to_end) != len(recorded_end_to_end) + 1 or not expected_end_to_end.startswith(recorded_end_to_end):
-        expected = list(map("".join, zip(*_columns(_merged(pieces)))))
+        expected = list(map("".join, zip(*_columns(_merged(pieces), len(recorded.keys)))))
         return _differing(recorded.keys, recorded.inputs.values, expected)
     return set()
 
@@ -283,7 +300,7 @@ def _read_pieces(
         column = versions.complete_column(edge.upstream, keys)
         if column is not None:
             return ['"', keys, '": "', column, '"']
-    return [_pairs_read(edge, keys, upstream_keys, versions)]
+    return _pairs_read(edge, keys, upstream_keys, versions)
 
 
 def _merged(pieces: list[str | list[str]]) -> list[str | list[str]]:
@@ -297,12 +314,13 @@ def _merged(pieces: list[str | list[str]]) -> list[str | list[str]]:
     return merged
 
 
-def _columns(pieces: list[str | list[str]]) -> list[Iterable[str]]:
-    return [repeat(piece) if isinstance(piece, str) else piece for piece in pieces]
+def _columns(pieces: list[str | list[str]], count: int) -> list[Iterable[str]]:
+    return [repeat(piece, count) if isinstance(piece, str) else piece for piece in pieces]
 
 
-def _end_to_end(pieces: list[str | list[str]]) -> str:
-    """The text of every key, one after the other: ``pieces`` put end to end for each key.
+def _end_to_end(pieces: list[str | list[str]], count: int) -> str:
+    """The text of every one of ``count`` keys, one after the other: ``pieces`` put end to
+    end for each key.
 
     Built by one join of a flat list of the pieces, filled one piece at a time by slice
     assignment: no tuple per key, so a million keys give the cyclic garbage collector
@@ -312,22 +330,23 @@ def _end_to_end(pieces: list[str | list[str]]) -> str:
         case [str(first), list(column), str(last)]:  # one column: a single join
             return first + (last + first).join(column) + last
     width = len(pieces)
-    count = next(len(piece) for piece in pieces if isinstance(piece, list))
     flat: list[str] = [""] * (width * count)
     for i, piece in enumerate(pieces):
         flat[i::width] = [piece] * count if isinstance(piece, str) else piece
     return "".join(flat)
 
 
-def _pairs_read(edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions) -> list[str]:
-    """For each key, the ``"key": "version"`` pairs it reads of ``edge.upstream``."""
+def _pairs_read(
+    edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions
+) -> list[str | list[str]]:
+    """The pieces of the ``"key": "version"`` pairs each key reads of ``edge.upstream``."""
     due = upstream_keys.due(upstream_keys.graph[edge.upstream].partitions)
     pairs = versions.pairs(edge.upstream, due)
     if isinstance(edge.mapping, IdentityMapping):  # one pair: its own key's
-        return pairs.of(keys)
+        return [pairs.of(keys)]
     if edge.mapping.is_fan_in():
-        return [pairs.joined(sorted(upstream_keys(edge, "")))] * len(keys)
-    spans = upstream_keys.spans(edge, keys)
-    if spans is not None:  # a run of consecutive keys each
-        return pairs.runs(*spans)
-    return [pairs.joined(read) for read in upstream_keys.of_all(edge, keys)]
+        return [pairs.joined(sorted(upstream_keys(edge, "")))]
+    runs = upstream_keys.spans(edge, keys)
+    if runs is not None:  # a run of consecutive keys each
+        return pairs.runs(runs)
+    return [[pairs.joined(read) for read in upstream_keys.of_all(edge, keys)]]
