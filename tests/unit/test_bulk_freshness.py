@@ -8,6 +8,7 @@ and on a fresh catalog it must name none (or a million-partition plan gets slow 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -28,7 +29,7 @@ from assets_core import (
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import keys_of
 from assets_core.planning import direct_reason
-from assets_core.reads import OBSERVED, UpstreamKeys
+from assets_core.reads import OBSERVED, Runs, UpstreamKeys
 from assets_core.scan import CurrentVersions, maybe_not_fresh
 from snapshot_helpers import fresh_snapshot, utc
 
@@ -56,17 +57,19 @@ GRAPHS = {
     "static map": pair(
         StaticPartitions(["a", "b", "c"]), StaticPartitions(["x", "y"]), StaticMapping({"x": ["c", "a"], "y": "b"})
     ),
+    # Keys not in the order the catalog reads them: its columns are taken key by key.
+    "static, not sorted": pair(StaticPartitions(["c", "a", "b"]), StaticPartitions(["c", "a", "b"])),
 }
 
 
-def bulk(graph: AssetGraph, snapshot: CatalogSnapshot, name: str = "down") -> set[str]:
-    keys = keys_of(graph[name].partitions, NOW)
-    return maybe_not_fresh(graph, snapshot, name, keys, UpstreamKeys(graph, NOW), CurrentVersions(snapshot))
+def bulk(graph: AssetGraph, snapshot: CatalogSnapshot, name: str = "down", now: datetime = NOW) -> set[str]:
+    keys = keys_of(graph[name].partitions, now)
+    return maybe_not_fresh(graph, snapshot, name, keys, UpstreamKeys(graph, now), CurrentVersions(snapshot))
 
 
-def not_fresh(graph: AssetGraph, snapshot: CatalogSnapshot, name: str = "down") -> set[str]:
-    upstream_keys = UpstreamKeys(graph, NOW)
-    keys = keys_of(graph[name].partitions, NOW)
+def not_fresh(graph: AssetGraph, snapshot: CatalogSnapshot, name: str = "down", now: datetime = NOW) -> set[str]:
+    upstream_keys = UpstreamKeys(graph, now)
+    keys = keys_of(graph[name].partitions, now)
     return {k for k in keys if direct_reason(graph, snapshot, name, k, upstream_keys) is not None}
 
 
@@ -206,3 +209,28 @@ def test_recorded_source_version_that_matches_the_observed_one_is_fresh(
     snapshot = loaded(snapshot)
     assert not_fresh(graph, snapshot) == set()
     assert bulk(graph, snapshot) == set()
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_days_that_came_due_since_are_all_that_needs_a_closer_look(
+    name: str, loaded: Callable[[CatalogSnapshot], CatalogSnapshot]
+) -> None:
+    """The catalog's columns hold all due keys but the newest: they are compared as read,
+    and only what has no state yet, or reads what has none, is named."""
+    graph = GRAPHS[name]
+    snapshot = loaded(fresh_snapshot(graph, NOW))
+    later = NOW + timedelta(days=3)
+    assert bulk(graph, snapshot, now=later) == not_fresh(graph, snapshot, now=later)
+
+
+@pytest.mark.parametrize(("firsts", "lasts", "due", "sliding"), [
+    ([0, 0, 0, 1, 2, 3], [0, 1, 2, 3, 4, 5], 6, (2, 3)),  # a lookback of 2: slides once it reads 3 keys
+    ([6, 0, 1, 2, 3, 4], [6, 0, 1, 2, 3, 4], 6, (1, 1)),  # the previous key; the first reads nothing
+    ([0, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1], 2, None),  # days of a week: the same run for several keys
+    ([0, 1, 2, 3, 3], [0, 1, 2, 3, 3], 3, None),  # the last keys read nothing (position 3 of 3 due)
+    ([0], [0], 1, None),  # one key: nothing to gain
+])
+def test_runs_slide_from_where_each_key_reads_one_key_further(
+    firsts: list[int], lasts: list[int], due: int, sliding: tuple[int, int] | None
+) -> None:
+    assert Runs(firsts, lasts, due).sliding == sliding
