@@ -171,7 +171,7 @@ class Column:
         self._text = text
         self._values = values
         self._uniform: str | None = None  # every entry, once is_all found them all equal
-        self._starts: array[int] | None = None  # where each entry starts in the text, then its end + 1
+        self._starts: array[int] | None = None  # the length of the entries before each one
         self._width: int | None | bool = False  # the length of every entry, when they all have one; False: not known yet
 
     @classmethod
@@ -217,8 +217,9 @@ class Column:
             value = self.text[i * (width + 1):i * (width + 1) + width]
         else:
             if self._starts is None:  # machine integers: a few bytes each, no object per entry
-                self._starts = array("q", [0, *accumulate(len(entry) + 1 for entry in self._split())])
-            value = self.text[self._starts[i]:self._starts[i + 1] - 1]
+                self._starts = array("q", accumulate(map(len, self._split()), initial=0))
+            starts = self._starts  # of entry i, not counting the i separators before it
+            value = self.text[starts[i] + i:starts[i + 1] + i]
         return None if value == NULL else value
 
     def _common_width(self) -> int | None:
