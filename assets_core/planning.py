@@ -273,8 +273,10 @@ def _plan(
         # Only edges from assets with planned steps can give deps (an asset's own earlier
         # partitions count too): after a small change, most assets skip this entirely.
         feeding = [e for e in edges if e.upstream in planned_assets or e.upstream == asset]
+        maybe: set[str] = set()  # of these keys, the only ones that may not be fresh themselves
         if requested is None:  # only what may not be fresh, or reads a planned partition, needs a look
-            keys = _to_visit(graph, snapshot, asset, keys, feeding, planned_assets, upstream_keys, versions)
+            maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+            keys = _to_visit(graph, asset, keys, maybe, feeding, planned_assets, upstream_keys)
         for key in keys:
             deps = _planned_deps(feeding, key, index, upstream_keys) if feeding and index else ()
             reason: Reason | None
@@ -282,7 +284,7 @@ def _plan(
                 reason = direct_reason(graph, snapshot, asset, key, upstream_keys, retry_failed)
             elif asset in forced:
                 reason = Reason(Cause.REQUESTED, "requested with --partitions")
-            elif requested is None:
+            elif requested is None and key in maybe:
                 reason = direct_reason(graph, snapshot, asset, key, upstream_keys, retry_failed)
             else:
                 reason = None
@@ -303,29 +305,30 @@ def _plan(
 
 
 def _to_visit(
-    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], feeding: list[Edge],
-    planned: dict[str, list[str]], upstream_keys: UpstreamKeys, versions: CurrentVersions,
+    graph: AssetGraph, asset: str, keys: list[str], maybe: set[str], feeding: list[Edge],
+    planned: dict[str, list[str]], upstream_keys: UpstreamKeys,
 ) -> list[str]:
-    """The keys of ``asset`` that may need work, in order: a superset of what
-    :func:`direct_reason` finds not fresh, plus what reads a partition planned upstream.
-    Everything else is fresh by the same rules, checked in bulk (:mod:`assets_core.scan`)."""
-    maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+    """The keys of ``asset`` that may need work, in order: those that ``maybe`` are not
+    fresh (a superset of what :func:`direct_reason` finds not fresh, checked in bulk by
+    :mod:`assets_core.scan`: every other key is fresh by the same rules), and those that read
+    a partition planned upstream."""
     definition = graph[asset].partitions
+    visit = set(maybe)
     for edge in feeding:
         if edge.upstream == asset:
             continue
         if edge.mapping.is_fan_in():
-            maybe.update(keys)
+            visit.update(keys)
             continue
         up = graph[edge.upstream].partitions
         for key in planned.get(edge.upstream, ()):
-            maybe.update(edge.mapping.downstream_keys(key, up, definition, upstream_keys.now))
-    if not maybe:
+            visit.update(edge.mapping.downstream_keys(key, up, definition, upstream_keys.now))
+    if not visit:
         return []
     if any(e.upstream == asset for e in graph.edges_in[asset]):  # reads its own past: all that follows
-        first = next((i for i, k in enumerate(keys) if k in maybe), len(keys))
+        first = next((i for i, k in enumerate(keys) if k in visit), len(keys))
         return keys[first:]
-    return [k for k in keys if k in maybe]
+    return [k for k in keys if k in visit]
 
 
 def _planned_deps(

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.snapshot import CatalogSnapshot, PartitionState
+from catalog_copy import through_a_catalog
 from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions, StaticPartitions, lookback, offset
 from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph, select
@@ -148,6 +149,16 @@ def test_materializing_the_plan_then_replanning_gives_an_empty_plan(case) -> Non
     materialize(graph, snapshot, first)
     second = plan(graph, snapshot, selection, NOW)
     assert [(s.asset, s.key, s.reason.cause) for s in second.steps] == []
+
+
+@SETTINGS
+@given(cases())
+def test_a_snapshot_read_from_the_catalog_gives_the_same_plan(case) -> None:  # type: ignore[no-untyped-def]
+    """The catalog hands the planner whole columns, the in-memory snapshot states: same plan."""
+    graph, snapshot, selection = case
+    in_memory, read = plan(graph, snapshot, selection, NOW), plan(graph, through_a_catalog(snapshot), selection, NOW)
+    assert read.steps == in_memory.steps
+    assert read.waiting == in_memory.waiting
 
 
 @SETTINGS

@@ -14,8 +14,7 @@ import pytest
 
 from pathlib import Path
 
-from catalog.snapshot import CatalogSnapshot, inputs_json
-from catalog.sqlite import SqliteCatalog
+from catalog.snapshot import CatalogSnapshot
 from assets_core import (
     DailyPartitions,
     MonthlyPartitions,
@@ -31,6 +30,7 @@ from assets_core.partitions import keys_of
 from assets_core.planning import direct_reason
 from assets_core.reads import OBSERVED, Runs, UpstreamKeys
 from assets_core.scan import CurrentVersions, maybe_not_fresh
+from catalog_copy import through_a_catalog
 from snapshot_helpers import fresh_snapshot, utc
 
 NOW = utc(2025, 3, 10)
@@ -132,31 +132,11 @@ TROUBLES: list[Callable[[CatalogSnapshot, str], None]] = [
 ]
 
 
-def through_the_catalog(snapshot: CatalogSnapshot, directory: Path) -> CatalogSnapshot:
-    """The same states written to a SQLite catalog and read back: inputs stay JSON text."""
-    catalog = SqliteCatalog(directory / "catalog.db")
-    rows = [
-        (asset, key, s.data_version, s.code_version, inputs_json(s.inputs), s.last_status, s.last_run,
-         s.code_version, inputs_json(s.inputs))
-        for asset, states in snapshot.partitions.items() for key, s in states.items()
-    ]
-    with catalog._transaction() as db:  # the columns `record` writes for these states
-        db.executemany(
-            """INSERT INTO partitions (asset, partition, data_version, code_version, inputs, last_status,
-                 last_run, last_code_version, last_inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            rows,
-        )
-    loaded = catalog.snapshot()
-    catalog.close()
-    loaded.interrupted, loaded.observed = snapshot.interrupted, snapshot.observed
-    return loaded
-
-
 @pytest.fixture(params=["in memory", "read from the catalog"])
 def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[CatalogSnapshot], CatalogSnapshot]:
     if request.param == "in memory":
         return lambda snapshot: snapshot
-    return lambda snapshot: through_the_catalog(snapshot, tmp_path)
+    return lambda snapshot: through_a_catalog(snapshot, tmp_path / "catalog.db")
 
 
 @pytest.mark.parametrize("name", GRAPHS)
