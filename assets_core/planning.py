@@ -325,10 +325,11 @@ def _to_visit(
             visit.update(edge.mapping.downstream_keys(key, up, definition, upstream_keys.now))
     if not visit:
         return []
-    if any(e.upstream == asset for e in graph.edges_in[asset]):  # reads its own past: all that follows
-        first = next((i for i, k in enumerate(keys) if k in visit), len(keys))
-        return keys[first:]
-    return [k for k in keys if k in visit]
+    position = upstream_keys.positions(definition)
+    in_order = sorted((k for k in visit if k in position), key=position.__getitem__)  # usually a few keys
+    if in_order and any(e.upstream == asset for e in graph.edges_in[asset]):  # reads its own past: all that follows
+        return keys[position[in_order[0]]:]
+    return in_order
 
 
 def _planned_deps(

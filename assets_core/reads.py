@@ -38,6 +38,7 @@ class UpstreamKeys:
         self._reads_of_all: dict[tuple[object, ...], list[list[str]]] = {}
         self._due: dict[PartitionsDefinition | None, list[str]] = {}
         self._spans: dict[tuple[object, ...], Runs | None] = {}
+        self._positions: dict[PartitionsDefinition | None, dict[str, int]] = {}
 
     def due(self, definition: PartitionsDefinition | None) -> list[str]:
         """The due keys of a definition, listed once per plan (shared by its assets: do not change it)."""
@@ -45,6 +46,13 @@ class UpstreamKeys:
         if keys is None:
             keys = self._due[definition] = keys_of(definition, self.now)
         return keys
+
+    def positions(self, definition: PartitionsDefinition | None) -> dict[str, int]:
+        """Where each due key of a definition is among them, once per plan."""
+        found = self._positions.get(definition)
+        if found is None:
+            found = self._positions[definition] = {key: i for i, key in enumerate(self.due(definition))}
+        return found
 
     def __call__(self, edge: Edge, key: str) -> list[str]:
         return self.resolver(edge)(key)

@@ -24,8 +24,9 @@ from assets_core.partitions import IdentityMapping
 from assets_core.reads import OBSERVED, Runs, UpstreamKeys
 
 _NO_STATE = PartitionState()  # stands for a partition never recorded
-_ABSENT = object()  # the current version of an upstream partition that is not published
-_NO_TEXT = "\x00"  # the text of a pair that is not published: JSON never holds it unescaped
+_ABSENT = "\x00"
+"""The current version of an upstream partition that is not published, and the text of its
+pair: JSON never holds it raw, so a text made with it never equals a recorded one."""
 _STATUS = attrgetter("last_status")
 _CODE_VERSION = attrgetter("code_version")
 _DATA_VERSION = attrgetter("data_version")
@@ -37,12 +38,12 @@ class CurrentVersions:
 
     def __init__(self, snapshot: CatalogSnapshot) -> None:
         self.snapshot = snapshot
-        self._dicts: dict[str, dict[str, str | object]] = {}
+        self._dicts: dict[str, dict[str, str]] = {}
         self._kept: dict[str, tuple[list[str], int, Column]] = {}
-        self._columns: dict[str, tuple[list[str | object], bool]] = {}
+        self._columns: dict[str, tuple[list[str], bool]] = {}
         self._pairs: dict[str, _Pairs] = {}
 
-    def __getitem__(self, asset: str) -> dict[str, str | object]:
+    def __getitem__(self, asset: str) -> dict[str, str]:
         """Unpublished partitions have no version: left out, or ``_ABSENT``."""
         found = self._dicts.get(asset)
         if found is None:
@@ -66,7 +67,7 @@ class CurrentVersions:
         list only when something reads ``asset``."""
         self._kept[asset] = (keys, start, column)
 
-    def _kept_column(self, asset: str, keys: list[str]) -> tuple[list[str | object], bool] | None:
+    def _kept_column(self, asset: str, keys: list[str]) -> tuple[list[str], bool] | None:
         """(the versions of ``keys``, whether every one is published) as kept, if kept for these keys."""
         kept = self._kept.get(asset)
         if kept is None or not (kept[0] is keys or kept[0] == keys):
@@ -74,17 +75,17 @@ class CurrentVersions:
         found = self._columns.get(asset)
         if found is None:
             start, column = kept[1], kept[2]
-            values: list[str | object] = column.values  # type: ignore[assignment]
-            complete = start == 0 and column.length == len(keys) and column.is_complete()
+            values: list[str] = column.values  # type: ignore[assignment]
+            complete = column.is_complete()
             if not complete:
-                values = [
-                    *repeat(_ABSENT, start), *(_ABSENT if v is None else v for v in values),
-                    *repeat(_ABSENT, len(keys) - start - column.length),
-                ]
+                values = [_ABSENT if v is None else v for v in values]
+            if column.length < len(keys):  # the keys with no state have no version either
+                complete = False
+                values = [*repeat(_ABSENT, start), *values, *repeat(_ABSENT, len(keys) - start - column.length)]
             found = self._columns[asset] = (values, complete)
         return found
 
-    def column(self, asset: str, keys: list[str]) -> list[str | object]:
+    def column(self, asset: str, keys: list[str]) -> list[str]:
         """The versions of ``keys`` of ``asset`` in order, ``_ABSENT`` where none is published."""
         kept = self._kept_column(asset, keys)
         if kept is not None:
@@ -95,9 +96,9 @@ class CurrentVersions:
         """The versions of ``keys`` when every one is published, else None."""
         kept = self._kept_column(asset, keys)
         if kept is not None:
-            return kept[0] if kept[1] else None  # type: ignore[return-value]
+            return kept[0] if kept[1] else None
         column = self.column(asset, keys)
-        return None if any(map(is_, column, repeat(_ABSENT))) else column  # type: ignore[return-value]
+        return None if _ABSENT in column else column
 
     def pairs(self, asset: str, due: list[str]) -> _Pairs:
         found = self._pairs.get(asset)
@@ -111,20 +112,17 @@ class _Pairs:
     ``", "`` in one string, and where each starts and ends: a run of consecutive keys is then
     one slice of it. Position ``len(due)`` is an empty slice."""
 
-    def __init__(self, due: list[str], versions: list[str | object]) -> None:
+    def __init__(self, due: list[str], versions: list[str]) -> None:
         self.due = due
         self.versions = versions
-        self._complete = not any(map(is_, versions, repeat(_ABSENT)))
 
     @cached_property
     def texts(self) -> list[str]:
-        if not self._complete:
-            return [f'"{key}": "{version}"' for key, version in zip(self.due, self.versions)]
         # One join of the keys and versions, split again: no string made per pair in Python.
         count = len(self.due)
         flat: list[str] = [""] * (4 * count)
         flat[0::4], flat[1::4], flat[3::4] = self.due, repeat('": "', count), repeat(f'"{SEPARATOR}"', count)
-        flat[2::4] = self.versions  # type: ignore[assignment]
+        flat[2::4] = self.versions
         return ('"' + "".join(flat[:-1]) + '"').split(SEPARATOR) if count else []
 
     @cached_property
@@ -150,9 +148,9 @@ class _Pairs:
     @cached_property
     def _width(self) -> int | None:
         """The length of every pair, when they all have one (keys of one grain, hashed versions)."""
-        if not self._complete or not self.due:
+        if not self.due:
             return None
-        key_lengths, version_lengths = list(map(len, self.due)), list(map(len, self.versions))  # type: ignore[arg-type]
+        key_lengths, version_lengths = list(map(len, self.due)), list(map(len, self.versions))
         if min(key_lengths) != max(key_lengths) or min(version_lengths) != max(version_lengths):
             return None
         return key_lengths[0] + version_lengths[0] + 6
@@ -166,7 +164,7 @@ class _Pairs:
         """The pieces of the pairs each key reads, a run each. Where the runs slide (each key
         reads as many pairs as the one before, one further on: a lookback), the pieces are
         columns of the pairs themselves, shifted, with no text cut per key."""
-        if runs.sliding is None or not self._complete:
+        if runs.sliding is None:
             return [self.slices(runs.firsts, runs.lasts)]
         start, width = runs.sliding
         tail, first, texts = len(runs.firsts) - start, runs.firsts[start], self.texts
@@ -180,7 +178,7 @@ class _Pairs:
 
     def of(self, keys: list[str]) -> list[str]:
         """The pair of each of ``keys``."""
-        return self.texts if keys is self.due or keys == self.due else list(map(self.by_key.get, keys, repeat(_NO_TEXT)))
+        return self.texts if keys is self.due or keys == self.due else list(map(self.by_key.get, keys, repeat(_ABSENT)))
 
     @cached_property
     def by_key(self) -> dict[str, str]:
@@ -188,7 +186,7 @@ class _Pairs:
 
     def joined(self, keys: list[str]) -> str:
         """The pairs of any ``keys``, in their order."""
-        return ", ".join(map(self.by_key.get, keys, repeat(_NO_TEXT)))
+        return ", ".join(map(self.by_key.get, keys, repeat(_ABSENT)))
 
 
 def maybe_not_fresh(

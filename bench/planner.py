@@ -6,9 +6,12 @@ published partition (32-character data versions, the inputs it read as JSON). Ea
 reads it the way `assets plan` does (`SqliteCatalog.snapshot()`), then plans every asset.
 Reported: medians of --repeat runs of each phase, the partitions planned, and the peak
 resident memory of the process holding the graph, the snapshot and the plan. Each repeat is a
-process of its own, as each `assets plan` is: nothing is warm from an earlier repeat.
+process of its own, as each `assets plan` is: nothing is warm from an earlier repeat. Two
+scenarios: right after the change, and the next day (a new day is due for every asset, not
+yet built). ``--baseline REF`` measures the code of another commit on the same catalog, in the
+same run, interleaved with this code's repeats.
 
-    python bench/planner.py --repeat 5
+    python bench/planner.py --repeat 5 --baseline 9e013c7
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import resource
 import statistics
@@ -23,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from assets_core import DailyPartitions, WeeklyPartitions, asset, lookback
@@ -36,6 +40,7 @@ START = "2023-01-01"
 DAYS = DailyPartitions(start=START)
 WEEKS = WeeklyPartitions(start="2023-01-02")
 NOW = datetime(2025, 9, 28, tzinfo=timezone.utc)  # 1,000 daily partitions are due
+BENCH = Path(__file__).resolve().parent
 
 
 def _is_weekly(i: int) -> bool:
@@ -104,23 +109,35 @@ def write_catalog(graph: AssetGraph, path: Path) -> int:
     return count
 
 
-def measure(catalog_path: Path, assets: int) -> dict[str, float]:
-    """One `assets plan`: in this process, read the catalog, then plan every asset."""
+def measure(catalog_path: Path, assets: int, days_later: int) -> dict[str, float]:
+    """One `assets plan`: in this process, read the catalog, then plan every asset,
+    ``days_later`` days after the catalog was written (then as many new days are due)."""
     graph = synthetic_graph(assets)
     catalog = SqliteCatalog(catalog_path)
     clock = time.perf_counter()
     snapshot = catalog.snapshot()
     read = time.perf_counter() - clock
     clock = time.perf_counter()
-    the_plan = plan(graph, snapshot, graph.order, NOW)
+    the_plan = plan(graph, snapshot, graph.order, NOW + timedelta(days=days_later))
     planned = time.perf_counter() - clock
     catalog.close()
     return {"read": read, "plan": planned, "planned": len(the_plan.steps),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def measured(catalog_path: Path, assets: int, days_later: int, code: Path) -> dict[str, float]:
+    """:func:`measure` in a process of its own, as each `assets plan` is (nothing warm from an
+    earlier repeat), with the assets_core and catalog packages found in ``code``."""
+    script = (
+        f"import json, sys; sys.path[:0] = [{str(code)!r}, {str(BENCH)!r}]; import planner; "
+        f"print(json.dumps(planner.measure(planner.Path({str(catalog_path)!r}), {assets}, {days_later})))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
 def calibration() -> float:
-    """This host's speed at the moment: ``sum(range(10**7))``, best of 3 (0.13 s when quiet)."""
+    """This host's speed at the moment: ``sum(range(10**7))``, best of 3 (0.12-0.13 s when quiet)."""
     times = []
     for _ in range(3):
         clock = time.perf_counter()
@@ -129,15 +146,35 @@ def calibration() -> float:
     return min(times)
 
 
+def checkout(ref: str, into: Path) -> Path:
+    """The assets_core and catalog packages of git ``ref``, to measure against in the same run."""
+    archive = subprocess.run(["git", "archive", ref, "assets_core", "catalog"], cwd=BENCH.parent,
+                             check=True, capture_output=True).stdout
+    into.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def summary(runs: list[dict[str, float]]) -> dict[str, object]:
+    return {
+        "planned": runs[0]["planned"],
+        "plan_seconds_median": round(statistics.median(r["plan"] for r in runs), 3),
+        "plan_seconds_runs": [round(r["plan"], 3) for r in runs],
+        "catalog_read_seconds_median": round(statistics.median(r["read"] for r in runs), 3),
+        "catalog_read_seconds_runs": [round(r["read"], 3) for r in runs],
+        "peak_rss_mb_max": round(max(r["peak_rss_mb"] for r in runs)),
+    }
+
+
+SCENARIOS = {"one partition changed": 0, "one partition changed, and a new day is due": 1}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assets", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one repeat, in a process of its own
+    parser.add_argument("--baseline", metavar="GIT_REF", help="also measure this commit's code, in the same run")
     args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(measure(args.measure, args.assets)))
-        return
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -145,26 +182,25 @@ def main() -> None:
         path = Path(tmp) / "catalog.db"
         states = write_catalog(graph, path)
         built = time.perf_counter() - started
-        runs, calibrations = [], []
-        for _ in range(args.repeat):
+        codes = {"this code": BENCH.parent}
+        if args.baseline:
+            codes[f"baseline {args.baseline}"] = checkout(args.baseline, Path(tmp) / "baseline")
+        runs: dict[str, dict[str, list[dict[str, float]]]] = {c: {s: [] for s in SCENARIOS} for c in codes}
+        os.sync()  # the catalog file just written: let the host flush it before anything is timed
+        measured(path, args.assets, 0, BENCH.parent)  # and read it once, untimed
+        calibrations = []
+        for _ in range(args.repeat):  # interleaved, so that a busy moment of the host hits both alike
             calibrations.append(calibration())
-            out = subprocess.run(
-                [sys.executable, __file__, "--assets", str(args.assets), "--measure", str(path)],
-                check=True, capture_output=True, text=True,
-            ).stdout
-            runs.append(json.loads(out))
-    report = {
-        "assets": args.assets, "partition_states": states, "planned_after_one_change": runs[0]["planned"],
-        "plan_seconds_median": round(statistics.median(r["plan"] for r in runs), 3),
-        "plan_seconds_runs": [round(r["plan"], 3) for r in runs],
-        "catalog_read_seconds_median": round(statistics.median(r["read"] for r in runs), 3),
-        "catalog_read_seconds_runs": [round(r["read"], 3) for r in runs],
-        "peak_rss_mb_max": round(max(r["peak_rss_mb"] for r in runs)),
-        "calibration_seconds": [round(c, 3) for c in calibrations],
-        "setup_seconds": round(built, 1),
+            for code, folder in codes.items():
+                for scenario, days_later in SCENARIOS.items():
+                    runs[code][scenario].append(measured(path, args.assets, days_later, folder))
+    report: dict[str, object] = {
+        "assets": args.assets, "partition_states": states, "repeats": args.repeat,
+        "calibration_seconds": [round(c, 3) for c in calibrations], "setup_seconds": round(built, 1),
+        **{code: {scenario: summary(r) for scenario, r in by_scenario.items()} for code, by_scenario in runs.items()},
     }
     print(json.dumps(report, indent=2))
-    out_dir = Path(__file__).resolve().parent / "results"
+    out_dir = BENCH / "results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "planner.json").write_text(json.dumps(report, indent=2))
 

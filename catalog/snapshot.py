@@ -289,6 +289,7 @@ class AssetStates(MutableMapping[str, PartitionState]):
         self._published = published
         self._built = others
         self._position: dict[str, int] | None = None
+        self._sorted: bool | None = None
 
     @property
     def columns(self) -> StateColumns | None:
@@ -312,6 +313,10 @@ class AssetStates(MutableMapping[str, PartitionState]):
         i = bisect_left(keys, key)
         if i < len(keys) and keys[i] == key:
             return i
+        if self._sorted is None:
+            self._sorted = keys == sorted(keys)
+        if self._sorted:
+            return None
         if self._position is None:
             self._position = {k: i for i, k in enumerate(keys)}
         return self._position.get(key)
