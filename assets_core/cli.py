@@ -217,17 +217,18 @@ def status(
 ) -> None:
     """Per asset: fresh / stale / missing / failed / quarantined counts and the last publish."""
     from assets_core.graph import select
-    from assets_core.planning import Cause, partition_statuses
+    from assets_core.planning import Cause, statuses
 
     _, graph, catalog, snapshot = _context()
     now = _now()
     chosen = select(graph, select_)
     summary = catalog.published_summary()
+    by_asset = statuses(graph, snapshot, chosen, now)
     report = []
     for name in graph.order:
         if name not in chosen:
             continue
-        rows = partition_statuses(graph, snapshot, name, now)
+        rows = by_asset[name]
         counts = {k: 0 for k in ("fresh", "stale", "missing", "failed", "quarantined", "unknown")}
         for _, state, _ in rows:
             counts[state] += 1

@@ -23,7 +23,7 @@ from assets_core.reads import OBSERVED, UpstreamKeys
 from assets_core.scan import CurrentVersions, maybe_not_fresh
 
 __all__ = ["OBSERVED", "Cause", "Plan", "Reason", "Step", "UpstreamKeys", "direct_reason", "explain",
-           "partition_statuses", "plan"]
+           "partition_statuses", "plan", "statuses"]
 
 
 class Cause(str, Enum):
@@ -370,12 +370,28 @@ def partition_statuses(
     graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, now: datetime
 ) -> list[tuple[str, str, Reason | None]]:
     """(key, status, reason) for every due partition of ``asset``."""
-    upstream_keys = UpstreamKeys(graph, now)
-    result = []
-    for key in keys_of(graph[asset].partitions, now):
-        reason = direct_reason(graph, snapshot, asset, key, upstream_keys)
-        result.append((key, _status(snapshot, asset, key, reason), reason))
-    return result
+    return statuses(graph, snapshot, [asset], now)[asset]
+
+
+def statuses(
+    graph: AssetGraph, snapshot: CatalogSnapshot, assets: Iterable[str], now: datetime
+) -> dict[str, list[tuple[str, str, Reason | None]]]:
+    """(key, status, reason) for every due partition of each of ``assets``. The bulk check
+    finds the partitions that may not be fresh; only those are judged one by one."""
+    upstream_keys, versions = UpstreamKeys(graph, now), CurrentVersions(snapshot)
+    found: dict[str, list[tuple[str, str, Reason | None]]] = {}
+    with _cyclic_gc_paused():
+        for asset in graph.order:
+            if asset not in assets:
+                continue
+            keys = upstream_keys.due(graph[asset].partitions)
+            maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+            rows: list[tuple[str, str, Reason | None]] = []
+            for key in keys:
+                reason = direct_reason(graph, snapshot, asset, key, upstream_keys) if key in maybe else None
+                rows.append((key, _status(snapshot, asset, key, reason), reason))
+            found[asset] = rows
+    return found
 
 
 def explain(

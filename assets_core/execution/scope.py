@@ -101,12 +101,14 @@ def make_plan(
     """``resume``: the id of an interrupted run of the same backfill, continued, not redone."""
     assets = select(graph, selection)
     requested = parse_partitions(partitions, graph, assets, now) if partitions else None
-    done = frozenset(
-        (asset, key)
-        for asset, states in snapshot.partitions.items()
-        for key, state in states.items()
-        if resume is not None and state.last_run == resume and state.last_status == "published"
-    )
+    done: frozenset[tuple[str, str]] = frozenset()
+    if resume is not None:  # only then: it builds the state of every partition
+        done = frozenset(
+            (asset, key)
+            for asset, states in snapshot.partitions.items()
+            for key, state in states.items()
+            if state.last_run == resume and state.last_status == "published"
+        )
     return plan(graph, snapshot, assets, now, requested, retry_failed, done)
 
 

@@ -18,7 +18,7 @@ from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions,
 from assets_core.definitions import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph, select
 from assets_core.partitions import PartitionMapping, PartitionsDefinition, keys_of
-from assets_core.planning import Cause, Plan, UpstreamKeys, direct_reason, partition_statuses, plan
+from assets_core.planning import Cause, Plan, UpstreamKeys, direct_reason, plan, statuses
 from assets_core.scan import CurrentVersions, maybe_not_fresh
 
 NOW = datetime(2025, 1, 5, 6, tzinfo=timezone.utc)
@@ -191,14 +191,27 @@ def test_plans_are_topologically_ordered_and_wait_for_what_they_read(case) -> No
 def test_every_partition_that_is_not_fresh_is_planned(case) -> None:  # type: ignore[no-untyped-def]
     graph, snapshot, selection = case
     the_plan = plan(graph, snapshot, selection, NOW)
+    upstream_keys = UpstreamKeys(graph, NOW)
     for asset in selection:
-        for key, status, reason in partition_statuses(graph, snapshot, asset, NOW):
-            if status != "fresh":
-                assert reason is not None
+        for key in keys_of(graph[asset].partitions, NOW):
+            reason = direct_reason(graph, snapshot, asset, key, upstream_keys)  # the exact rules, key by key
+            if reason is not None:
                 step = the_plan.steps[the_plan.index[(asset, key)]]
                 assert step.reason == reason
             elif (asset, key) in the_plan.index:
                 assert the_plan.steps[the_plan.index[(asset, key)]].reason.cause is Cause.UPSTREAM_PLANNED
+
+
+@SETTINGS
+@given(cases())
+def test_statuses_found_in_bulk_are_the_exact_ones(case) -> None:  # type: ignore[no-untyped-def]
+    graph, snapshot, selection = case
+    upstream_keys = UpstreamKeys(graph, NOW)
+    for asset, rows in statuses(graph, snapshot, selection, NOW).items():
+        keys = keys_of(graph[asset].partitions, NOW)
+        assert [(key, reason) for key, _, reason in rows] == [
+            (key, direct_reason(graph, snapshot, asset, key, upstream_keys)) for key in keys
+        ]
 
 
 @SETTINGS
