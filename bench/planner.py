@@ -22,6 +22,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from assets_core import DailyPartitions, WeeklyPartitions, asset, lookback
+from assets_core.definitions import AssetSpec
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import plan
 from assets_core.reads import UpstreamKeys
@@ -50,6 +52,10 @@ def _is_weekly(i: int) -> bool:
 def synthetic_graph(assets: int, seed: int = 7) -> AssetGraph:
     """10 roots; every other asset reads one or two earlier ones: identity (70%), a 7-day
     lookback (20%) or, for the weekly assets (every 20th), a time window of days."""
+    return build_graph(synthetic_specs(assets, seed))
+
+
+def synthetic_specs(assets: int, seed: int = 7) -> list[AssetSpec]:
     rng = random.Random(seed)
     specs = []
     for i in range(assets):
@@ -66,7 +72,7 @@ def synthetic_graph(assets: int, seed: int = 7) -> AssetGraph:
         specs.append(asset(namespace[name], partitions=WEEKS if weekly else DAYS,
                            code_version=hashlib.sha256(name.encode()).hexdigest()[:16],
                            ins={p: m for p, m in ins.items()} or None))
-    return build_graph(specs)
+    return specs
 
 
 def data_version(name: str, key: str, generation: int = 1) -> str:
@@ -136,6 +142,32 @@ def measured(catalog_path: Path, assets: int, days_later: int, code: Path) -> di
     return json.loads(out)  # type: ignore[no-any-return]
 
 
+PROJECT_MODULE = """# The bench's 1,000 synthetic assets, as a project module (bench/planner.py writes this file).
+import sys
+sys.path.insert(0, {bench!r})
+from planner import synthetic_specs
+globals().update({{spec.name: spec for spec in synthetic_specs({assets})}})
+"""
+
+
+def write_project(folder: Path, catalog_path: Path, assets: int) -> Path:
+    """A project of the synthetic assets around a copy of the catalog, for the CLI itself."""
+    (folder / ".assets").mkdir(parents=True)
+    (folder / "assets.toml").write_text('[project]\nname = "scale"\nmodules = ["scale_assets"]\n')
+    (folder / "scale_assets.py").write_text(PROJECT_MODULE.format(bench=str(BENCH), assets=assets))
+    shutil.copy(catalog_path, folder / ".assets" / "catalog.db")
+    return folder
+
+
+def whole_command(project: Path, days_later: int) -> float:
+    """Seconds of a whole `assets plan --json` process: start, load the project, read, plan, print."""
+    as_of = (NOW + timedelta(days=days_later)).isoformat()
+    clock = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "assets_core.cli", "--project", str(project), "plan", "--as-of", as_of,
+                    "--json"], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - clock
+
+
 def calibration() -> float:
     """This host's speed at the moment: ``sum(range(10**7))``, best of 3 (0.12-0.13 s when quiet)."""
     times = []
@@ -188,16 +220,21 @@ def main() -> None:
         runs: dict[str, dict[str, list[dict[str, float]]]] = {c: {s: [] for s in SCENARIOS} for c in codes}
         os.sync()  # the catalog file just written: let the host flush it before anything is timed
         measured(path, args.assets, 0, BENCH.parent)  # and read it once, untimed
-        calibrations = []
+        project = write_project(Path(tmp) / "project", path, args.assets)
+        calibrations, commands = [], []
         for _ in range(args.repeat):  # interleaved, so that a busy moment of the host hits both alike
             calibrations.append(calibration())
             for code, folder in codes.items():
                 for scenario, days_later in SCENARIOS.items():
                     runs[code][scenario].append(measured(path, args.assets, days_later, folder))
+            commands.append(whole_command(project, 0))
     report: dict[str, object] = {
         "assets": args.assets, "partition_states": states, "repeats": args.repeat,
         "calibration_seconds": [round(c, 3) for c in calibrations], "setup_seconds": round(built, 1),
         **{code: {scenario: summary(r) for scenario, r in by_scenario.items()} for code, by_scenario in runs.items()},
+        "whole `assets plan --json` process, one partition changed (this code)": {
+            "seconds_median": round(statistics.median(commands), 3), "seconds_runs": [round(c, 3) for c in commands],
+        },
     }
     print(json.dumps(report, indent=2))
     out_dir = BENCH / "results"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+LAST_ATTEMPT_IS_THE_PUBLISH = """last_status IS 'published' AND last_run IS published_run
+    AND last_code_version IS code_version AND last_inputs IS inputs AND last_error IS NULL
+    AND last_failure IS NULL"""
+"""Partitions whose last attempt is their publish (nearly all): the last_* columns repeat it."""
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (
         1,
@@ -69,6 +74,15 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                 id INTEGER PRIMARY KEY, asset TEXT NOT NULL, partition TEXT NOT NULL,
                 version TEXT NOT NULL, observed_at TEXT NOT NULL)""",
             "CREATE INDEX observations_by_partition ON observations (asset, partition, id)",
+        ],
+    ),
+    (
+        4,
+        [
+            # The few partitions whose last attempt is not their publish (a failure, a
+            # quarantine), found without reading the others: a snapshot reads them whole.
+            f"""CREATE INDEX partitions_last_attempt_not_the_publish ON partitions (asset, partition)
+                WHERE NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})""",
         ],
     ),
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from catalog.errors import CatalogError
 from catalog.models import CheckRecord, Lease, Materialization, Run
-from catalog.schema import LATEST, MIGRATIONS
+from catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH, LATEST, MIGRATIONS
 from catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -41,10 +41,6 @@ _LAST_COLUMNS_UPDATE = """last_status = excluded.last_status, last_run = exclude
 
 _STATE_COLUMNS = """asset, partition, data_version, code_version, inputs, published_at, rows, last_status,
     last_run, last_error, last_code_version, last_checks_version, last_inputs, last_failure"""
-_LAST_ATTEMPT_PUBLISHED = """last_status IS 'published' AND last_run IS published_run
-    AND last_code_version IS code_version AND last_inputs IS inputs AND last_error IS NULL
-    AND last_failure IS NULL"""
-"""Rows whose last attempt is the publish itself: its last_* columns repeat the published ones."""
 
 _COLUMNS_BY_ASSET = """SELECT asset, count(*), group_concat(partition, char(1)),
     group_concat(coalesce(last_status, char(2)), char(1)), group_concat(coalesce(code_version, char(2)), char(1)),
@@ -162,7 +158,7 @@ class SqliteCatalog:
             try:
                 others: dict[str, dict[str, PartitionState]] = {}
                 for asset, key, *columns in self._db.execute(
-                    f"SELECT {_STATE_COLUMNS} FROM partitions WHERE NOT ({_LAST_ATTEMPT_PUBLISHED})"
+                    f"SELECT {_STATE_COLUMNS} FROM partitions WHERE NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})"
                 ):
                     others.setdefault(asset, {})[key] = PartitionState(*columns)
                 for asset, count, *texts in self._db.execute(_COLUMNS_BY_ASSET):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import CatalogError
+from catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH
 from catalog.models import Materialization
 from catalog.snapshot import NULL, SEPARATOR, AssetStates, Column, PartitionState
 from catalog.sqlite import SqliteCatalog
@@ -130,3 +131,12 @@ def test_a_partition_key_holding_the_separator_is_refused_in_one_line(catalog: S
     db.close()
     with pytest.raises(CatalogError, match="partition key with a control character"):
         catalog.snapshot()
+
+
+def test_partitions_whose_last_attempt_is_not_the_publish_are_found_by_index(catalog: SqliteCatalog) -> None:
+    """A snapshot of a million partitions reads the few failed ones whole without a second
+    pass over all the others."""
+    plan = catalog._db.execute(
+        f"EXPLAIN QUERY PLAN SELECT * FROM partitions WHERE NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})"
+    ).fetchall()
+    assert "USING INDEX partitions_last_attempt_not_the_publish" in str(plan)
