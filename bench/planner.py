@@ -23,6 +23,7 @@ import os
 import random
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -115,28 +116,36 @@ def write_catalog(graph: AssetGraph, path: Path) -> int:
     return count
 
 
-def measure(catalog_path: Path, assets: int, days_later: int) -> dict[str, float]:
-    """One `assets plan`: in this process, read the catalog, then plan every asset,
-    ``days_later`` days after the catalog was written (then as many new days are due)."""
+def measure(catalog_path: Path, assets: int, days_later: int, what: str = "plan") -> dict[str, float]:
+    """One `assets plan` (or, with ``what="status"``, the statuses `assets status` counts): in
+    this process, read the catalog, then plan every asset, ``days_later`` days after the
+    catalog was written (then as many new days are due)."""
     graph = synthetic_graph(assets)
     catalog = SqliteCatalog(catalog_path)
     clock = time.perf_counter()
     snapshot = catalog.snapshot()
     read = time.perf_counter() - clock
     clock = time.perf_counter()
-    the_plan = plan(graph, snapshot, graph.order, NOW + timedelta(days=days_later))
-    planned = time.perf_counter() - clock
+    now = NOW + timedelta(days=days_later)
+    if what == "status":
+        from assets_core.planning import statuses  # not in every baseline
+
+        found = statuses(graph, snapshot, graph.order, now)
+        planned = sum(1 for rows in found.values() for _, status, _ in rows if status != "fresh")
+    else:
+        planned = len(plan(graph, snapshot, graph.order, now).steps)
+    seconds = time.perf_counter() - clock
     catalog.close()
-    return {"read": read, "plan": planned, "planned": len(the_plan.steps),
+    return {"read": read, "plan": seconds, "planned": planned,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def measured(catalog_path: Path, assets: int, days_later: int, code: Path) -> dict[str, float]:
+def measured(catalog_path: Path, assets: int, days_later: int, code: Path, what: str = "plan") -> dict[str, float]:
     """:func:`measure` in a process of its own, as each `assets plan` is (nothing warm from an
     earlier repeat), with the assets_core and catalog packages found in ``code``."""
     script = (
         f"import json, sys; sys.path[:0] = [{str(code)!r}, {str(BENCH)!r}]; import planner; "
-        f"print(json.dumps(planner.measure(planner.Path({str(catalog_path)!r}), {assets}, {days_later})))"
+        f"print(json.dumps(planner.measure(planner.Path({str(catalog_path)!r}), {assets}, {days_later}, {what!r})))"
     )
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
     return json.loads(out)  # type: ignore[no-any-return]
@@ -187,6 +196,24 @@ def checkout(ref: str, into: Path) -> Path:
     return into
 
 
+def catalog_for(code: Path, catalog_path: Path) -> Path:
+    """The catalog at the schema version ``code`` knows: the same rows, without what later
+    migrations added (migration 4 only adds an index, which an older planner does not use)."""
+    latest = int(subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); from catalog.schema import LATEST; print(LATEST)"],
+        check=True, capture_output=True, text=True,
+    ).stdout)
+    copy = catalog_path.with_name(f"catalog-v{latest}.db")
+    shutil.copy(catalog_path, copy)
+    db = sqlite3.connect(copy)
+    if latest < 4:
+        db.execute("DROP INDEX IF EXISTS partitions_last_attempt_not_the_publish")
+    db.execute("DELETE FROM schema_version WHERE version > ?", (latest,))
+    db.commit()
+    db.close()
+    return copy
+
+
 def summary(runs: list[dict[str, float]]) -> dict[str, object]:
     return {
         "planned": runs[0]["planned"],
@@ -214,24 +241,30 @@ def main() -> None:
         path = Path(tmp) / "catalog.db"
         states = write_catalog(graph, path)
         built = time.perf_counter() - started
-        codes = {"this code": BENCH.parent}
+        codes = {"this code": (BENCH.parent, path)}
         if args.baseline:
-            codes[f"baseline {args.baseline}"] = checkout(args.baseline, Path(tmp) / "baseline")
+            baseline = checkout(args.baseline, Path(tmp) / "baseline")
+            codes[f"baseline {args.baseline}"] = (baseline, catalog_for(baseline, path))
         runs: dict[str, dict[str, list[dict[str, float]]]] = {c: {s: [] for s in SCENARIOS} for c in codes}
         os.sync()  # the catalog file just written: let the host flush it before anything is timed
         measured(path, args.assets, 0, BENCH.parent)  # and read it once, untimed
         project = write_project(Path(tmp) / "project", path, args.assets)
-        calibrations, commands = [], []
+        calibrations, commands, status = [], [], []
         for _ in range(args.repeat):  # interleaved, so that a busy moment of the host hits both alike
             calibrations.append(calibration())
-            for code, folder in codes.items():
+            for code, (folder, catalog_path) in codes.items():
                 for scenario, days_later in SCENARIOS.items():
-                    runs[code][scenario].append(measured(path, args.assets, days_later, folder))
+                    runs[code][scenario].append(measured(catalog_path, args.assets, days_later, folder))
+            status.append(measured(path, args.assets, 0, BENCH.parent, "status"))
             commands.append(whole_command(project, 0))
     report: dict[str, object] = {
         "assets": args.assets, "partition_states": states, "repeats": args.repeat,
         "calibration_seconds": [round(c, 3) for c in calibrations], "setup_seconds": round(built, 1),
         **{code: {scenario: summary(r) for scenario, r in by_scenario.items()} for code, by_scenario in runs.items()},
+        "statuses of every partition, as `assets status` counts them, one partition changed (this code)": {
+            "seconds_median": round(statistics.median(r["plan"] for r in status), 3),
+            "seconds_runs": [round(r["plan"], 3) for r in status], "not_fresh": status[0]["planned"],
+        },
         "whole `assets plan --json` process, one partition changed (this code)": {
             "seconds_median": round(statistics.median(commands), 3), "seconds_runs": [round(c, 3) for c in commands],
         },
