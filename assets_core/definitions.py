@@ -22,6 +22,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from difflib import get_close_matches
 from typing import Any, Literal
 
 from assets_core.freshness import FreshnessPolicy, freshness_from
@@ -127,12 +128,21 @@ class AssetContext:
     log: logging.Logger
     added_partitions: list[tuple[str, str]] = field(default_factory=list)
     """(name, key) pairs from :meth:`add_partitions`, recorded when the partition is published."""
+    dynamic_partitions: frozenset[str] | None = None
+    """The names of the project's ``DynamicPartitions`` (None: not known, nothing checked)."""
 
     def add_partitions(self, name: str, keys: Sequence[str]) -> None:
         """Add keys to ``DynamicPartitions(name)`` (new stores, customers...): recorded in the
         catalog once this partition is published, and planned from the next run on."""
         from assets_core.partitions import validate_key
 
+        known = self.dynamic_partitions
+        if known is not None and name not in known:
+            close = get_close_matches(name, sorted(known), n=1)
+            raise ValueError(
+                f"context.add_partitions({name!r}): no asset is partitioned by DynamicPartitions({name!r})"
+                + (f"; did you mean {close[0]!r}?" if close else f" (the project's: {', '.join(sorted(known)) or 'none'}).")
+            )
         for key in [keys] if isinstance(keys, str) else keys:
             problem = validate_key(key)
             if problem:

@@ -25,6 +25,7 @@ from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError, StorageError
 from assets_core.execution.faults import fault_point
+from assets_core.execution.scope import dynamic_definitions
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.retries import RetryPolicy
@@ -167,6 +168,7 @@ class Computer:
         self.storage = storage
         self._local = threading.local()
         self._sql: dict[Any, str] = {}  # rendered queries, per asset and input shape (and batch size)
+        self._dynamic_partitions = frozenset(d.name for _, d, _ in dynamic_definitions(graph))
 
     def compute(self, work: Work) -> Computed:
         """Attempt the partition; transient failures are tried again as its retry policy says."""
@@ -257,7 +259,8 @@ class Computer:
     def _call(self, work: Work, phases: _Phases) -> Any:
         spec = self.graph[work.asset]
         interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
-        context = AssetContext(work.asset, work.key, interval, work.run_id, logging.getLogger(f"assets.{work.asset}"))
+        context = AssetContext(work.asset, work.key, interval, work.run_id, logging.getLogger(f"assets.{work.asset}"),
+                               dynamic_partitions=self._dynamic_partitions)
         needs_duckdb = spec.kind == "sql" or any(s.type == "duckdb" for s in work.slices)
         db = self._duckdb(work.reads_warehouse) if needs_duckdb else None
         try:

@@ -749,3 +749,18 @@ def test_all_partitions_mapping_reads_every_due_upstream_key() -> None:
     assert mapping.downstream_keys("2025-01-02", daily, None, now) == [""]
     assert mapping.upstream_keys("2025-01", None, MonthlyPartitions("2025-01-01"), now) == [""]
     assert mapping.is_fan_in()
+
+
+def test_keys_added_from_code_to_dynamic_partitions_no_asset_uses_are_refused() -> None:
+    import logging
+
+    from assets_core import AssetContext
+
+    context = AssetContext("report", "HQ", None, "run-1", logging.getLogger("test"),
+                           dynamic_partitions=frozenset({"stores", "regions"}))
+    with pytest.raises(ValueError, match=r"no asset is partitioned by DynamicPartitions\('stors'\); did you mean 'stores'"):
+        context.add_partitions("stors", ["BRANCH1"])
+    with pytest.raises(ValueError, match=r"\(the project's: regions, stores\)"):
+        context.add_partitions("warehouses", ["W1"])
+    context.add_partitions("stores", ["BRANCH1"])
+    assert context.added_partitions == [("stores", "BRANCH1")]
