@@ -18,7 +18,6 @@ from enum import Enum
 
 from catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph, Edge
-from assets_core.partitions import keys_of
 from assets_core.reads import OBSERVED, UpstreamKeys
 from assets_core.scan import CurrentVersions, maybe_not_fresh
 

@@ -1,14 +1,18 @@
 """The planner's bulk freshness check: which partitions of an asset need a closer look.
 
 A million partitions pass through here on every plan, so each rule compares whole columns,
-one entry per due key, with built-in operations that loop in C (``map``, list equality,
-``count``, string slicing), and only looks for the keys that differ when a column does. The
-result may name a fresh partition (the planner then asks ``planning.direct_reason``, which is
-exact), never leave out one that is not fresh.
+one entry per due key, with built-in operations that loop in C (string comparison, ``join``,
+``split``, ``count``, ``map``), and only looks for the keys that differ when a column does.
+The result may name a fresh partition (the planner then asks ``planning.direct_reason``,
+which is exact), never leave out one that is not fresh.
 
-Inputs are compared as the catalog stores them: JSON text with sorted keys. For each key the
-expected text (the current versions of exactly the upstream keys it reads now) is cut out of
-one string per upstream asset holding all its ``"key": "version"`` pairs in order.
+A catalog snapshot gives each column of an asset as one text (``catalog.snapshot``): the
+status and code-version columns are each compared whole with the text they should be, and
+the inputs every partition recorded (the catalog's JSON, sorted keys) with the texts they
+would record if built now, put end to end the same way. Those expected texts are joined
+from pieces: text common to every key, and columns with an entry per key, the upstream's
+``"key": "version"`` pairs (a lookback's, shifted once per key it reads; other runs of
+consecutive keys, cut out of one string of all the pairs).
 """
 
 from __future__ import annotations
@@ -123,7 +127,10 @@ class _Pairs:
         flat: list[str] = [""] * (4 * count)
         flat[0::4], flat[1::4], flat[3::4] = self.due, repeat('": "', count), repeat(f'"{SEPARATOR}"', count)
         flat[2::4] = self.versions
-        return ('"' + "".join(flat[:-1]) + '"').split(SEPARATOR) if count else []
+        texts = ('"' + "".join(flat[:-1]) + '"').split(SEPARATOR) if count else []
+        if len(texts) != count:  # a version holding the separator (pinned by hand?): one by one
+            texts = [f'"{key}": "{version}"' for key, version in zip(self.due, self.versions)]
+        return texts
 
     @cached_property
     def text(self) -> str:
@@ -173,7 +180,7 @@ class _Pairs:
         runs_before = [", ".join(texts[f:l + 1]) for f, l in zip(runs.firsts[:start], runs.lasts[:start])]
         pieces: list[str | list[str]] = [runs_before + texts[first:first + tail]]
         for shift in range(1, width):
-            pieces += [commas, head + self.texts[first + shift:first + shift + tail]]
+            pieces += [commas, head + texts[first + shift:first + shift + tail]]
         return pieces
 
     def of(self, keys: list[str]) -> list[str]:

@@ -47,9 +47,9 @@ class PartitionState:
     """The current state of one partition: its published version and its last attempt.
 
     ``inputs`` and ``last_inputs`` may be given as the catalog's JSON text (kept as
-    ``inputs_text``), parsed on first use: a snapshot of a million partitions is read without
-    parsing a million JSON documents, and the planner compares the text itself. States read
-    from the catalog are not to be changed in place: replace them.
+    ``inputs_text``), parsed on first use: most states are only looked at, and the planner
+    compares the text itself. States read from the catalog are not to be changed in place
+    (their :class:`AssetStates` columns would no longer match them): replace them.
     """
 
     __slots__ = (
@@ -101,7 +101,7 @@ class PartitionState:
         self.last_code_version = last_code_version
         self.last_checks_version = last_checks_version
         self.last_failure = last_failure
-        # What the setters do, inline: a snapshot builds a million of these.
+        # What the setters do, inline: states are built by the thousand.
         if isinstance(inputs, str):
             self._inputs, self.inputs_text = _UNPARSED, inputs
         else:
@@ -160,6 +160,9 @@ class PartitionState:
         return f"PartitionState({fields})"
 
 
+_NOT_KNOWN = -1
+
+
 class Column:
     """The entries of one column, one per key: as one text, or as a list; each is made from
     the other on first use."""
@@ -172,7 +175,7 @@ class Column:
         self._values = values
         self._uniform: str | None = None  # every entry, once is_all found them all equal
         self._starts: array[int] | None = None  # the length of the entries before each one
-        self._width: int | None | bool = False  # the length of every entry, when they all have one; False: not known yet
+        self._width: int | None = _NOT_KNOWN  # the length of every entry, when they all have one
 
     @classmethod
     def of(cls, values: list[str | None]) -> Column:
@@ -210,7 +213,7 @@ class Column:
             return self._uniform
         if self._values is not None:
             return self._values[i]
-        if self._width is False:
+        if self._width == _NOT_KNOWN:
             self._width = self._common_width()
         width = self._width
         if width is not None:
@@ -244,7 +247,7 @@ class Column:
 
     def is_complete(self) -> bool:
         """Whether no entry is missing."""
-        return all(self._values) if self._values is not None else NULL not in self.text
+        return None not in self._values if self._values is not None else NULL not in self.text
 
     def take(self, positions: list[int | None]) -> Column:
         """The entries at ``positions``, in that order; None where a position is None."""
@@ -306,8 +309,7 @@ class AssetStates(MutableMapping[str, PartitionState]):
 
     def _index(self, key: str) -> int | None:
         """Where ``key`` is in the columns. They come in key order, so a binary search finds
-        it; only a miss (a key with no state, or columns in another order) needs the index of
-        every key."""
+        it, and a miss means no state; only columns in another order need every key indexed."""
         assert self._columns is not None
         keys = self._columns.keys
         i = bisect_left(keys, key)
