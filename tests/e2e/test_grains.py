@@ -1,6 +1,6 @@
 """Partitions in depth through the real CLI, on the `grains` project: one changed day through
 cross-grain, lookback and depends-on-past mappings; late data found by `assets observe`;
-dynamic stores; region x day keys; Berlin hours across a DST change."""
+dynamic stores; region x day keys; Berlin hours across both DST changes."""
 
 from __future__ import annotations
 
@@ -139,6 +139,17 @@ def test_hourly_partitions_in_berlin_have_23_hours_on_the_spring_change(grains: 
     assert "2025-03-30T02" not in keys  # that hour does not exist in Berlin that night
     first, second = _rows(grains, "hourly_events", "2025-03-30T01"), _rows(grains, "hourly_events", "2025-03-30T03")
     assert first[0]["end"] == second[0]["start"]  # contiguous across the change
+
+
+def test_hourly_partitions_in_berlin_have_25_hours_on_the_autumn_change(grains: Project) -> None:
+    status = next(s for s in grains.json("status", "--partitions") if s["asset"] == "autumn_events")
+    keys = [d["partition"] for d in status["detail"]]
+    assert all(d["status"] == "fresh" for d in status["detail"])
+    per_day = {day: sum(k.startswith(day) for k in keys) for day in ("2025-10-25", "2025-10-26", "2025-10-27")}
+    assert per_day == {"2025-10-25": 24, "2025-10-26": 25, "2025-10-27": 24}
+    first, again = _rows(grains, "autumn_events", "2025-10-26T02"), _rows(grains, "autumn_events", "2025-10-26T02+0100")
+    assert first[0]["end"] == again[0]["start"]  # 02:00 twice, one hour after the other
+    assert _rows(grains, "autumn_events", "2025-10-26T01")[0]["end"] == first[0]["start"]
 
 
 def test_lineage_names_the_mappings(grains: Project) -> None:

@@ -92,9 +92,16 @@ def region_sales(context: AssetContext) -> pl.DataFrame:
 
 
 BERLIN_HOURS = HourlyPartitions(start="2025-03-29", end="2025-04-01", timezone="Europe/Berlin")
+BERLIN_AUTUMN_HOURS = HourlyPartitions(start="2025-10-25", end="2025-10-28", timezone="Europe/Berlin")
 
 
 @asset(partitions=BERLIN_HOURS)
 def hourly_events(context: AssetContext) -> pl.DataFrame:
+    assert context.start is not None and context.end is not None
+    return pl.DataFrame({"start": [context.start], "end": [context.end]})
+
+
+@asset(partitions=BERLIN_AUTUMN_HOURS)
+def autumn_events(context: AssetContext) -> pl.DataFrame:
     assert context.start is not None and context.end is not None
     return pl.DataFrame({"start": [context.start], "end": [context.end]})
