@@ -301,17 +301,17 @@ class AssetStates(MutableMapping[str, PartitionState]):
 
     def version(self, key: str) -> str | None:
         """The data version of ``key`` (None: not published), without building its state."""
-        if self._columns is None or key in self._built:
+        columns = self._columns  # once: a run's worker thread may drop them meanwhile
+        if columns is None or key in self._built:
             state = self._built.get(key)
             return None if state is None else state.data_version
-        i = self._index(key)
-        return None if i is None else self._columns.data_version.entry(i)
+        i = self._index(key, columns)
+        return None if i is None else columns.data_version.entry(i)
 
-    def _index(self, key: str) -> int | None:
+    def _index(self, key: str, columns: StateColumns) -> int | None:
         """Where ``key`` is in the columns. They come in key order, so a binary search finds
         it, and a miss means no state; only columns in another order need every key indexed."""
-        assert self._columns is not None
-        keys = self._columns.keys
+        keys = columns.keys
         i = bisect_left(keys, key)
         if i < len(keys) and keys[i] == key:
             return i
@@ -324,17 +324,16 @@ class AssetStates(MutableMapping[str, PartitionState]):
         return self._position.get(key)
 
     def __getitem__(self, key: str) -> PartitionState:
+        columns = self._columns  # first: once dropped, every state is built
         state = self._built.get(key)
         if state is None:
-            i = None if self._columns is None else self._index(key)
-            if i is None:
+            i = None if columns is None else self._index(key, columns)
+            if columns is None or i is None:
                 raise KeyError(key)
-            state = self._built[key] = self._build(i)
+            state = self._built.setdefault(key, self._build(i, columns))
         return state
 
-    def _build(self, i: int) -> PartitionState:
-        assert self._columns is not None
-        columns = self._columns
+    def _build(self, i: int, columns: StateColumns) -> PartitionState:
         code_version, inputs = columns.code_version.entry(i), columns.inputs.entry(i)
         published_at, rows, last_run, checks_version = (
             None if value == NULL else value for value in (self._published.entry(i) or "").split(FIELD)
@@ -346,9 +345,13 @@ class AssetStates(MutableMapping[str, PartitionState]):
         )
 
     def _as_plain(self) -> dict[str, PartitionState]:
-        if self._columns is not None:
-            for key in self._columns.keys:
-                self[key]
+        """Every state built, the columns dropped. Threads reading meanwhile still build from
+        the columns they hold: states equal to those built here."""
+        columns = self._columns
+        if columns is not None:
+            for i, key in enumerate(columns.keys):
+                if key not in self._built:
+                    self._built.setdefault(key, self._build(i, columns))
             self._columns = None
         return self._built
 
@@ -359,15 +362,18 @@ class AssetStates(MutableMapping[str, PartitionState]):
         del self._as_plain()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._columns.keys if self._columns is not None else self._built)
+        columns = self._columns
+        return iter(columns.keys if columns is not None else self._built)
 
     def __len__(self) -> int:
-        return len(self._columns.keys) if self._columns is not None else len(self._built)
+        columns = self._columns
+        return len(columns.keys) if columns is not None else len(self._built)
 
     def __contains__(self, key: object) -> bool:
-        if self._columns is None or key in self._built:
+        columns = self._columns
+        if columns is None or key in self._built:
             return key in self._built
-        return isinstance(key, str) and self._index(key) is not None
+        return isinstance(key, str) and self._index(key, columns) is not None
 
     def __repr__(self) -> str:
         return f"AssetStates({len(self)} partitions)"

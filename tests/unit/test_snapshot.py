@@ -140,3 +140,38 @@ def test_partitions_whose_last_attempt_is_not_the_publish_are_found_by_index(cat
         f"EXPLAIN QUERY PLAN SELECT * FROM partitions WHERE NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})"
     ).fetchall()
     assert "USING INDEX partitions_last_attempt_not_the_publish" in str(plan)
+
+
+def test_states_read_while_another_thread_changes_the_mapping_are_whole(catalog: SqliteCatalog) -> None:
+    """A run's worker threads publish into the snapshot while others read it: threads switched
+    as often as the interpreter can, the reader never meets columns dropped under it."""
+    import sys
+    import threading
+
+    days = [f"2025-{m:02d}-{d:02d}" for m in (1, 2, 3) for d in range(1, 29)]
+    catalog.record([published(day, f"dv-{day}") for day in days])
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(50):
+            states = catalog.snapshot().partitions["orders"]
+            seen: list[str | None] = []
+            failed: list[BaseException] = []
+
+            def read() -> None:
+                try:
+                    for _ in range(20):
+                        seen.extend(states.version(day) for day in days)
+                        seen.extend(states[day].data_version for day in days)
+                except BaseException as exc:  # noqa: BLE001 - the thread's failure is the test's
+                    failed.append(exc)
+
+            reader = threading.Thread(target=read)
+            reader.start()
+            states["2025-12-31"] = PartitionState("dv-new", "cv-1")
+            reader.join()
+            assert failed == []
+            assert seen == [f"dv-{day}" for day in days] * 40
+            assert states.version("2025-12-31") == "dv-new" and len(states) == len(days) + 1
+    finally:
+        sys.setswitchinterval(interval)
