@@ -383,12 +383,16 @@ def statuses(
         for asset in graph.order:
             if asset not in assets:
                 continue
-            keys = upstream_keys.due(graph[asset].partitions)
+            definition = graph[asset].partitions
+            keys = upstream_keys.due(definition)
             maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
-            rows: list[tuple[str, str, Reason | None]] = []
-            for key in keys:
-                reason = direct_reason(graph, snapshot, asset, key, upstream_keys) if key in maybe else None
-                rows.append((key, _status(snapshot, asset, key, reason), reason))
+            rows: list[tuple[str, str, Reason | None]] = [(key, "fresh", None) for key in keys]
+            position = upstream_keys.positions(definition)
+            for key in maybe:
+                i = position.get(key)
+                if i is not None:
+                    reason = direct_reason(graph, snapshot, asset, key, upstream_keys)
+                    rows[i] = (key, _status(snapshot, asset, key, reason), reason)
             found[asset] = rows
     return found
 

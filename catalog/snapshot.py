@@ -333,6 +333,15 @@ class AssetStates(MutableMapping[str, PartitionState]):
             state = self._built.setdefault(key, self._build(i, columns))
         return state
 
+    def get(self, key: str, default: Any = None) -> Any:  # no KeyError raised and caught per missing key
+        columns = self._columns
+        state = self._built.get(key)
+        if state is None and columns is not None:
+            i = self._index(key, columns)
+            if i is not None:
+                state = self._built.setdefault(key, self._build(i, columns))
+        return default if state is None else state
+
     def _build(self, i: int, columns: StateColumns) -> PartitionState:
         code_version, inputs = columns.code_version.entry(i), columns.inputs.entry(i)
         published_at, rows, last_run, checks_version = (
