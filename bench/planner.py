@@ -178,7 +178,7 @@ def whole_command(project: Path, days_later: int) -> float:
 
 
 def calibration() -> float:
-    """This host's speed at the moment: ``sum(range(10**7))``, best of 3 (0.12-0.13 s when quiet)."""
+    """This host's speed at the moment: ``sum(range(10**7))``, best of 3 (0.11-0.13 s here when quiet)."""
     times = []
     for _ in range(3):
         clock = time.perf_counter()
