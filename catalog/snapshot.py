@@ -283,7 +283,7 @@ class AssetStates(MutableMapping[str, PartitionState]):
     ``others`` are the partitions whose last attempt is not their publish (a failure, a
     quarantine: few), read whole. For the rest, ``published`` holds each one's
     ``published_at``, ``rows``, ``last_run`` and ``last_checks_version``, joined by
-    :data:`FIELD`. Changing the mapping turns it into a plain one and drops the columns,
+    :data:`FIELD` (empty: NULL). Changing the mapping turns it into a plain one and drops the columns,
     which would no longer describe it.
     """
 
@@ -345,7 +345,7 @@ class AssetStates(MutableMapping[str, PartitionState]):
     def _build(self, i: int, columns: StateColumns) -> PartitionState:
         code_version, inputs = columns.code_version.entry(i), columns.inputs.entry(i)
         published_at, rows, last_run, checks_version = (
-            None if value == NULL else value for value in (self._published.entry(i) or "").split(FIELD)
+            value or None for value in (self._published.entry(i) or "").split(FIELD)
         )
         return PartitionState(
             columns.data_version.entry(i), code_version, inputs, published_at,

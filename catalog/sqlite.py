@@ -45,11 +45,13 @@ _STATE_COLUMNS = """asset, partition, data_version, code_version, inputs, publis
 _COLUMNS_BY_ASSET = """SELECT asset, count(*), group_concat(partition, char(1)),
     group_concat(coalesce(last_status, char(2)), char(1)), group_concat(coalesce(code_version, char(2)), char(1)),
     group_concat(coalesce(data_version, char(2)), char(1)), group_concat(coalesce(inputs, char(2)), char(1)),
-    group_concat(coalesce(published_at, char(2)) || char(3) || coalesce(rows, char(2)) || char(3)
-                 || coalesce(last_run, char(2)) || char(3) || coalesce(last_checks_version, char(2)), char(1))
+    group_concat(printf('%s' || char(3) || '%s' || char(3) || '%s' || char(3) || '%s',
+                        published_at, rows, last_run, last_checks_version), char(1))
     FROM partitions GROUP BY asset"""
 """Each asset's partitions as columns of one text each (see :mod:`catalog.snapshot`), the
-entries in the same order in every column: SQLite walks the rows of a group once for all."""
+entries in the same order in every column: SQLite walks the rows of a group once for all.
+The publish details are one column of four fields (``printf`` writes NULL as nothing: none
+of them is ever empty), the cheapest way found to have SQLite join them."""
 
 
 def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState]) -> AssetStates:
