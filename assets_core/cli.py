@@ -300,6 +300,9 @@ def _render_waiting(the_plan: Plan) -> None:
         sys.stdout.write(f"... and {len(the_plan.waiting) - 20} more waiting; `assets plan --json` lists them all.\n")
 
 
+_ASSETS_LISTED = 12  # in the plan's last line; `assets plan --json` has them all
+
+
 def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
     """Consecutive partitions with the same cause are shown as one range."""
     if not the_plan.steps:  # the no-op run's path: no rich import needed
@@ -327,7 +330,10 @@ def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
         keys = "-" if not first else (first if first == last else f"{first}..{last}")
         table.add_row(asset, keys, str(count), cause.value, detail if count == 1 else _general(detail, cause))
     console.print(table)
-    per_asset = ", ".join(f"{a} {n}" for a, n in the_plan.counts_by_asset().items())
+    counts = list(the_plan.counts_by_asset().items())
+    per_asset = ", ".join(f"{a} {n}" for a, n in counts[:_ASSETS_LISTED])
+    if len(counts) > _ASSETS_LISTED:
+        per_asset += f", and {len(counts) - _ASSETS_LISTED} more assets"
     console.print(f"{len(the_plan.steps)} partitions to materialize ({per_asset}).")
     _render_waiting(the_plan)
 
