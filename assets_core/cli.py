@@ -223,12 +223,8 @@ def status(
     now = _now()
     chosen = select(graph, select_)
     summary = catalog.published_summary()
-    by_asset = statuses(graph, snapshot, chosen, now)
     report = []
-    for name in graph.order:
-        if name not in chosen:
-            continue
-        rows = by_asset[name]
+    for name, rows in statuses(graph, snapshot, chosen, now).items():
         counts = {k: 0 for k in ("fresh", "stale", "missing", "failed", "quarantined", "unknown")}
         for _, state, _ in rows:
             counts[state] += 1

@@ -377,11 +377,12 @@ def statuses(
 ) -> dict[str, list[tuple[str, str, Reason | None]]]:
     """(key, status, reason) for every due partition of each of ``assets``. The bulk check
     finds the partitions that may not be fresh; only those are judged one by one."""
+    selected = set(assets)
     upstream_keys, versions = UpstreamKeys(graph, now), CurrentVersions(snapshot)
-    found: dict[str, list[tuple[str, str, Reason | None]]] = {}
+    found: dict[str, list[tuple[str, str, Reason | None]]] = {}  # in graph order
     with _cyclic_gc_paused():
         for asset in graph.order:
-            if asset not in assets:
+            if asset not in selected:
                 continue
             definition = graph[asset].partitions
             keys = upstream_keys.due(definition)

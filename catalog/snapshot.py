@@ -237,8 +237,10 @@ class Column:
 
     def is_all(self, value: str) -> bool:
         """Whether every entry is ``value``: one comparison of texts, no entry split out."""
-        if self._uniform is not None or self._values is not None:
-            same = self._uniform == value or (self._values or []).count(value) == self.length
+        if self._uniform is not None:
+            same = self._uniform == value
+        elif self._values is not None:
+            same = self._values.count(value) == self.length
         else:
             same = self.length == 0 or self.text == (value + SEPARATOR) * (self.length - 1) + value
         if same and self.length:
@@ -324,17 +326,13 @@ class AssetStates(MutableMapping[str, PartitionState]):
         return self._position.get(key)
 
     def __getitem__(self, key: str) -> PartitionState:
-        columns = self._columns  # first: once dropped, every state is built
-        state = self._built.get(key)
+        state: PartitionState | None = self.get(key)
         if state is None:
-            i = None if columns is None else self._index(key, columns)
-            if columns is None or i is None:
-                raise KeyError(key)
-            state = self._built.setdefault(key, self._build(i, columns))
+            raise KeyError(key)
         return state
 
     def get(self, key: str, default: Any = None) -> Any:  # no KeyError raised and caught per missing key
-        columns = self._columns
+        columns = self._columns  # first: once dropped, every state is built
         state = self._built.get(key)
         if state is None and columns is not None:
             i = self._index(key, columns)
