@@ -32,10 +32,10 @@ if TYPE_CHECKING:
         sql_check,
         unique,
     )
-    from assets_core.definitions import AssetContext, AssetSpec, asset, source, sql_asset
+    from assets_core.definitions.specs import AssetContext, AssetSpec, asset, source, sql_asset
     from assets_core.errors import AssetsCoreError, DefinitionError, PartitionError
-    from assets_core.freshness import FreshnessPolicy
-    from assets_core.retries import RetryPolicy
+    from assets_core.definitions.freshness import FreshnessPolicy
+    from assets_core.definitions.retries import RetryPolicy
     from assets_core.partitions import (
         AllPartitionsMapping,
         DimensionMapping,
@@ -59,8 +59,8 @@ if TYPE_CHECKING:
 # the catalog do not pay for modules they never touch.
 _EXPORTS = {
     "AllPartitionsMapping": "assets_core.partitions",
-    "AssetContext": "assets_core.definitions",
-    "AssetSpec": "assets_core.definitions",
+    "AssetContext": "assets_core.definitions.specs",
+    "AssetSpec": "assets_core.definitions.specs",
     "AssetsCoreError": "assets_core.errors",
     "Check": "assets_core.checks",
     "CheckContext": "assets_core.checks",
@@ -72,20 +72,20 @@ _EXPORTS = {
     "DefinitionError": "assets_core.errors",
     "DimensionMapping": "assets_core.partitions",
     "DynamicPartitions": "assets_core.partitions",
-    "FreshnessPolicy": "assets_core.freshness",
+    "FreshnessPolicy": "assets_core.definitions.freshness",
     "HourlyPartitions": "assets_core.partitions",
     "IdentityMapping": "assets_core.partitions",
     "MonthlyPartitions": "assets_core.partitions",
     "MultiPartitions": "assets_core.partitions",
     "PartitionError": "assets_core.errors",
     "PartitionMapping": "assets_core.partitions",
-    "RetryPolicy": "assets_core.retries",
+    "RetryPolicy": "assets_core.definitions.retries",
     "StaticMapping": "assets_core.partitions",
     "StaticPartitions": "assets_core.partitions",
     "TimeWindowMapping": "assets_core.partitions",
     "WeeklyPartitions": "assets_core.partitions",
     "accepted_values": "assets_core.checks",
-    "asset": "assets_core.definitions",
+    "asset": "assets_core.definitions.specs",
     "check": "assets_core.checks",
     "expect": "assets_core.checks",
     "expect_sql": "assets_core.checks",
@@ -99,8 +99,8 @@ _EXPORTS = {
     "row_count": "assets_core.checks",
     "row_count_change": "assets_core.checks",
     "schema": "assets_core.checks",
-    "source": "assets_core.definitions",
-    "sql_asset": "assets_core.definitions",
+    "source": "assets_core.definitions.specs",
+    "sql_asset": "assets_core.definitions.specs",
     "sql_check": "assets_core.checks",
     "unique": "assets_core.checks",
 }

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from assets_core.definitions import AssetInput, AssetSpec
+from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.errors import DefinitionError, SelectionError
 from assets_core.partitions import PartitionMapping, default_mapping
 

@@ -32,12 +32,18 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from assets_core import DailyPartitions, WeeklyPartitions, asset, lookback
-from assets_core.definitions import AssetSpec
+from assets_core import AssetSpec, DailyPartitions, WeeklyPartitions, asset, lookback
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import plan
-from assets_core.reads import UpstreamKeys
-from catalog.sqlite import SqliteCatalog
+
+# --baseline runs this file against older commits: the layout before issue 10 had top-level
+# `catalog` and `assets_core.reads` modules.
+try:
+    from assets_core.catalog import SqliteCatalog
+    from assets_core.planning.reads import UpstreamKeys
+except ImportError:
+    from catalog.sqlite import SqliteCatalog  # type: ignore[no-redef]
+    from assets_core.reads import UpstreamKeys  # type: ignore[no-redef]
 
 START = "2023-01-01"
 DAYS = DailyPartitions(start=START)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from catalog.snapshot import CatalogSnapshot, inputs_json
-from catalog.sqlite import SqliteCatalog
+from assets_core.catalog.snapshot import CatalogSnapshot, inputs_json
+from assets_core.catalog.sqlite import SqliteCatalog
 
 
 def through_a_catalog(snapshot: CatalogSnapshot, path: Path | str = ":memory:") -> CatalogSnapshot:

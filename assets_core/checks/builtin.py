@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from assets_core.checks.base import Check, CheckContext, CheckOutcome, _identity, _MissingContext, _needs, _records
 from assets_core.errors import DefinitionError
-from assets_core.freshness import human_duration, parse_duration
+from assets_core.definitions.freshness import human_duration, parse_duration
 
 if TYPE_CHECKING:
     import polars as pl

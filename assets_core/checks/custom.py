@@ -58,7 +58,7 @@ class CustomCheck(Check):
 
 
 def _source_fingerprint(fn: Callable[..., Any]) -> str:
-    from assets_core.definitions import code_fingerprint
+    from assets_core.definitions.specs import code_fingerprint
 
     try:
         return code_fingerprint(inspect.getsource(fn))

@@ -22,15 +22,15 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from assets_core.checks import CheckContext, CheckResult, run_checks
-from assets_core.definitions import AssetContext, AssetSpec
+from assets_core.definitions.specs import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError, StorageError
 from assets_core.execution.faults import fault_point
 from assets_core.execution.scope import dynamic_definitions
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
-from assets_core.retries import RetryPolicy
-from assets_core.storage import StagedPartition, Storage, to_polars
-from catalog.models import FailureClass
+from assets_core.definitions.retries import RetryPolicy
+from assets_core.storage.store import StagedPartition, Storage, to_polars
+from assets_core.catalog.models import FailureClass
 
 
 T = TypeVar("T")
@@ -330,7 +330,7 @@ class Computer:
         """One UNION ALL query over the partitions of ``works``; their rows, by key."""
         import polars as pl
 
-        from assets_core.sql import BATCH_KEY, batch_query
+        from assets_core.storage.sql import BATCH_KEY, batch_query
 
         rendered = self._rendered_sql(spec, works[0].slices)
         shape = ("batch", rendered, len(works))
@@ -353,7 +353,7 @@ class Computer:
         shape = (spec.name, tuple((s.param, s.io, s.with_key, s.partitioned) for s in slices))
         rendered = self._sql.get(shape)
         if rendered is None:
-            from assets_core.sql import replace_tables
+            from assets_core.storage.sql import replace_tables
 
             assert spec.sql is not None
             sources = {
@@ -384,7 +384,7 @@ def start_worker(project_root: str) -> None:
     """Initializer of a worker process: load the project's definitions once."""
     from pathlib import Path
 
-    from assets_core.project import load_graph, load_project
+    from assets_core.project.loading import load_graph, load_project
 
     global _WORKER
     project = load_project(Path(project_root))

@@ -22,16 +22,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
+from assets_core.catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
 from assets_core.errors import AssetsCoreError, ConflictError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.scope import HOST, live_run_ids, new_run, row_history, stamp
 from assets_core.graph import AssetGraph
-from assets_core.planning import Cause, Plan, Step, direct_reason
-from assets_core.reads import OBSERVED, UpstreamKeys
-from assets_core.project import Project
-from assets_core.storage import Storage
+from assets_core.planning.plan import Cause, Plan, Step, direct_reason
+from assets_core.planning.reads import OBSERVED, UpstreamKeys
+from assets_core.project.loading import Project
+from assets_core.storage.store import Storage
 
 FLUSH_EVERY_RECORDS = 200
 FLUSH_EVERY_SECONDS = 0.5
@@ -179,7 +179,7 @@ class _Pools:
 
 class _Notifier:
     """Sends on_failure / on_quarantine hooks from a background thread: a slow webhook never
-    holds up the run, and a failing one is only logged (see ``assets_core.notify``)."""
+    holds up the run, and a failing one is only logged (see ``assets_core.execution.hooks``)."""
 
     def __init__(self, project: Project, run: Run) -> None:
         self.project = project
@@ -190,7 +190,7 @@ class _Notifier:
     def __call__(self, event: str, step: Step, outcome: Outcome, checks: tuple[CheckRecord, ...] = ()) -> None:
         if self._sender is None or not self.hooks[event]:
             return
-        from assets_core.notify import send
+        from assets_core.execution.hooks import send
 
         payload = {
             "event": event, "project": self.project.config.name, "run_id": self.run.run_id,

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from catalog import CatalogSnapshot, Run, SqliteCatalog
+from assets_core.catalog import CatalogSnapshot, Run, SqliteCatalog
 from assets_core.errors import PartitionError, UsageError
 from assets_core.graph import AssetGraph, select
-from assets_core.planning import Plan, plan
+from assets_core.planning.plan import Plan, plan
 
 if TYPE_CHECKING:
     from assets_core.partitions import DynamicPartitions

@@ -12,14 +12,14 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalog.snapshot import CatalogSnapshot, PartitionState
+from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from catalog_copy import through_a_catalog
 from assets_core import AllPartitionsMapping, DailyPartitions, HourlyPartitions, StaticPartitions, lookback, offset
-from assets_core.definitions import AssetInput, AssetSpec
+from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph, select
 from assets_core.partitions import PartitionMapping, PartitionsDefinition, keys_of
-from assets_core.planning import Cause, Plan, UpstreamKeys, direct_reason, plan, statuses
-from assets_core.scan import CurrentVersions, maybe_not_fresh
+from assets_core.planning.plan import Cause, Plan, UpstreamKeys, direct_reason, plan, statuses
+from assets_core.planning.bulk import CurrentVersions, maybe_not_fresh
 
 NOW = datetime(2025, 1, 5, 6, tzinfo=timezone.utc)
 DEFINITIONS: list[PartitionsDefinition | None] = [

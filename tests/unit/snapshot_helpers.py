@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from catalog.snapshot import CatalogSnapshot, PartitionState
+from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
-from assets_core.reads import UpstreamKeys
+from assets_core.planning.reads import UpstreamKeys
 
 
 def utc(*parts: int) -> datetime:

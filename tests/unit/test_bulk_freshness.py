@@ -14,7 +14,7 @@ import pytest
 
 from pathlib import Path
 
-from catalog.snapshot import CatalogSnapshot
+from assets_core.catalog.snapshot import CatalogSnapshot
 from assets_core import (
     DailyPartitions,
     MonthlyPartitions,
@@ -27,9 +27,9 @@ from assets_core import (
 )
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import keys_of
-from assets_core.planning import direct_reason
-from assets_core.reads import OBSERVED, Runs, UpstreamKeys
-from assets_core.scan import CurrentVersions, maybe_not_fresh
+from assets_core.planning.plan import direct_reason
+from assets_core.planning.reads import OBSERVED, Runs, UpstreamKeys
+from assets_core.planning.bulk import CurrentVersions, maybe_not_fresh
 from catalog_copy import through_a_catalog
 from snapshot_helpers import fresh_snapshot, utc
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import CatalogError
-from catalog.models import CheckRecord, Lease, Materialization, Run
-from catalog.snapshot import PartitionState
-from catalog.schema import LATEST, MIGRATIONS
-from catalog.sqlite import SqliteCatalog, open_catalog
+from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.snapshot import PartitionState
+from assets_core.catalog.schema import LATEST, MIGRATIONS
+from assets_core.catalog.sqlite import SqliteCatalog, open_catalog
 
 T0 = "2025-01-02T00:00:00+00:00"
 T1 = "2025-01-02T00:01:00+00:00"

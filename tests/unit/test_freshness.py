@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from assets_core import DefinitionError, FreshnessPolicy, asset
-from assets_core.freshness import evaluate, freshness_from, human_duration, parse_duration
+from assets_core.definitions.freshness import freshness_from, human_duration, parse_duration
+from assets_core.reports.freshness import evaluate
 from snapshot_helpers import utc
 
 NOW = utc(2025, 1, 10, 12)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assets_core import history
-from assets_core.history import (
+from assets_core.reports import history
+from assets_core.reports.history import (
     TICKS,
     AssetRunPoint,
     asset_history,
@@ -17,7 +17,7 @@ from assets_core.history import (
     sparkline,
     trend,
 )
-from catalog.models import AttemptStatus, Materialization, Run
+from assets_core.catalog.models import AttemptStatus, Materialization, Run
 
 MONDAY = datetime(2025, 1, 6, 2, tzinfo=timezone.utc)
 

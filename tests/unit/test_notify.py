@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from assets_core.notify import send, validate_hook
+from assets_core.execution.hooks import send, validate_hook
 
 AT = datetime(2025, 1, 10, 12, 30, tzinfo=timezone.utc)
 PAYLOAD: dict[str, Any] = {

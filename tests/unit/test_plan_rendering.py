@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assets_core import asset
-from assets_core.cli import _render_plan
+from assets_core.cli.app import _render_plan
 from assets_core.graph import build_graph
-from assets_core.planning import Cause, Plan, Reason, Step
+from assets_core.planning.plan import Cause, Plan, Reason, Step
 from snapshot_helpers import utc
 
 

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from catalog.snapshot import CatalogSnapshot, PartitionState
+from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core import DailyPartitions, StaticPartitions, asset, sql_asset
 from assets_core.graph import AssetGraph, build_graph
-from assets_core.planning import (
+from assets_core.planning.plan import (
     Cause,
     Plan,
     UpstreamKeys,
@@ -529,7 +529,7 @@ def _bulk_cases() -> list[tuple[object, object]]:
 
 @pytest.mark.parametrize(("mapping", "definition"), _bulk_cases())
 def test_reading_in_bulk_equals_asking_the_mapping_key_by_key(mapping: object, definition: object) -> None:
-    from assets_core.reads import reads_in_bulk
+    from assets_core.planning.reads import reads_in_bulk
 
     keys = definition.keys(NOW)  # type: ignore[attr-defined]
     bulk = reads_in_bulk(mapping, definition, definition, keys)  # type: ignore[arg-type]
@@ -538,7 +538,7 @@ def test_reading_in_bulk_equals_asking_the_mapping_key_by_key(mapping: object, d
 
 def test_reading_a_coarser_grain_in_bulk_equals_asking_the_mapping_key_by_key() -> None:
     from assets_core import MonthlyPartitions, TimeWindowMapping, WeeklyPartitions
-    from assets_core.reads import reads_in_bulk
+    from assets_core.planning.reads import reads_in_bulk
 
     days = DailyPartitions("2025-01-01")
     now = utc(2025, 4, 2)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import CatalogError
-from catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH
-from catalog.models import Materialization
-from catalog.snapshot import NULL, SEPARATOR, AssetStates, Column, PartitionState
-from catalog.sqlite import SqliteCatalog
+from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH
+from assets_core.catalog.models import Materialization
+from assets_core.catalog.snapshot import NULL, SEPARATOR, AssetStates, Column, PartitionState
+from assets_core.catalog.sqlite import SqliteCatalog
 
 T1 = "2025-01-02T00:01:00+00:00"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from assets_core.sql import BOUND_VALUES, parse_select, replace_tables
+from assets_core.definitions.sql import BOUND_VALUES, parse_select
+from assets_core.storage.sql import replace_tables
 
 WHERE = "models/daily_revenue.sql"
 

@@ -1,5 +1,5 @@
 """Catalog records: pydantic, they cross process and JSON boundaries (the snapshot the
-planner reads is in :mod:`catalog.snapshot`)."""
+planner reads is in :mod:`assets_core.catalog.snapshot`)."""
 
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ from typing import Any
 from assets_core.errors import ConflictError, UsageError
 from assets_core.execution.scope import HOST, live_run_ids, new_run, stamp, utc_now
 from assets_core.graph import AssetGraph
-from assets_core.storage import Storage
-from catalog import SqliteCatalog
-from catalog.models import Materialization, Run
+from assets_core.storage.store import Storage
+from assets_core.catalog import SqliteCatalog
+from assets_core.catalog.models import Materialization, Run
 
 
 def find(catalog: SqliteCatalog, graph: AssetGraph, asset: str, key: str) -> Materialization:

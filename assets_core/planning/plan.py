@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from catalog.snapshot import CatalogSnapshot, PartitionState
+from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.graph import AssetGraph, Edge
-from assets_core.reads import OBSERVED, UpstreamKeys
-from assets_core.scan import CurrentVersions, maybe_not_fresh
+from assets_core.planning.reads import OBSERVED, UpstreamKeys
+from assets_core.planning.bulk import CurrentVersions, maybe_not_fresh
 
 __all__ = ["OBSERVED", "Cause", "Plan", "Reason", "Step", "UpstreamKeys", "direct_reason", "explain",
            "partition_statuses", "plan", "statuses"]
@@ -309,7 +309,7 @@ def _to_visit(
 ) -> list[str]:
     """The keys of ``asset`` that may need work, in order: those that ``maybe`` are not
     fresh (a superset of what :func:`direct_reason` finds not fresh, checked in bulk by
-    :mod:`assets_core.scan`: every other key is fresh by the same rules), and those that read
+    :mod:`assets_core.planning.bulk`: every other key is fresh by the same rules), and those that read
     a partition planned upstream."""
     definition = graph[asset].partitions
     visit = set(maybe)

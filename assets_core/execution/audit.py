@@ -18,9 +18,9 @@ from assets_core.execution.compute import check_context
 from assets_core.execution.scope import new_run, row_history, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
-from assets_core.storage import Storage
-from catalog import CatalogSnapshot, SqliteCatalog
-from catalog.models import CheckRecord, Materialization, Run
+from assets_core.storage.store import Storage
+from assets_core.catalog import CatalogSnapshot, SqliteCatalog
+from assets_core.catalog.models import CheckRecord, Materialization, Run
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from catalog.errors import CatalogError
-from catalog.models import CheckRecord, Lease, Materialization, Run
-from catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH, LATEST, MIGRATIONS
-from catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
+from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH, LATEST, MIGRATIONS
+from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
 def open_catalog(url: str, base_dir: str | Path) -> SqliteCatalog:
@@ -48,7 +48,7 @@ _COLUMNS_BY_ASSET = """SELECT asset, count(*), group_concat(partition, char(1)),
     group_concat(printf('%s' || char(3) || '%s' || char(3) || '%s' || char(3) || '%s',
                         published_at, rows, last_run, last_checks_version), char(1))
     FROM partitions GROUP BY asset"""
-"""Each asset's partitions as columns of one text each (see :mod:`catalog.snapshot`), the
+"""Each asset's partitions as columns of one text each (see :mod:`assets_core.catalog.snapshot`), the
 entries in the same order in every column: SQLite walks the rows of a group once for all.
 The publish details are one column of four fields (``printf`` writes NULL as nothing: none
 of them is ever empty), the cheapest way found to have SQLite join them."""
@@ -151,7 +151,7 @@ class SqliteCatalog:
         """Every partition state, read in one transaction; dead leases mark interruptions.
 
         Built for a million partitions: each column of an asset's partitions is read as one
-        text joined by SQLite (see :mod:`catalog.columns`), and states are built from it only
+        text joined by SQLite (see :mod:`assets_core.catalog.snapshot`), and states are built from it only
         when asked for; partitions whose last attempt is not their publish (a failure, a
         quarantine: few) are read whole."""
         partitions: dict[str, MutableMapping[str, PartitionState]] = {}

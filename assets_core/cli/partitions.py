@@ -1,6 +1,6 @@
 """CLI commands about partitions themselves: ``assets observe`` and ``assets partitions ...``.
 
-Registered on the main app by :mod:`assets_core.cli`.
+Registered on the main app by :mod:`assets_core.cli.app`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli import _console, _context, _print_json, _ref, app, user_errors
+from assets_core.cli.app import _console, _context, _print_json, _ref, app, user_errors
 from assets_core.errors import UsageError
 from assets_core.graph import AssetGraph
 
@@ -25,7 +25,7 @@ def observe(
     """Record the version of each source partition (late or corrected data makes it stale)."""
     from assets_core.execution.scope import parse_partitions, utc_now
     from assets_core.graph import select
-    from assets_core.observe import observe as run_observe
+    from assets_core.execution.observe import observe as run_observe
 
     _, graph, catalog, snapshot = _context(full=True)
     sources = [a for a in graph.order if a in select(graph, select_) and graph[a].observe is not None]

@@ -6,7 +6,7 @@ one entry per due key, with built-in operations that loop in C (string compariso
 The result may name a fresh partition (the planner then asks ``planning.direct_reason``,
 which is exact), never leave out one that is not fresh.
 
-A catalog snapshot gives each column of an asset as one text (``catalog.snapshot``): the
+A catalog snapshot gives each column of an asset as one text (``assets_core.catalog.snapshot``): the
 status and code-version columns are each compared whole with the text they should be, and
 the inputs every partition recorded (the catalog's JSON, sorted keys) with the texts they
 would record if built now, put end to end the same way. Those expected texts are joined
@@ -22,10 +22,10 @@ from functools import cached_property
 from itertools import accumulate, compress, repeat
 from operator import add, attrgetter, is_, ne, sub
 
-from catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
+from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import IdentityMapping
-from assets_core.reads import OBSERVED, Runs, UpstreamKeys
+from assets_core.planning.reads import OBSERVED, Runs, UpstreamKeys
 
 _NO_STATE = PartitionState()  # stands for a partition never recorded
 _ABSENT = "\x00"

@@ -1,6 +1,6 @@
 """CLI commands about run history: ``assets runs``, ``assets runs show``, ``assets runs --asset``.
 
-Registered on the main app by :mod:`assets_core.cli`.
+Registered on the main app by :mod:`assets_core.cli.app`.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli import _catalog, _console, _context, _print_json, _project, _run_json, _styled, app, user_errors
+from assets_core.cli.app import _catalog, _console, _context, _print_json, _project, _run_json, _styled, app, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
-    from catalog import SqliteCatalog
+    from assets_core.catalog import SqliteCatalog
 
 runs_app = typer.Typer(help="Runs: list them, or show one run's attempts.", invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
@@ -53,7 +53,7 @@ def runs(
 
 def _asset_history(catalog: SqliteCatalog, asset: str, limit: int, as_json: bool) -> None:
     """Per run: the asset's time, rows and partitions, and whether it is getting slower."""
-    from assets_core.history import asset_history, rows_trend, trend
+    from assets_core.reports.history import asset_history, rows_trend, trend
 
     points = asset_history(asset, catalog.runs(), catalog.materializations(asset=asset), limit)
     if not points:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeGuard
 
 if TYPE_CHECKING:  # only annotations need the models; keeps this import free of pydantic
-    from catalog.models import Materialization, Run
+    from assets_core.catalog.models import Materialization, Run
 
 Direction = Literal["slower", "faster", "steady", "not enough runs"]
 
@@ -133,7 +133,7 @@ def sparkline(values: Sequence[float | None]) -> str:
 def run_duration_seconds(run: Run) -> float | None:
     """Wall-clock seconds of a run; None while it is still running (no ``ended_at`` yet).
 
-        >>> from catalog.models import Run
+        >>> from assets_core.catalog.models import Run
         >>> run_duration_seconds(Run(run_id="r1", reference_time="2025-01-06T00:00:00+00:00",
         ...     started_at="2025-01-06T02:00:00+00:00", ended_at="2025-01-06T02:01:30+00:00"))
         90.0

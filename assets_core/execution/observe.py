@@ -13,12 +13,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from assets_core.definitions import AssetContext
+from assets_core.definitions.specs import AssetContext
 from assets_core.errors import AssetsCoreError
 from assets_core.execution.scope import stamp
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
-from catalog import CatalogSnapshot, SqliteCatalog
+from assets_core.catalog import CatalogSnapshot, SqliteCatalog
 
 
 class ObserveError(AssetsCoreError):

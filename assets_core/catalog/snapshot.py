@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from catalog.errors import CatalogError
+from assets_core.catalog.errors import CatalogError
 
 SEPARATOR = "\x01"
 """Between the entries of a column's text. Keys are validated, versions are hashes or the

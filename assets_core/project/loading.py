@@ -41,7 +41,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
 
 from assets_core.errors import AssetsCoreError, DefinitionError, ProjectError
-from assets_core.retries import RetryPolicy, retry_from_dict
+from assets_core.definitions.retries import RetryPolicy, retry_from_dict
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
@@ -163,7 +163,7 @@ def _check_settings(project: Project, path: Path) -> None:
         raise ProjectError(exc.problems[0]) from None
     for event, hooks in project.settings.hooks.model_dump().items():
         if hooks:  # the webhook machinery (ssl, http) is only imported by projects that use it
-            from assets_core.notify import validate_hook
+            from assets_core.execution.hooks import validate_hook
         for hook in hooks:
             problem = validate_hook(hook)
             if problem:
@@ -195,7 +195,7 @@ def _fingerprint(files: list[Path]) -> str:
 
 def load_specs(project: Project) -> list[Any]:
     """Import the project's modules and read its SQL files; every problem reported at once."""
-    from assets_core.definitions import AssetSpec
+    from assets_core.definitions.specs import AssetSpec
 
     from assets_core.checks import CustomCheck
 
@@ -274,7 +274,7 @@ def _import_problem(module: str, exc: Exception, root: Path) -> str:
 def _sql_file_spec(path: Path) -> Any:
     """A ``.sql`` file: options in a leading ``--`` comment block, written as TOML."""
     from assets_core.checks import check_from_dict
-    from assets_core.definitions import sql_spec
+    from assets_core.definitions.specs import sql_spec
     from assets_core.partitions import partitions_from_dict
     from assets_core.errors import PartitionError
 
@@ -319,7 +319,7 @@ def load_graph(project: Project, use_manifest: bool = True) -> Any:
         try:
             cached = json.loads(manifest.read_text())
             if cached.get("version") == MANIFEST_VERSION and cached.get("fingerprint") == fingerprint:
-                from assets_core.manifest import specs_from_manifest
+                from assets_core.project.manifest import specs_from_manifest
 
                 return build_graph(specs_from_manifest(cached["assets"]))
         except (ValueError, KeyError, TypeError):
@@ -330,7 +330,7 @@ def load_graph(project: Project, use_manifest: bool = True) -> Any:
 
 
 def _write_manifest(project: Project, path: Path, fingerprint: str, graph: Any) -> None:
-    from assets_core.manifest import specs_to_manifest
+    from assets_core.project.manifest import specs_to_manifest
 
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "assets": specs_to_manifest(graph)}

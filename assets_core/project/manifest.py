@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assets_core.definitions import AssetInput, AssetSpec
-from assets_core.freshness import FreshnessPolicy
+from assets_core.definitions.specs import AssetInput, AssetSpec
+from assets_core.definitions.freshness import FreshnessPolicy
 from assets_core.graph import AssetGraph
 from assets_core.partitions import mapping_from_dict, partitions_from_dict
 

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from assets_core.graph import AssetGraph
-    from assets_core.planning import Plan
-    from catalog import CatalogSnapshot, SqliteCatalog
+    from assets_core.planning.plan import Plan
+    from assets_core.catalog import CatalogSnapshot, SqliteCatalog
 
 app = typer.Typer(
     help="assets-core: partitioned software-defined assets, materialized through stage -> validate -> publish.",
@@ -64,7 +64,7 @@ def user_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from catalog import CatalogError
+        from assets_core.catalog import CatalogError
 
         try:
             return fn(*args, **kwargs)
@@ -101,13 +101,13 @@ def _options(
 
 
 def _project() -> Any:
-    from assets_core.project import find_project
+    from assets_core.project.loading import find_project
 
     return find_project(explicit=STATE.project)
 
 
 def _catalog(project: Any) -> SqliteCatalog:
-    from catalog import open_catalog
+    from assets_core.catalog import open_catalog
 
     return open_catalog(project.config.catalog, project.root)
 
@@ -128,7 +128,7 @@ def _parse_as_of(value: str | None) -> datetime:
 
 def _context(full: bool = False) -> tuple[Any, AssetGraph, SqliteCatalog, CatalogSnapshot]:
     from assets_core.execution.scope import bind_dynamic_partitions, live_snapshot
-    from assets_core.project import load_graph
+    from assets_core.project.loading import load_graph
 
     project = _project()
     graph = load_graph(project, use_manifest=not full)
@@ -160,8 +160,8 @@ def _ref(asset: str, key: str) -> str:
 
 
 def _template_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "project_template", here.parent / "project_template"):
+    package = Path(__file__).resolve().parents[1]  # assets_core/: the template is in it when installed
+    for candidate in (package / "project_template", package.parent / "project_template"):
         if candidate.is_dir():
             return candidate
     raise AssetsCoreError("The project template is missing from this installation: reinstall assets-core.")
@@ -183,7 +183,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the pr
 @user_errors
 def list_assets(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Assets with their kind, partitions and inputs."""
-    from assets_core.project import load_graph
+    from assets_core.project.loading import load_graph
 
     graph = load_graph(_project())
     rows = [
@@ -217,7 +217,7 @@ def status(
 ) -> None:
     """Per asset: fresh / stale / missing / failed / quarantined counts and the last publish."""
     from assets_core.graph import select
-    from assets_core.planning import Cause, statuses
+    from assets_core.planning.plan import Cause, statuses
 
     _, graph, catalog, snapshot = _context()
     now = _now()
@@ -335,7 +335,7 @@ def _render_plan(graph: AssetGraph, the_plan: Plan) -> None:
 
 
 def _general(detail: str, cause: Any) -> str:
-    from assets_core.planning import Cause
+    from assets_core.planning.plan import Cause
 
     return {
         Cause.MISSING: "never published",
@@ -374,7 +374,7 @@ def why(
     key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
 ) -> None:
     """Why a partition is (or is not) due: the chain of causes down to the root."""
-    from assets_core.planning import explain
+    from assets_core.planning.plan import explain
 
     _, graph, _, snapshot = _context()
     spec = graph.require(asset)
@@ -416,7 +416,7 @@ def materialize(
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
     from assets_core.execution.scope import bind_dynamic_partitions, interrupted_backfill, make_plan
-    from assets_core.project import load_graph
+    from assets_core.project.loading import load_graph
 
     started = time.perf_counter()
     if executor not in ("threads", "processes"):
@@ -539,7 +539,7 @@ def show(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
     """The published rows of an asset."""
-    from assets_core.storage import Storage
+    from assets_core.storage.store import Storage
 
     if fmt not in ("table", "csv", "json"):
         raise UsageError(f"--format {fmt!r} is not one of table, csv, json.")
@@ -583,8 +583,8 @@ def lineage(
     fmt: Annotated[str, typer.Option("--format", help="tree, json or mermaid.")] = "tree",
 ) -> None:
     """Asset lineage, with the partition mapping of every edge."""
-    from assets_core.lineage import lineage as build, members, mermaid
-    from assets_core.project import load_graph
+    from assets_core.reports.lineage import lineage as build, members, mermaid
+    from assets_core.project.loading import load_graph
 
     if fmt not in ("tree", "json", "mermaid"):
         raise UsageError(f"--format {fmt!r} is not one of tree, json, mermaid.")
@@ -623,7 +623,8 @@ def freshness(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Evaluate each asset's freshness policy; exit 1 when one fails."""
-    from assets_core.freshness import evaluate, human_duration
+    from assets_core.definitions.freshness import human_duration
+    from assets_core.reports.freshness import evaluate
     from assets_core.graph import select
 
     _, graph, _, snapshot = _context()
@@ -664,15 +665,9 @@ def _latest_end(definition: Any, keys: list[str]) -> datetime | None:
 
 
 def main() -> None:
-    import assets_core.cli_partitions  # noqa: F401 - registers `observe` and `partitions`
-    import assets_core.cli_runs  # noqa: F401 - registers `runs`
-    import assets_core.cli_review  # noqa: F401 - registers `check` and `quarantine`
+    import assets_core.cli.partitions  # noqa: F401 - registers `observe` and `partitions`
+    import assets_core.cli.runs  # noqa: F401 - registers `runs`
+    import assets_core.cli.review  # noqa: F401 - registers `check` and `quarantine`
 
     app()
 
-
-if __name__ == "__main__":
-    # Run the module under its real name: command modules register on that module's app.
-    from assets_core.cli import main as real_main
-
-    real_main()

@@ -1,6 +1,6 @@
 """CLI commands for reviewing data quality: ``assets check`` and ``assets quarantine ...``.
 
-Registered on the main app by :mod:`assets_core.cli` (kept apart so neither module grows
+Registered on the main app by :mod:`assets_core.cli.app` (kept apart so neither module grows
 past what one can read in a sitting).
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli import _catalog, _console, _context, _print_json, _project, _ref, _styled, app, user_errors
+from assets_core.cli.app import _catalog, _console, _context, _print_json, _project, _ref, _styled, app, user_errors
 from assets_core.errors import UsageError
 
 quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
@@ -46,7 +46,7 @@ def quarantine_show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """One quarantined partition: every check result and a sample of the failing rows."""
-    from assets_core.quarantine import find
+    from assets_core.execution.quarantine import find
 
     project, graph, catalog, _ = _context()
     attempt = find(catalog, graph, asset, key)
@@ -72,8 +72,8 @@ def quarantine_release(
     reason: Annotated[str, typer.Option("--reason", help="Why it may be published (recorded).")] = "",
 ) -> None:
     """Publish the quarantined data as it is, after a person reviewed it."""
-    from assets_core.project import load_graph
-    from assets_core.quarantine import find, release
+    from assets_core.project.loading import load_graph
+    from assets_core.execution.quarantine import find, release
 
     if not reason.strip():
         raise UsageError("--reason is required: say why the data may be published, e.g. --reason 'refunds are expected'.")
@@ -92,7 +92,7 @@ def quarantine_discard(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
 ) -> None:
     """Delete the quarantined data; the published partition stays as it is."""
-    from assets_core.quarantine import discard, find
+    from assets_core.execution.quarantine import discard, find
 
     _, graph, catalog, _ = _context()
     attempt = find(catalog, graph, asset, key)
@@ -109,7 +109,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Audit: run the checks against published data, without materializing. Exit 1 on a blocking failure."""
-    from assets_core.audit import audit, requested_keys
+    from assets_core.execution.audit import audit, requested_keys
     from assets_core.execution.scope import parse_partitions
     from assets_core.graph import select
 

@@ -25,9 +25,9 @@ from datetime import datetime
 from difflib import get_close_matches
 from typing import Any, Literal
 
-from assets_core.freshness import FreshnessPolicy, freshness_from
+from assets_core.definitions.freshness import FreshnessPolicy, freshness_from
 from assets_core.partitions import DataInterval, PartitionMapping, PartitionsDefinition
-from assets_core.retries import RetryPolicy
+from assets_core.definitions.retries import RetryPolicy
 
 ASSET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """Asset names become directory and table names: identifiers only."""
@@ -339,7 +339,7 @@ def source(fn: Callable[..., Any] | None = None, *, observe: Callable[..., Any],
 
 def sql_spec(name: str, sql: str, options: dict[str, Any], source: str) -> AssetSpec:
     """The spec of a SQL asset: upstream assets are the tables its SELECT reads."""
-    from assets_core.sql import parse_select  # sqlglot is heavy: import on first SQL asset
+    from assets_core.definitions.sql import parse_select  # sqlglot is heavy: import on first SQL asset
 
     problems = _common_problems(name, options)
     parsed = parse_select(sql, where=source)
