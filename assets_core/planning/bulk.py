@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
+from typing import Any
 from itertools import accumulate, compress, repeat
 from operator import add, attrgetter, is_, ne, sub
 
@@ -26,6 +27,7 @@ from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import IdentityMapping
 from assets_core.planning.reads import OBSERVED, Runs, UpstreamKeys
+from assets_core.planning.rules import CurrentInputs, Equals, Expectation, Holds, Present, guards
 
 _NO_STATE = PartitionState()  # stands for a partition never recorded
 _ABSENT = "\x00"
@@ -201,27 +203,82 @@ def maybe_not_fresh(
     versions: CurrentVersions,
 ) -> set[str]:
     """The keys (all due keys of ``asset``) whose record does not show at a glance that they
-    are fresh: not published by the current code, interrupted, a source observed at another
-    version, or inputs other than the current versions of what they read now."""
+    are fresh: those where some guard of the staleness rules (:data:`rules.RULES`) does not
+    hold, found by comparing each guarded field's column with what its guard expects. A key
+    with no record at all is always looked at."""
     states = snapshot.partitions.get(asset, {})
     start, recorded = _recorded(states, keys)
     stop = start + len(recorded.keys)
     maybe = {*keys[:start], *keys[stop:]}  # no state at all
-    maybe.update(_not_all(recorded.keys, recorded.last_status, "published"))
-    maybe.update(_not_all(recorded.keys, recorded.code_version, graph[asset].code_version))
-    if not recorded.data_version.is_complete():
-        maybe.update(compress(recorded.keys, map(is_, recorded.data_version.values, repeat(None))))
+    spec = graph[asset]
+    for guard in guards():
+        expectation = guard.expect(spec)
+        if isinstance(expectation, CurrentInputs):
+            if guard.field != "inputs":
+                raise TypeError(f"a guard expects current inputs of '{guard.field}', which holds no inputs")
+            maybe.update(_inputs_not_current_keys(graph, snapshot, asset, keys, start, recorded, upstream_keys, versions))
+        elif guard.field == "interrupted" and expectation == Equals(False):
+            maybe.update(k for a, k in snapshot.interrupted if a == asset)
+        else:
+            maybe.update(_violations(recorded.keys, _field_column(snapshot, asset, states, recorded, guard.field), expectation))
     versions.keep_column(asset, keys, start, recorded.data_version)
-    maybe.update(k for a, k in snapshot.interrupted if a == asset)
+    return maybe
+
+
+_AS_COLUMNS = ("last_status", "code_version", "data_version")
+"""Fields whose column (of the bulk read) holds the field's own values, one text per asset."""
+
+
+def _field_column(
+    snapshot: CatalogSnapshot, asset: str, states: Mapping[str, PartitionState], recorded: StateColumns, field: str,
+) -> Column | list[Any]:
+    """The values of ``field`` for each of ``recorded.keys``: a column as read when the
+    catalog reads it as one, else the field of each state (every state built: slower, exact)."""
+    if field in _AS_COLUMNS:
+        return getattr(recorded, field)  # type: ignore[no-any-return]
+    if field == "interrupted":
+        return [(asset, k) in snapshot.interrupted for k in recorded.keys]
+    if field == "observed":
+        observed = snapshot.observed.get(asset, {})
+        return [observed.get(k) for k in recorded.keys]
+    return [getattr(states.get(k, _NO_STATE), field) for k in recorded.keys]
+
+
+def _violations(keys: list[str], values: Column | list[Any], expectation: Expectation) -> set[str]:
+    """The keys whose value does not meet ``expectation`` (usually none)."""
+    if isinstance(values, Column):
+        if isinstance(expectation, Equals) and isinstance(expectation.value, str):
+            return _not_all(keys, values, expectation.value)
+        if isinstance(expectation, Present) and values.is_complete():
+            return set()
+        values = values.values
+    if isinstance(expectation, Equals):
+        wanted = expectation.value
+        return set(compress(keys, (v != wanted for v in values)))
+    if isinstance(expectation, Present):
+        return set(compress(keys, map(is_, values, repeat(None))))
+    if isinstance(expectation, Holds):
+        return set(compress(keys, (not expectation.test(v) for v in values)))
+    raise TypeError(f"no bulk comparison for {expectation!r}")
+
+
+def _inputs_not_current_keys(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], start: int, recorded: StateColumns,
+    upstream_keys: UpstreamKeys, versions: CurrentVersions,
+) -> set[str]:
+    """The keys whose recorded inputs are not the current ones: a source observed at another
+    version than it was built from, or upstream versions other than the current ones."""
+    states = snapshot.partitions.get(asset, {})
     observed = snapshot.observed.get(asset, {})
+    found: set[str] = set()
     for key, version in observed.items():
         state = states.get(key)
         if state is None or (state.inputs or {}).get(OBSERVED, {}).get(key) != version:
-            maybe.add(key)
+            found.add(key)
     edges = graph.edges_in[asset]
     if edges and recorded.keys:
-        maybe.update(_inputs_not_current(edges, keys, start, recorded, observed, upstream_keys, versions))
-    return maybe
+        found.update(_inputs_not_current(edges, keys, start, recorded, observed, upstream_keys, versions))
+    return found
 
 
 def _recorded(states: Mapping[str, PartitionState], keys: list[str]) -> tuple[int, StateColumns]:
