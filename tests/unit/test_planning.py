@@ -547,3 +547,26 @@ def test_reading_a_coarser_grain_in_bulk_equals_asking_the_mapping_key_by_key() 
         bulk = reads_in_bulk(TimeWindowMapping(), coarse, days, keys, now)
         assert bulk is not None
         assert bulk == [TimeWindowMapping().upstream_keys(k, coarse, days, now) for k in keys]
+
+
+def test_why_does_not_blame_an_upstream_partition_that_waits() -> None:
+    """A deterministic failure upstream waits (not planned): the partition reading it is
+    fresh for `why` as for `plan`, not "rebuilt after" a partition no run will rebuild."""
+    snapshot = fresh_snapshot(GRAPH, NOW)
+    state = snapshot.partitions["clean_orders"][D2]
+    set_state(snapshot, "clean_orders", D2, last_status="failed", last_run="run-2", last_error="boom",
+              last_failure="error", last_code_version=state.code_version,
+              last_checks_version=GRAPH["clean_orders"].checks_version, last_inputs=state.inputs)
+    the_plan = plan(GRAPH, snapshot, GRAPH.order, NOW)
+    assert steps_of(the_plan) == [] and [(s.asset, s.key) for s in the_plan.waiting] == [("clean_orders", D2)]
+    assert explain(GRAPH, snapshot, "order_summary", "", NOW) == [("order_summary", "", None)]
+    assert explain(GRAPH, snapshot, "clean_orders", D2, NOW)[0][2].cause is Cause.WAITING  # type: ignore[union-attr]
+
+
+def test_status_counts_what_a_plain_materialize_rebuilds_because_of_what_it_reads() -> None:
+    snapshot = fresh_snapshot(GRAPH, NOW)
+    set_state(snapshot, "clean_orders", D2, code_version="clean-0")
+    rows = partition_statuses(GRAPH, snapshot, "order_summary", NOW)
+    assert [(key, status) for key, status, _ in rows] == [("", "fresh")]
+    reason = rows[0][2]
+    assert reason is not None and reason.cause is Cause.UPSTREAM_PLANNED and reason.upstream == ("clean_orders", D2)
