@@ -268,6 +268,14 @@ class StateColumns:
     inputs: Column
     """The inputs as the catalog's JSON text (see :func:`inputs_json`)."""
 
+    @classmethod
+    def of_states(cls, keys: list[str], states: list[PartitionState]) -> StateColumns:
+        """The columns of ``states``, the states of ``keys`` (an in-memory snapshot's)."""
+        return cls(
+            keys, Column.of([s.last_status for s in states]), Column.of([s.code_version for s in states]),
+            Column.of([s.data_version for s in states]), Column.of([s.inputs_json for s in states]),
+        )
+
     def take(self, keys: list[str]) -> StateColumns:
         """These columns for ``keys`` instead, in that order (None for a key with no state)."""
         position = {key: i for i, key in enumerate(self.keys)}

@@ -29,7 +29,8 @@ from assets_core.execution.faults import fault_point
 from assets_core.execution.scope import HOST, live_run_ids, new_run, row_history, stamp
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
-from assets_core.planning.reads import OBSERVED, UpstreamKeys
+from assets_core.catalog.inputs import OBSERVED
+from assets_core.planning.reads import UpstreamKeys
 from assets_core.project.loading import Project
 from assets_core.storage.store import Storage
 

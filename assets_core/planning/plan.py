@@ -16,7 +16,8 @@ from datetime import datetime
 from assets_core.catalog.snapshot import CatalogSnapshot
 from assets_core.graph import AssetGraph, Edge
 from assets_core.planning.bulk import CurrentVersions, maybe_not_fresh
-from assets_core.planning.reads import OBSERVED, UpstreamKeys
+from assets_core.catalog.inputs import OBSERVED
+from assets_core.planning.reads import UpstreamKeys
 from assets_core.planning.rules import Cause, Reason, direct_reason, ref
 
 __all__ = ["OBSERVED", "Cause", "Plan", "Reason", "Step", "UpstreamKeys", "direct_reason", "explain",

@@ -23,8 +23,6 @@ from assets_core.partitions import (
     keys_of,
 )
 
-OBSERVED = "@observed"
-"""The key, among a partition's recorded inputs, of the source version it was built from."""
 
 
 class UpstreamKeys:

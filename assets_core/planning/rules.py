@@ -26,7 +26,8 @@ from typing import Any
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.definitions.specs import AssetSpec
 from assets_core.graph import AssetGraph
-from assets_core.planning.reads import OBSERVED, UpstreamKeys
+from assets_core.catalog.inputs import OBSERVED
+from assets_core.planning.reads import UpstreamKeys
 
 
 class Cause(str, Enum):

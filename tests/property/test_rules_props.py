@@ -24,7 +24,8 @@ from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import PartitionMapping, PartitionsDefinition, keys_of
 from assets_core.planning import rules
 from assets_core.planning.plan import STATUS_OF_CAUSE, explain, plan, statuses
-from assets_core.planning.reads import OBSERVED, UpstreamKeys
+from assets_core.catalog.inputs import OBSERVED
+from assets_core.planning.reads import UpstreamKeys
 from assets_core.planning.rules import RULES, Cause, CurrentInputs, Equals, Facts, Guard, Holds, Present, Reason, Rule
 from catalog_copy import through_a_catalog
 

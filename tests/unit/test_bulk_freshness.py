@@ -28,7 +28,8 @@ from assets_core import (
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import keys_of
 from assets_core.planning.plan import direct_reason
-from assets_core.planning.reads import OBSERVED, Runs, UpstreamKeys
+from assets_core.catalog.inputs import OBSERVED
+from assets_core.planning.reads import Runs, UpstreamKeys
 from assets_core.planning.bulk import CurrentVersions, maybe_not_fresh
 from catalog_copy import through_a_catalog
 from snapshot_helpers import fresh_snapshot, utc
