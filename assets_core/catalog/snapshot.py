@@ -303,11 +303,13 @@ class AssetStates(MutableMapping[str, PartitionState]):
         self._built = others
         self._position: dict[str, int] | None = None
         self._sorted: bool | None = None
+        self._added: list[str] = []  # keys set since the read that the columns do not hold
+        self._changed = False  # a state was set: the columns no longer describe the mapping
 
     @property
     def columns(self) -> StateColumns | None:
         """The columns of every partition, in key order; None once the mapping was changed."""
-        return self._columns
+        return None if self._changed else self._columns
 
     def version(self, key: str) -> str | None:
         """The data version of ``key`` (None: not published), without building its state."""
@@ -371,18 +373,28 @@ class AssetStates(MutableMapping[str, PartitionState]):
         return self._built
 
     def __setitem__(self, key: str, state: PartitionState) -> None:
-        self._as_plain()[key] = state
+        """The state of ``key`` replaced, or added: the other states are still built from the
+        columns when asked for (a run's first publish into an asset of 200,000 partitions
+        builds one state, not 200,000)."""
+        columns = self._columns
+        if columns is not None and key not in self._built and self._index(key, columns) is None:
+            self._added.append(key)
+        self._built[key] = state
+        self._changed = True
 
     def __delitem__(self, key: str) -> None:
+        self._changed = True
         del self._as_plain()[key]
 
     def __iter__(self) -> Iterator[str]:
         columns = self._columns
-        return iter(columns.keys if columns is not None else self._built)
+        if columns is None:
+            return iter(self._built)
+        return iter([*columns.keys, *self._added] if self._added else columns.keys)
 
     def __len__(self) -> int:
         columns = self._columns
-        return len(columns.keys) if columns is not None else len(self._built)
+        return len(columns.keys) + len(self._added) if columns is not None else len(self._built)
 
     def __contains__(self, key: object) -> bool:
         columns = self._columns
