@@ -9,13 +9,14 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.errors import DefinitionError, SelectionError
 from assets_core.partitions import PartitionMapping, default_mapping
+from assets_core.partitions.multi import with_dynamic_keys
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,16 @@ class AssetGraph:
                 edge = Edge(item.asset, spec.name, mapping)
                 self.edges_in[spec.name].append(edge)
                 self.edges_out[item.asset].append(edge)
+
+    def with_dynamic_keys(self, keys: Mapping[str, Sequence[str]]) -> AssetGraph:
+        """This graph with each ``DynamicPartitions`` holding its keys from ``keys`` (a catalog
+        snapshot's, by name); the same graph when every one already holds them."""
+        specs, changed = dict(self.specs), False
+        for name, spec in self.specs.items():
+            bound = with_dynamic_keys(spec.partitions, keys)
+            if bound is not spec.partitions:
+                specs[name], changed = replace(spec, partitions=bound), True
+        return AssetGraph(specs, self.order) if changed else self
 
     def __getitem__(self, name: str) -> AssetSpec:
         return self.specs[name]

@@ -420,6 +420,9 @@ class CatalogSnapshot:
     interrupted: frozenset[tuple[str, str]] = frozenset()
     observed: dict[str, dict[str, str]] = field(default_factory=dict)
     """The latest observed version of each source partition: ``observed[asset][key]``."""
+    dynamic_keys: dict[str, list[str]] | None = None
+    """The keys of each ``DynamicPartitions`` by name, in the order they were added (None:
+    not read; the graph's definitions are taken as they are)."""
 
     def state(self, asset: str, key: str) -> PartitionState | None:
         return self.partitions.get(asset, {}).get(key)

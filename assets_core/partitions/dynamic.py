@@ -1,10 +1,10 @@
 """Dynamic partitions: keys added at run time (one per file dropped, per customer...).
 
-The keys live in the catalog; the engine reads them and hands them to the definition with
-``set_keys`` before it plans, so that everything here stays a pure function of its inputs.
+The keys live in the catalog and reach the engine with its snapshot: a definition as
+declared has none, and ``with_keys`` gives a new definition holding the catalog's keys (see
+``AssetGraph.with_dynamic_keys``). A definition never changes once made.
 
-    >>> files = DynamicPartitions("landing_files")
-    >>> files.set_keys(["orders_1.csv", "orders_2.csv"])
+    >>> files = DynamicPartitions("landing_files").with_keys(["orders_1.csv", "orders_2.csv"])
     >>> files.keys()
     ['orders_1.csv', 'orders_2.csv']
 """
@@ -60,17 +60,13 @@ class DynamicPartitions(PartitionsDefinition):
     """Keys kept in the catalog under ``name``, in the order they were added; all are due.
 
     Two definitions with the same name are equal: they share the catalog's keys. The keys
-    are state set by the engine (``set_keys``), never part of the definition's identity.
+    come from the catalog (``with_keys``), never part of the definition's identity.
     """
 
     kind: ClassVar[str] = "dynamic"
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, keys: Sequence[str] = ()) -> None:
         self.name = check_identifier(name, "Dynamic partitions name")
-        self._state: tuple[tuple[str, ...], dict[str, int]] = ((), {})
-
-    def set_keys(self, keys: Sequence[str]) -> None:
-        """Replace the current keys (order kept); a bad or repeated key is a PartitionError."""
         for key in keys:
             problem = validate_key(key)
             if problem is not None:
@@ -79,8 +75,16 @@ class DynamicPartitions(PartitionsDefinition):
         if len(positions) != len(keys):
             dup = next(k for i, k in enumerate(keys) if positions[k] != i)
             raise PartitionError(f"Dynamic partitions '{self.name}': key '{dup}' is listed twice: remove one.")
-        # One assignment, so a reader on another thread sees the old keys or the new ones.
-        self._state = (tuple(keys), positions)
+        self._state: tuple[tuple[str, ...], dict[str, int]] = (tuple(keys), positions)
+
+    def set_keys(self, keys: Sequence[str]) -> None:
+        """Replace the keys in place. TODO(issue 10): goes once the engine binds its graph
+        from the snapshot (``AssetGraph.with_dynamic_keys``)."""
+        self._state = DynamicPartitions(self.name, keys)._state
+
+    def with_keys(self, keys: Sequence[str]) -> DynamicPartitions:
+        """The same definition with these keys (order kept); a bad or repeated key is a PartitionError."""
+        return self if tuple(keys) == self._state[0] else DynamicPartitions(self.name, keys)
 
     def keys(self, now: datetime | None = None) -> list[str]:
         return list(self._state[0])

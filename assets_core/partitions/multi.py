@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from assets_core.errors import PartitionError
 from assets_core.partitions.base import DataInterval, PartitionsDefinition, check_identifier, suggestion
+from assets_core.partitions.dynamic import DynamicPartitions
 from assets_core.partitions.time import TimeWindowPartitions
 
 SEPARATOR = "|"
@@ -275,6 +276,20 @@ class MultiPartitions(PartitionsDefinition):
 
     def __hash__(self) -> int:
         return hash(tuple(self.dimensions.items()))
+
+
+def with_dynamic_keys(
+    definition: PartitionsDefinition | None, keys: Mapping[str, Sequence[str]]
+) -> PartitionsDefinition | None:
+    """``definition`` with each ``DynamicPartitions`` in it (itself, or a dimension) holding
+    its keys from ``keys`` (by name; none when absent); the same object when nothing changes."""
+    if isinstance(definition, DynamicPartitions):
+        return definition.with_keys(keys.get(definition.name, ()))
+    if isinstance(definition, MultiPartitions):
+        dimensions = {name: with_dynamic_keys(d, keys) for name, d in definition.dimensions.items()}
+        if any(dimensions[name] is not d for name, d in definition.dimensions.items()):
+            return MultiPartitions(**dimensions)  # type: ignore[arg-type]
+    return definition
 
 
 def multi_dimensions(definition: PartitionsDefinition | None) -> Iterable[tuple[str, PartitionsDefinition]]:
