@@ -202,11 +202,24 @@ def checkout(ref: str, into: Path) -> Path:
     return into
 
 
+_PRINT_LATEST = """
+try:
+    from assets_core.catalog.migrations import latest_version
+    print(latest_version())
+except ImportError:  # before the migrations were SQL files: a Python list, first in catalog/
+    try:
+        from assets_core.catalog.schema import LATEST
+    except ImportError:
+        from catalog.schema import LATEST
+    print(LATEST)
+"""
+
+
 def catalog_for(code: Path, catalog_path: Path) -> Path:
     """The catalog at the schema version ``code`` knows: the same rows, without what later
     migrations added (migration 4 only adds an index, which an older planner does not use)."""
     latest = int(subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); from catalog.schema import LATEST; print(LATEST)"],
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); {_PRINT_LATEST}"],
         check=True, capture_output=True, text=True,
     ).stdout)
     copy = catalog_path.with_name(f"catalog-v{latest}.db")

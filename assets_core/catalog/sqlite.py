@@ -12,7 +12,7 @@ from typing import Any
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
-from assets_core.catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH, LATEST, MIGRATIONS
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -115,16 +115,16 @@ class SqliteCatalog:
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = db.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
-            if current > LATEST:
+            known = migrations()
+            if current > len(known):
                 raise CatalogError(
                     f"The catalog {self.path} has schema version {current}, newer than this "
-                    f"assets-core knows ({LATEST}): upgrade assets-core."
+                    f"assets-core knows ({len(known)}): upgrade assets-core."
                 )
-            for version, statements in MIGRATIONS:
-                if version > current:
-                    for statement in statements:
-                        db.execute(statement)
-                    db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+            for migration in known[current:]:
+                for statement in migration.statements():
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))
 
     def schema_version(self) -> int:
         return int(self._db.execute("SELECT max(version) FROM schema_version").fetchone()[0])

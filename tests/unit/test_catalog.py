@@ -11,11 +11,12 @@ import pytest
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
 from assets_core.catalog.snapshot import PartitionState
-from assets_core.catalog.schema import LATEST, MIGRATIONS
+from assets_core.catalog.migrations import latest_version, migrations
 from assets_core.catalog.sqlite import SqliteCatalog, open_catalog
 
 T0 = "2025-01-02T00:00:00+00:00"
 T1 = "2025-01-02T00:01:00+00:00"
+LATEST = latest_version()
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_reopening_a_catalog_does_not_migrate_again_and_keeps_its_data(catalog_p
         again.close()
     connection = sqlite3.connect(catalog_path)
     try:
-        assert connection.execute("SELECT count(*) FROM schema_version").fetchone() == (len(MIGRATIONS),)
+        assert connection.execute("SELECT count(*) FROM schema_version").fetchone() == (LATEST,)
     finally:
         connection.close()
 
@@ -95,7 +96,7 @@ def test_a_catalog_at_version_1_is_migrated_and_keeps_its_attempts(catalog_path:
     catalog_path.parent.mkdir(parents=True)
     connection = sqlite3.connect(catalog_path)
     connection.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for statement in MIGRATIONS[0][1]:
+    for statement in migrations()[0].statements():
         connection.execute(statement)
     connection.execute("INSERT INTO schema_version VALUES (1)")
     connection.execute(

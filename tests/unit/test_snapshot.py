@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH
 from assets_core.catalog.models import Materialization
 from assets_core.catalog.snapshot import NULL, SEPARATOR, AssetStates, Column, PartitionState
 from assets_core.catalog.sqlite import SqliteCatalog
