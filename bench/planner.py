@@ -194,8 +194,11 @@ def calibration() -> float:
 
 
 def checkout(ref: str, into: Path) -> Path:
-    """The assets_core and catalog packages of git ``ref``, to measure against in the same run."""
-    archive = subprocess.run(["git", "archive", ref, "assets_core", "catalog"], cwd=BENCH.parent,
+    """The assets_core and catalog folders of git ``ref``, to measure against in the same run
+    (``catalog/`` was a Python package, is the schema's SQL files now, and was absent in between)."""
+    paths = subprocess.run(["git", "ls-tree", "--name-only", ref, "assets_core", "catalog"], cwd=BENCH.parent,
+                           check=True, capture_output=True, text=True).stdout.split()
+    archive = subprocess.run(["git", "archive", ref, *paths], cwd=BENCH.parent,
                              check=True, capture_output=True).stdout
     into.mkdir()
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
