@@ -37,9 +37,10 @@ from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import plan
 
 # --baseline runs this file against older commits: the layout before issue 10 had top-level
-# `catalog` and `assets_core.reads` modules.
+# `catalog` and `assets_core.reads` modules. The SQLite backend itself: its `_transaction`
+# writes the rows fast.
 try:
-    from assets_core.catalog import SqliteCatalog
+    from assets_core.catalog.sqlite import SqliteCatalog
     from assets_core.planning.reads import UpstreamKeys
 except ImportError:
     from catalog.sqlite import SqliteCatalog  # type: ignore[no-redef]

@@ -12,7 +12,8 @@ from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
 from assets_core.catalog.snapshot import PartitionState
 from assets_core.catalog.migrations import latest_version, migrations
-from assets_core.catalog.sqlite import SqliteCatalog, open_catalog
+from assets_core.catalog.interface import open_catalog
+from assets_core.catalog.sqlite import SqliteCatalog
 
 T0 = "2025-01-02T00:00:00+00:00"
 T1 = "2025-01-02T00:01:00+00:00"
