@@ -46,7 +46,7 @@ class Catalog(Protocol):
     """
 
     def close(self) -> None:
-        """Release the connection; the object is not used afterwards."""
+        """Release the connection; the object is not used afterwards (closing again does nothing)."""
         ...
 
     def schema_version(self) -> int:
