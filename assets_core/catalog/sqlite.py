@@ -121,7 +121,7 @@ class SqliteCatalog:
                 db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))
 
     def schema_version(self) -> int:
-        return int(self._db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
+        return int(self._rows("SELECT max(version) FROM schema_version")[0][0])
 
     # -- assets --------------------------------------------------------------------------
 
