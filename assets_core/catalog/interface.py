@@ -38,9 +38,9 @@ class Catalog(Protocol):
 
     - One catalog object may be called from several threads at once (a run's workers record
       while its main thread reads).
-    - Several processes, on one machine or several, may open one catalog: writes never
-      interleave, each method that writes commits all of its writes or none of them, and a
-      reader sees only committed writes, without waiting for a writer to finish.
+    - Several processes may open one catalog (on several machines too, for a server backend):
+      writes never interleave, each method that writes commits all of its writes or none of
+      them, and another process reads only committed writes, without waiting for a writer.
     - Times are the ISO-8601 text the caller passes (``now``, ``ended_at``): a catalog reads
       no clock, and whether a run's process is alive is the caller's answer (``is_alive``).
     """

@@ -233,6 +233,18 @@ def test_record_releases_the_lease_of_each_recorded_partition(catalog: Catalog) 
     assert [(l.asset, l.partition) for l in conflicts] == [("orders", "2025-01-02")]
 
 
+def test_a_lease_taken_through_one_connection_holds_against_another(
+    catalog: Catalog, open_again: Callable[[], Catalog]
+) -> None:
+    other = open_again()  # as another process would
+    assert take(catalog, [("orders", "a")], "run-1") == []
+    assert take(other, [("orders", "b"), ("orders", "a")], "run-2") == [Lease("orders", "a", "run-1", 100, "box")]
+    other.record([attempt(partition="b", run_id="run-3")])
+    catalog.release_leases("run-1")
+    assert take(other, [("orders", "a"), ("orders", "b")], "run-2") == []
+    assert catalog.snapshot().version("orders", "b") == "dv-1"
+
+
 def test_snapshot_marks_partitions_leased_by_dead_runs_as_interrupted(catalog: Catalog) -> None:
     take(catalog, [("orders", "2025-01-01")], "run-1")
     take(catalog, [("summary", "")], "run-2")
