@@ -37,9 +37,10 @@ from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import plan
 
 # --baseline runs this file against older commits: the layout before issue 10 had top-level
-# `catalog` and `assets_core.reads` modules.
+# `catalog` and `assets_core.reads` modules. The SQLite backend itself: its `_transaction`
+# writes the rows fast.
 try:
-    from assets_core.catalog import SqliteCatalog
+    from assets_core.catalog.sqlite import SqliteCatalog
     from assets_core.planning.reads import UpstreamKeys
 except ImportError:
     from catalog.sqlite import SqliteCatalog  # type: ignore[no-redef]
@@ -194,19 +195,35 @@ def calibration() -> float:
 
 
 def checkout(ref: str, into: Path) -> Path:
-    """The assets_core and catalog packages of git ``ref``, to measure against in the same run."""
-    archive = subprocess.run(["git", "archive", ref, "assets_core", "catalog"], cwd=BENCH.parent,
+    """The assets_core and catalog folders of git ``ref``, to measure against in the same run
+    (``catalog/`` was a Python package, is the schema's SQL files now, and was absent in between)."""
+    paths = subprocess.run(["git", "ls-tree", "--name-only", ref, "assets_core", "catalog"], cwd=BENCH.parent,
+                           check=True, capture_output=True, text=True).stdout.split()
+    archive = subprocess.run(["git", "archive", ref, *paths], cwd=BENCH.parent,
                              check=True, capture_output=True).stdout
     into.mkdir()
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
 
+_PRINT_LATEST = """
+try:
+    from assets_core.catalog.migrations import latest_version
+    print(latest_version())
+except ImportError:  # before the migrations were SQL files: a Python list, first in catalog/
+    try:
+        from assets_core.catalog.schema import LATEST
+    except ImportError:
+        from catalog.schema import LATEST
+    print(LATEST)
+"""
+
+
 def catalog_for(code: Path, catalog_path: Path) -> Path:
     """The catalog at the schema version ``code`` knows: the same rows, without what later
     migrations added (migration 4 only adds an index, which an older planner does not use)."""
     latest = int(subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); from catalog.schema import LATEST; print(LATEST)"],
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); {_PRINT_LATEST}"],
         check=True, capture_output=True, text=True,
     ).stdout)
     copy = catalog_path.with_name(f"catalog-v{latest}.db")

@@ -1,5 +1,9 @@
 """A snapshot built in memory, written to a real SQLite catalog and read back as `assets plan`
-reads it (whole columns), so a test can check that both give the same answers."""
+reads it (whole columns), so a test can check that both give the same answers.
+
+It writes the partition rows into the SQLite backend directly (its ``_transaction``), not
+through the catalog interface: a state whose last attempt differs from its publish would take
+two recorded attempts each, and the property tests write thousands."""
 
 from __future__ import annotations
 

@@ -1,17 +1,28 @@
 """The catalog: runs, materializations, partition states, check results and leases.
 
-It stores and answers; it does not plan. It imports nothing else from ``assets_core``.
+It stores and answers; it does not plan. It imports nothing else from ``assets_core``. The
+engine talks to it through :class:`Catalog` (``interface.py``), whatever backend
+:func:`open_catalog` opens; the schema every backend applies is the SQL files of the
+repository's ``catalog/`` folder (``migrations.py``).
 
     >>> from assets_core.catalog import open_catalog
     >>> catalog = open_catalog("sqlite:///:memory:", base_dir=".")   # doctest: +SKIP
 """
 
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.interface import Catalog, open_catalog
+from assets_core.catalog.models import AssetRow, CheckRecord, Lease, Materialization, Run
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
-from assets_core.catalog.sqlite import SqliteCatalog, open_catalog
+
+SqliteCatalog = Catalog
+"""The interface under its old name, for the modules that still annotate with it (cli/ and
+execution/scope.py, being split on another branch). TODO(redesign issue): switch them to
+``Catalog`` after the merge, then delete this. The backend itself is
+``assets_core.catalog.sqlite.SqliteCatalog``, named only by :func:`open_catalog`."""
 
 __all__ = [
+    "AssetRow",
+    "Catalog",
     "CatalogError",
     "CatalogSnapshot",
     "CheckRecord",
@@ -19,6 +30,5 @@ __all__ = [
     "Materialization",
     "PartitionState",
     "Run",
-    "SqliteCatalog",
     "open_catalog",
 ]

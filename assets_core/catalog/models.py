@@ -4,7 +4,7 @@ planner reads is in :mod:`assets_core.catalog.snapshot`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,6 +15,18 @@ FailureClass = Literal["error", "transient", "timeout", "check", "storage"]
 """Why an attempt failed. ``transient`` and ``timeout`` may pass when simply tried again;
 the others wait until the code, an upstream version or the checks change."""
 RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
+
+
+class AssetRow(TypedDict):
+    """An asset as a run records it (``Catalog.upsert_assets``)."""
+
+    name: str
+    kind: str
+    code_version: str
+    partitions: str | None
+    """The partitions definition's text, None for an unpartitioned asset."""
+    inputs: str
+    """The names of the assets it reads, comma-separated."""
 
 
 class Record(BaseModel):

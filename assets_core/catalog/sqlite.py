@@ -1,34 +1,22 @@
-"""The SQLite catalog: one file, WAL mode so readers never wait for the writer."""
+"""The SQLite catalog: one file, WAL mode so readers never wait for the writer.
+
+One backend of :class:`assets_core.catalog.interface.Catalog`, whose docstrings say what each
+method guarantees; opened through ``open_catalog`` from a ``sqlite:///`` URL."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
-from assets_core.catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH, LATEST, MIGRATIONS
+from assets_core.catalog.models import AssetRow, CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
-
-
-def open_catalog(url: str, base_dir: str | Path) -> SqliteCatalog:
-    """Open the catalog a URL names; relative SQLite paths are relative to ``base_dir``."""
-    if url.startswith("sqlite:///"):
-        raw = url[len("sqlite:///"):]
-        if raw == ":memory:":
-            return SqliteCatalog(":memory:")
-        path = Path(raw)
-        return SqliteCatalog(path if path.is_absolute() else Path(base_dir) / path)
-    scheme = url.split(":", 1)[0]
-    raise CatalogError(
-        f"Catalog URL '{url}' uses '{scheme}', which this version does not support: "
-        "use sqlite:///path/to/catalog.db."
-    )
 
 
 _LAST_COLUMNS_UPDATE = """last_status = excluded.last_status, last_run = excluded.last_run,
@@ -71,6 +59,12 @@ def _json(value: Any) -> str | None:
 
 
 class SqliteCatalog:
+    """A :class:`~assets_core.catalog.interface.Catalog` in one SQLite file (or ``":memory:"``).
+
+    One connection, serialized by a lock, shared by the threads of a process; each write is a
+    ``BEGIN IMMEDIATE`` transaction, and WAL lets readers in other processes go on meanwhile.
+    ``_transaction`` is for tests and benchmarks that write rows directly."""
+
     def __init__(self, path: str | Path) -> None:
         self.path = path
         if path != ":memory:":
@@ -115,23 +109,23 @@ class SqliteCatalog:
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = db.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
-            if current > LATEST:
+            known = migrations()
+            if current > len(known):
                 raise CatalogError(
                     f"The catalog {self.path} has schema version {current}, newer than this "
-                    f"assets-core knows ({LATEST}): upgrade assets-core."
+                    f"assets-core knows ({len(known)}): upgrade assets-core."
                 )
-            for version, statements in MIGRATIONS:
-                if version > current:
-                    for statement in statements:
-                        db.execute(statement)
-                    db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+            for migration in known[current:]:
+                for statement in migration.statements():
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))
 
     def schema_version(self) -> int:
-        return int(self._db.execute("SELECT max(version) FROM schema_version").fetchone()[0])
+        return int(self._rows("SELECT max(version) FROM schema_version")[0][0])
 
     # -- assets --------------------------------------------------------------------------
 
-    def upsert_assets(self, rows: Iterable[dict[str, Any]], now: str) -> None:
+    def upsert_assets(self, rows: Iterable[AssetRow], now: str) -> None:
         with self._transaction() as db:
             db.executemany(
                 """INSERT INTO assets (name, kind, code_version, partitions, inputs, updated_at)
@@ -227,11 +221,11 @@ class SqliteCatalog:
                  run.reference_time, run.started_at, run.status, run.pid, run.host),
             )
 
-    def finish_run(self, run_id: str, status: str, ended_at: str, counts: dict[str, int]) -> None:
+    def finish_run(self, run_id: str, status: str, ended_at: str, counts: Mapping[str, int]) -> None:
         with self._transaction() as db:
             db.execute(
                 "UPDATE runs SET status = ?, ended_at = ?, counts = ? WHERE run_id = ?",
-                (status, ended_at, json.dumps(counts), run_id),
+                (status, ended_at, json.dumps(dict(counts)), run_id),
             )
 
     def mark_interrupted(self, is_alive: Callable[[Run], bool], now: str) -> list[str]:
@@ -307,7 +301,7 @@ class SqliteCatalog:
 
     # -- materializations ----------------------------------------------------------------
 
-    def record(self, attempts: list[Materialization], before_commit: Callable[[], None] = lambda: None) -> None:
+    def record(self, attempts: Sequence[Materialization], before_commit: Callable[[], None] = lambda: None) -> None:
         """Write a batch of attempts, update partition states, release their leases: one transaction."""
         if not attempts:
             return

@@ -19,8 +19,8 @@ from assets_core.execution.scope import new_run, row_history, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
 from assets_core.storage.store import Storage
-from assets_core.catalog import CatalogSnapshot, SqliteCatalog
-from assets_core.catalog.models import CheckRecord, Materialization, Run
+from assets_core.catalog import Catalog, CatalogSnapshot
+from assets_core.catalog.models import CheckRecord, Materialization, Run, RunStatus
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Audited:
 
 
 def audit(
-    project: Any, graph: AssetGraph, catalog: SqliteCatalog, snapshot: CatalogSnapshot,
+    project: Any, graph: AssetGraph, catalog: Catalog, snapshot: CatalogSnapshot,
     requested: dict[str, list[str]], on_result: Callable[[Audited], None] = lambda audited: None,
 ) -> tuple[Run, list[Audited]]:
     """Check the published partitions of ``requested`` (asset -> keys); unpublished ones are left out."""
@@ -44,7 +44,7 @@ def audit(
     catalog.start_run(run)
     storage = Storage(project.data_dir, project.warehouse_path)
     audited: list[Audited] = []
-    status = "failed"
+    status: RunStatus = "failed"
     try:
         for asset, keys in requested.items():
             spec = graph[asset]

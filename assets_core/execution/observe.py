@@ -18,7 +18,7 @@ from assets_core.errors import AssetsCoreError
 from assets_core.execution.scope import stamp
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
-from assets_core.catalog import CatalogSnapshot, SqliteCatalog
+from assets_core.catalog import Catalog, CatalogSnapshot
 
 
 class ObserveError(AssetsCoreError):
@@ -38,7 +38,7 @@ class Observation:
 
 
 def observe(
-    graph: AssetGraph, catalog: SqliteCatalog, snapshot: CatalogSnapshot, assets: list[str],
+    graph: AssetGraph, catalog: Catalog, snapshot: CatalogSnapshot, assets: list[str],
     requested: dict[str, list[str]] | None, now: datetime,
 ) -> list[Observation]:
     """Observe every due (or requested) partition of the selected sources; record the changes."""

@@ -23,11 +23,11 @@ from assets_core.errors import ConflictError, UsageError
 from assets_core.execution.scope import HOST, live_run_ids, new_run, stamp, utc_now
 from assets_core.graph import AssetGraph
 from assets_core.storage.store import Storage
-from assets_core.catalog import SqliteCatalog
-from assets_core.catalog.models import Materialization, Run
+from assets_core.catalog import Catalog
+from assets_core.catalog.models import Materialization, Run, RunStatus
 
 
-def find(catalog: SqliteCatalog, graph: AssetGraph, asset: str, key: str) -> Materialization:
+def find(catalog: Catalog, graph: AssetGraph, asset: str, key: str) -> Materialization:
     """The quarantined attempt of one partition, or a one-line error saying what to do."""
     spec = graph.require(asset)
     key = "" if spec.partitions is None else key
@@ -44,7 +44,7 @@ def find(catalog: SqliteCatalog, graph: AssetGraph, asset: str, key: str) -> Mat
 
 
 def release(
-    project: Any, graph: AssetGraph, catalog: SqliteCatalog, attempt: Materialization, reason: str
+    project: Any, graph: AssetGraph, catalog: Catalog, attempt: Materialization, reason: str
 ) -> Materialization:
     """Publish the quarantined file as it is, atomically, recorded with ``reason`` (required)."""
     storage = Storage(project.data_dir, project.warehouse_path)
@@ -65,7 +65,7 @@ def release(
         storage.close()
 
 
-def discard(catalog: SqliteCatalog, attempt: Materialization, reason: str | None) -> Materialization:
+def discard(catalog: Catalog, attempt: Materialization, reason: str | None) -> Materialization:
     """Delete the quarantined file; the partition stays as it was published (or unpublished)."""
 
     def drop(run: Run) -> Materialization:
@@ -82,7 +82,7 @@ def discard(catalog: SqliteCatalog, attempt: Materialization, reason: str | None
 
 
 def _as_a_run(
-    catalog: SqliteCatalog, attempt: Materialization, trigger: str, reason: str | None,
+    catalog: Catalog, attempt: Materialization, trigger: str, reason: str | None,
     action: Callable[[Run], Materialization],
 ) -> Materialization:
     """Run ``action`` under the partition's lease, recorded as a run of its own."""
@@ -101,7 +101,8 @@ def _as_a_run(
             f"Run {conflicts[0].run_id} is materializing {attempt.asset}[{attempt.partition}]: "
             "wait for it to finish, then try again."
         )
-    status, record = "failed", None
+    status: RunStatus = "failed"
+    record: Materialization | None = None
     try:
         record = action(run)
         catalog.record([record])

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from assets_core.catalog import CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run, SqliteCatalog
+from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
+from assets_core.catalog.models import RunStatus
 from assets_core.errors import AssetsCoreError, ConflictError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
@@ -83,7 +84,7 @@ class RunResult:
 class _RecordBuffer:
     """Attempts waiting to be written: one catalog transaction per batch, not per event."""
 
-    def __init__(self, catalog: SqliteCatalog) -> None:
+    def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.pending: list[Materialization] = []
         self.observations: list[tuple[str, str, str]] = []  # (source, partition, version) read
@@ -207,7 +208,7 @@ class _Notifier:
 
 class _Runner:
     def __init__(
-        self, project: Project, graph: AssetGraph, catalog: SqliteCatalog, storage: Storage,
+        self, project: Project, graph: AssetGraph, catalog: Catalog, storage: Storage,
         snapshot: CatalogSnapshot, the_plan: Plan, run: Run, on_event: Callable[[Event], None],
     ) -> None:
         self.project = project
@@ -501,7 +502,7 @@ class _Runner:
 def materialize(
     project: Project,
     graph: AssetGraph,
-    catalog: SqliteCatalog,
+    catalog: Catalog,
     the_plan: Plan,
     workers: int = 1,
     selection: str | None = None,
@@ -560,7 +561,7 @@ def materialize(
             # Leases of steps that did not run (interrupted runs keep theirs: replanned as unknown).
             catalog.release_leases(run.run_id)
             storage.discard_staging(run.run_id)
-        status = "interrupted" if not finished_cleanly else (
+        status: RunStatus = "interrupted" if not finished_cleanly else (
             "failed" if counts.get("failed") or counts.get("quarantined") else "succeeded"
         )
         storage.close()

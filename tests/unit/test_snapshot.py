@@ -5,16 +5,17 @@ a hand-edited catalog that fails with one line."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assets_core.catalog import Catalog
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.schema import LAST_ATTEMPT_IS_THE_PUBLISH
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH
 from assets_core.catalog.models import Materialization
 from assets_core.catalog.snapshot import NULL, SEPARATOR, AssetStates, Column, PartitionState
 from assets_core.catalog.sqlite import SqliteCatalog
+from catalog_backends import catalog, catalog_url, open_again, sqlite_only  # noqa: F401 (fixtures: once per backend)
 
 T1 = "2025-01-02T00:01:00+00:00"
 
@@ -55,14 +56,7 @@ def test_a_stray_separator_in_a_column_is_a_one_line_catalog_error() -> None:
         broken.values
 
 
-# -- states read from a catalog ------------------------------------------------------------
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[SqliteCatalog]:
-    opened = SqliteCatalog(tmp_path / "catalog.db")
-    yield opened
-    opened.close()
+# -- states read from a catalog, once per backend -------------------------------------------
 
 
 def published(partition: str, data_version: str | None, **extra: object) -> Materialization:
@@ -78,7 +72,7 @@ def published(partition: str, data_version: str | None, **extra: object) -> Mate
 DAYS = [f"2025-01-{d:02d}" for d in range(1, 11)]
 
 
-def test_states_built_from_columns_equal_the_rows_they_come_from(catalog: SqliteCatalog) -> None:
+def test_states_built_from_columns_equal_the_rows_they_come_from(catalog: Catalog) -> None:
     catalog.record([published(day, f"dv-{day}", checks_version="ck" if day == DAYS[3] else None) for day in DAYS])
     catalog.record([published(DAYS[5], None, status="failed", error="boom", failure="error", run_id="run-2")])
     states = catalog.snapshot().partitions["orders"]
@@ -100,7 +94,7 @@ def test_states_built_from_columns_equal_the_rows_they_come_from(catalog: Sqlite
     assert states.columns.last_status.values[5] == "failed"
 
 
-def test_keys_without_a_state_are_missing_not_guessed(catalog: SqliteCatalog) -> None:
+def test_keys_without_a_state_are_missing_not_guessed(catalog: Catalog) -> None:
     catalog.record([published(day, f"dv-{day}") for day in DAYS[::2]])
     snapshot = catalog.snapshot()
     states = snapshot.partitions["orders"]
@@ -110,7 +104,7 @@ def test_keys_without_a_state_are_missing_not_guessed(catalog: SqliteCatalog) ->
         states[DAYS[1]]
 
 
-def test_changing_the_states_drops_the_columns_and_keeps_every_state(catalog: SqliteCatalog) -> None:
+def test_changing_the_states_drops_the_columns_and_keeps_every_state(catalog: Catalog) -> None:
     catalog.record([published(day, f"dv-{day}") for day in DAYS])
     states = catalog.snapshot().partitions["orders"]
     assert isinstance(states, AssetStates)
@@ -123,6 +117,7 @@ def test_changing_the_states_drops_the_columns_and_keeps_every_state(catalog: Sq
     assert states.version("2025-02-01") == "dv-new" and states.version(DAYS[0]) is None
 
 
+@sqlite_only
 def test_a_partition_key_holding_the_separator_is_refused_in_one_line(catalog: SqliteCatalog, tmp_path: Path) -> None:
     catalog.record([published(day, f"dv-{day}") for day in DAYS[:2]])
     db = sqlite3.connect(tmp_path / "catalog.db")
@@ -133,6 +128,7 @@ def test_a_partition_key_holding_the_separator_is_refused_in_one_line(catalog: S
         catalog.snapshot()
 
 
+@sqlite_only
 def test_partitions_whose_last_attempt_is_not_the_publish_are_found_by_index(catalog: SqliteCatalog) -> None:
     """A snapshot of a million partitions reads the few failed ones whole without a second
     pass over all the others."""
@@ -142,7 +138,7 @@ def test_partitions_whose_last_attempt_is_not_the_publish_are_found_by_index(cat
     assert "USING INDEX partitions_last_attempt_not_the_publish" in str(plan)
 
 
-def test_states_read_while_another_thread_changes_the_mapping_are_whole(catalog: SqliteCatalog) -> None:
+def test_states_read_while_another_thread_changes_the_mapping_are_whole(catalog: Catalog) -> None:
     """A run's worker threads publish into the snapshot while others read it: threads switched
     as often as the interpreter can, the reader never meets columns dropped under it."""
     import sys
