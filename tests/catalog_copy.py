@@ -37,5 +37,5 @@ def through_a_catalog(snapshot: CatalogSnapshot, path: Path | str = ":memory:") 
         )
     loaded = catalog.snapshot()
     catalog.close()
-    loaded.interrupted, loaded.observed = snapshot.interrupted, snapshot.observed
+    loaded.interrupted, loaded.observed, loaded.dynamic_keys = snapshot.interrupted, snapshot.observed, snapshot.dynamic_keys
     return loaded

@@ -64,7 +64,8 @@ class Catalog(Protocol):
     # -- the snapshot ------------------------------------------------------------------------
 
     def snapshot(self, is_alive: Callable[[Lease], bool] = ...) -> CatalogSnapshot:
-        """Every partition's state, the latest observed version of each source partition, and
+        """Every partition's state, the latest observed version of each source partition, the
+        keys of every dynamic partitions definition (``dynamic_keys``, in the order added), and
         as ``interrupted`` the partitions leased by a run ``is_alive`` says is dead (by default
         none is), all read from one consistent view: a :meth:`record` committed meanwhile is
         in it whole or not at all.

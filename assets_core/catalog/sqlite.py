@@ -164,13 +164,14 @@ class SqliteCatalog:
                     """SELECT asset, partition, version FROM observations WHERE id IN
                          (SELECT max(id) FROM observations GROUP BY asset, partition)"""
                 ).fetchall()
+                dynamic_keys = self._dynamic_keys()
             finally:
                 self._db.execute("COMMIT")
         interrupted = frozenset((l.asset, l.partition) for l in leases if not is_alive(l))
         observed: dict[str, dict[str, str]] = {}
         for asset, key, version in observed_rows:
             observed.setdefault(asset, {})[key] = version
-        return CatalogSnapshot(partitions, interrupted, observed)
+        return CatalogSnapshot(partitions, interrupted, observed, dynamic_keys)
 
     # -- observations and dynamic partitions ---------------------------------------------
 
@@ -183,8 +184,12 @@ class SqliteCatalog:
             )
 
     def dynamic_keys(self) -> dict[str, list[str]]:
+        with self._lock:
+            return self._dynamic_keys()
+
+    def _dynamic_keys(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for name, key in self._rows("SELECT name, key FROM dynamic_partitions ORDER BY name, position"):
+        for name, key in self._db.execute("SELECT name, key FROM dynamic_partitions ORDER BY name, position"):
             found.setdefault(name, []).append(key)
         return found
 

@@ -80,6 +80,8 @@ def _plan(
     retry_failed: bool,
     resumed: frozenset[tuple[str, str]],
 ) -> tuple[Plan, UpstreamKeys]:
+    if snapshot.dynamic_keys is not None:  # the keys of dynamic partitions are the snapshot's
+        graph = graph.with_dynamic_keys(snapshot.dynamic_keys)
     selected = set(selection)
     forced = {asset: set(keys) for asset, keys in (requested or {}).items()}
     upstream_keys = UpstreamKeys(graph, now)
@@ -203,6 +205,7 @@ def statuses(
     upstream of them), so ``status`` and ``plan`` cannot disagree."""
     selected = set(assets)
     the_plan, upstream_keys = _plan(graph, snapshot, graph.upstream_closure(selected), now, None, False, frozenset())
+    graph = upstream_keys.graph  # with the snapshot's dynamic keys
     found: dict[str, list[Status]] = {}
     for asset in graph.order:
         if asset in selected:

@@ -74,10 +74,10 @@ def one_of(draw: st.DrawFn, *values: object) -> Any:
 
 
 @st.composite
-def snapshots(draw: st.DrawFn, graph: AssetGraph) -> CatalogSnapshot:
-    """Every field of every state drawn on its own, around the values a fresh partition has."""
-    STORES.set_keys(draw(st.lists(st.sampled_from(["s1", "s2", "s3"]), unique=True, max_size=3)))
-    snapshot = CatalogSnapshot()
+def snapshots(draw: st.DrawFn, graph: AssetGraph, stores: list[str]) -> CatalogSnapshot:
+    """Every field of every state drawn on its own, around the values a fresh partition has;
+    ``graph`` holds the dynamic keys ``stores`` the snapshot has."""
+    snapshot = CatalogSnapshot(dynamic_keys={"stores": stores})
     interrupted, observed = set(), {}
     for asset in graph.order:
         spec = graph[asset]
@@ -113,8 +113,10 @@ def snapshots(draw: st.DrawFn, graph: AssetGraph) -> CatalogSnapshot:
 
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[AssetGraph, CatalogSnapshot]:
+    """A graph as declared (its dynamic partitions hold no keys) and a snapshot, which has them."""
+    stores = draw(st.lists(st.sampled_from(["s1", "s2", "s3"]), unique=True, max_size=3))
     graph = draw(graphs())
-    return graph, draw(snapshots(graph))
+    return graph, draw(snapshots(graph.with_dynamic_keys({"stores": stores}), stores))
 
 
 # -- each rule holds to its guards -----------------------------------------------------------------
@@ -139,6 +141,7 @@ def holds(guard: Guard, facts: Facts, graph: AssetGraph, snapshot: CatalogSnapsh
 @given(cases())
 def test_a_rule_whose_guards_hold_finds_the_partition_fresh(case: tuple[AssetGraph, CatalogSnapshot]) -> None:
     graph, snapshot = case
+    graph = graph.with_dynamic_keys(snapshot.dynamic_keys or {})
     upstream_keys = UpstreamKeys(graph, NOW)
     for asset in graph.order:
         for key in keys_of(graph[asset].partitions, NOW):
@@ -175,7 +178,8 @@ def by_hand(graph: AssetGraph, snapshot: CatalogSnapshot) -> tuple[dict[tuple[st
 
 
 def assert_agreement(graph: AssetGraph, snapshot: CatalogSnapshot) -> None:
-    planned, waiting = by_hand(graph, snapshot)
+    """``graph`` as declared: plan, status and why take the dynamic keys from the snapshot."""
+    planned, waiting = by_hand(graph.with_dynamic_keys(snapshot.dynamic_keys or {}), snapshot)
     the_plan = plan(graph, snapshot, graph.order, NOW)
     assert {(s.asset, s.key): s.reason for s in the_plan.steps} == planned
     assert {(s.asset, s.key): s.reason for s in the_plan.waiting} == waiting

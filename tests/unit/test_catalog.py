@@ -287,6 +287,7 @@ def test_dynamic_keys_keep_the_order_they_were_added_in(catalog: Catalog) -> Non
     assert catalog.add_dynamic_keys("shops", ["s1"], T1) == ["s1"]
     assert catalog.remove_dynamic_keys("regions", ["latam", "nowhere", "eu"]) == ["latam", "eu"]
     assert catalog.dynamic_keys() == {"regions": ["us", "apac"], "shops": ["s1"]}
+    assert catalog.snapshot().dynamic_keys == {"regions": ["us", "apac"], "shops": ["s1"]}  # the planner's keys
     assert catalog.add_dynamic_keys("regions", ["eu"], T1) == ["eu"]
     assert catalog.dynamic_keys()["regions"] == ["us", "apac", "eu"]  # after the existing ones
 

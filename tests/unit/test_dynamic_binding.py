@@ -37,3 +37,17 @@ def test_a_graph_without_dynamic_partitions_is_its_own_binding() -> None:
 def test_bad_keys_from_the_catalog_are_a_partition_error() -> None:
     with pytest.raises(PartitionError, match="'s1' is listed twice"):
         DynamicPartitions("stores").with_keys(["s1", "s1"])
+
+
+def test_the_planner_takes_dynamic_keys_from_the_snapshot() -> None:
+    from datetime import datetime, timezone
+
+    from assets_core.catalog.snapshot import CatalogSnapshot
+    from assets_core.planning import plan, statuses
+
+    graph = build_graph([spec("sales", DynamicPartitions("stores"))])  # as declared: no keys
+    snapshot = CatalogSnapshot(dynamic_keys={"stores": ["s2", "s1"]})
+    now = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert [(s.asset, s.key) for s in plan(graph, snapshot, ["sales"], now).steps] == [("sales", "s2"), ("sales", "s1")]
+    assert [(k, status) for k, status, _ in statuses(graph, snapshot, ["sales"], now)["sales"]] == [
+        ("s2", "missing"), ("s1", "missing")]
