@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import errno
 import random
-from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, Strict, StrictInt, ValidationError
+from pydantic import BeforeValidator, Field, Strict, StrictInt
 
-from assets_core.definitions.schema import OptionsModel, problems_from
-from assets_core.errors import DefinitionError
+from assets_core.definitions.schema import OptionsModel
 
 # OSErrors whose errno says "try again later"; FileNotFoundError or PermissionError do not heal.
 TRANSIENT_ERRNOS = frozenset({
@@ -90,11 +88,3 @@ class RetryPolicy(OptionsModel):
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
-
-
-def retry_from_dict(options: Mapping[str, Any], where: str) -> RetryPolicy:
-    """A policy from assets.toml's ``[retry]`` table; mistakes are named with ``where``."""
-    try:
-        return RetryPolicy.model_validate(options)
-    except ValidationError as exc:
-        raise DefinitionError(problems_from(exc, RetryPolicy, where, noun="key")) from None

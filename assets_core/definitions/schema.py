@@ -54,7 +54,9 @@ class OptionsModel(BaseModel):
         __init__.__pydantic_base_init__ = True
 
 
-def read_options(model: type[Model], values: Mapping[str, Any], where: str, noun: str = "option") -> tuple[Model, list[str]]:
+def read_options(
+    model: type[Model], values: Mapping[str, Any], where: str, noun: str = "option"
+) -> tuple[Model, list[str]]:
     """``values`` validated by ``model``, and one line per mistake.
 
     With mistakes, the model is read again without the keys that were wrong, so that a spec

@@ -50,11 +50,12 @@ CONFIG_ERRORS = [
     ("hooks_a_string", CONFIG + '[hooks]\non_failure = "alerts:page"\n',
      ["assets.toml [hooks] has on_failure='alerts:page': give a list of hooks"]),
     ("pools_zero", CONFIG + "[pools]\nwarehouse = 0\n",
-     ["assets.toml [pools] has warehouse=0: give a whole number of partitions above 0."]),
+     ["assets.toml [pools] has warehouse=0: give a whole number of partitions above 0"]),
     ("unknown_table", CONFIG + "[retyr]\nmax_attempts = 3\n",
      ["assets.toml: unknown table [retyr]. Did you mean [retry]?"]),
+    ("project_missing", '[pools]\nwarehouse = 2\n', ["assets.toml: table [project] is missing: add one with at least name ="]),
     ("project_name_missing", CONFIG.replace('name = "shop"\n', ""),
-     ["assets.toml [project]: name is missing: add name = \"...\"."]),
+     ["assets.toml [project]: name is missing: give the project's name, such as name = \"orders\"."]),
 ]
 
 

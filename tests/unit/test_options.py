@@ -118,11 +118,11 @@ def test_a_bad_batch_size_of_a_sql_asset_is_named() -> None:
 
 def test_every_mistake_of_an_asset_is_reported_together() -> None:
     problems = problems_of(python_asset(partition=DAYS, code_version=5, timeout=-1, checks=[not_null("id"), "x"]))
-    assert problems == [
-        "Asset 'orders': unknown option 'partition'. Did you mean 'partitions'?",
+    assert problems == [  # in the order of the decorator's signature, unknown options last
         "Asset 'orders' has code_version=5: give a string, such as code_version='2'.",
         "Asset 'orders' has checks[1]='x': give a list of checks, such as [not_null('id')].",
         "Asset 'orders' has timeout=-1: give a number of seconds above 0.",
+        "Asset 'orders': unknown option 'partition'. Did you mean 'partitions'?",
     ]
 
 
