@@ -101,6 +101,15 @@ def problems_from(
     return [_problem(error, model, where, noun, tables) for error in errors]
 
 
+def unknown_key(where: str, noun: str, key: str, names: Sequence[str], close: str | None = "") -> str:
+    """``{where}: unknown option 'partition'. Did you mean 'partitions'?``, or the valid names
+    when none is close; ``close=""`` looks for the closest name itself."""
+    if close == "":
+        close = next(iter(get_close_matches(key, names, n=1)), None)
+    hint = f". Did you mean '{close}'?" if close else f": use {', '.join(names)}."
+    return f"{where}: unknown {noun} '{key}'{hint}"
+
+
 def _closest(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     """The valid key nearest to the unknown one at ``loc``, if one is near."""
     return get_close_matches(str(loc[-1]), list(_model_at(model, loc[:-1]).model_fields), n=1)
@@ -120,8 +129,7 @@ def _problem(error: ErrorDetails, model: type[BaseModel], where: str, noun: str,
         if noun == "table":
             hint = f". Did you mean [{close[0]}]?" if close else f": use {', '.join(f'[{n}]' for n in names)}."
             return f"{where}: unknown table {key}{hint}"
-        hint = f". Did you mean '{close[0]}'?" if close else f": use {', '.join(names)}."
-        return f"{where}: unknown {noun} '{key}'{hint}"
+        return unknown_key(where, noun, key, list(names), close[0] if close else None)
     fix = _description(model, loc) or _sentence(error["msg"])
     if error["type"] == "missing":
         return f"{where}: {'table ' if noun == 'table' else ''}{key} is missing: {fix}."

@@ -19,7 +19,9 @@ from assets_core import (
     PartitionError,
     RetryPolicy,
     StaticPartitions,
+    accepted_values,
     asset,
+    in_range,
     not_null,
     source,
     sql_asset,
@@ -133,6 +135,35 @@ def test_good_options_still_make_the_spec() -> None:
     assert (spec.partitions, spec.code_version, spec.timeout, spec.tags, spec.group) == (DAYS, "2", 5, ("a",), "g")
     assert spec.freshness is not None and spec.freshness.max_lag.days == 1
     assert spec.retry == RetryPolicy(max_attempts=2)
+
+
+# -- checks in a SQL file's header ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"not_nul": "day"}, "revenue.sql: unknown check 'not_nul'. Did you mean 'not_null'?"),
+    ({"row_count": {"minimum": 1}}, "revenue.sql: check row_count: unknown option 'minimum'. Did you mean 'min'?"),
+    ({"accepted_values": {"column": "s", "vals": ["a"]}},
+     "revenue.sql: check accepted_values: unknown option 'vals'. Did you mean 'values'?"),
+])
+def test_a_misspelt_check_in_a_sql_header_names_the_closest(spec: dict[str, Any], message: str) -> None:
+    from assets_core.checks import check_from_dict
+
+    with pytest.raises(DefinitionError) as raised:
+        check_from_dict(spec, "revenue.sql")
+    assert raised.value.problems == [message]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: not_null(5), "not_null() has column=5: give a string."),
+    (lambda: accepted_values("status", "paid"), "accepted_values() has values='paid': give a list, such as ['a', 'b']."),
+    (lambda: in_range(col=["x"], min=0), "in_range() has col=['x']: give a string."),
+])
+def test_a_check_given_an_argument_of_the_wrong_type_is_a_definition_error(make: Any, message: str) -> None:
+    """``accepted_values("status", "paid")`` accepted the letters p, a and d."""
+    with pytest.raises(DefinitionError) as raised:
+        make()
+    assert raised.value.problems == [message]
 
 
 # -- RetryPolicy --------------------------------------------------------------------------------
