@@ -98,6 +98,18 @@ class Check(ABC):
     def __post_init__(self) -> None:
         if self.severity not in ("blocking", "warn"):
             raise DefinitionError([f"Check severity {self.severity!r} is not 'blocking' or 'warn'."])
+        # The annotations are the schema of a check's arguments: a column named 5, or values
+        # given as one string (which would be its letters), fail here, not when the check runs.
+        for spec in fields(self):
+            if not spec.init:
+                continue
+            value = getattr(self, spec.name)
+            if spec.type == "str" and not isinstance(value, str):
+                raise DefinitionError([f"{type(self).__name__}() has {spec.name}={value!r}: give a string."])
+            if spec.type == "Sequence[Any]" and not isinstance(value, (list, tuple, set, frozenset)):
+                raise DefinitionError(
+                    [f"{type(self).__name__}() has {spec.name}={value!r}: give a list, such as ['a', 'b']."]
+                )
 
     @property
     @abstractmethod

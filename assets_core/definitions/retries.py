@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import errno
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from assets_core.errors import DefinitionError
+from pydantic import BeforeValidator, Field, Strict, StrictInt
+
+from assets_core.definitions.schema import OptionsModel
 
 # OSErrors whose errno says "try again later"; FileNotFoundError or PermissionError do not heal.
 TRANSIENT_ERRNOS = frozenset({
@@ -33,38 +33,50 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+def _exception_class(value: Any) -> Any:
+    """A name in ``retry_on`` becomes the class it names; anything else is left to the type check."""
+    if not isinstance(value, str):
+        return value
+    import builtins
+    import importlib
+
+    module_name, _, attribute = value.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name) if module_name else builtins, attribute)
+    except (ImportError, AttributeError, ValueError):
+        found = None
+    if not (isinstance(found, type) and issubclass(found, BaseException)):
+        raise ValueError(f"{value!r} is not an exception class")
+    return found
+
+
+_Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+"""An int or a float, finite; never a bool or a string."""
+_ExceptionClass = Annotated[type[BaseException], BeforeValidator(_exception_class)]
+
+
+class RetryPolicy(OptionsModel):
     """How often and how patiently a partition is tried again after a retryable failure.
 
-    ``retry_on``: exception classes to retry; empty (the default) means the transient ones of
-    :func:`is_transient`. Delays grow by ``backoff`` per attempt, are capped at ``max_delay``
-    and spread by up to ``jitter`` (a fraction) so many partitions do not retry in lockstep.
+    ``retry_on``: exception classes to retry, or their names (``"ConnectionError"``,
+    ``"mylib.Throttled"``, as assets.toml writes them); empty (the default) means the transient
+    ones of :func:`is_transient`. Delays grow by ``backoff`` per attempt, are capped at
+    ``max_delay`` and spread by up to ``jitter`` (a fraction) so many partitions do not retry
+    in lockstep. A mistake is a :class:`DefinitionError` naming the option:
+
+        >>> RetryPolicy(max_atempts=3)
+        Traceback (most recent call last):
+        assets_core.errors.DefinitionError: RetryPolicy: unknown option 'max_atempts'. Did you mean 'max_attempts'?
     """
 
-    max_attempts: int = 3
-    delay: float = 1.0
-    backoff: float = 2.0
-    max_delay: float = 60.0
-    jitter: float = 0.1
-    retry_on: tuple[type[BaseException], ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        problems = [
-            f"{name} must be {rule}"
-            for name, bad, rule in (
-                ("max_attempts", self.max_attempts < 1, "at least 1"),
-                ("delay", self.delay < 0, "0 or more seconds"),
-                ("backoff", self.backoff < 1, "at least 1"),
-                ("max_delay", self.max_delay < 0, "0 or more seconds"),
-                ("jitter", not 0 <= self.jitter <= 1, "between 0 and 1"),
-            )
-            if bad
-        ]
-        if any(not (isinstance(c, type) and issubclass(c, BaseException)) for c in self.retry_on):
-            problems.append("retry_on must list exception classes")
-        if problems:
-            raise DefinitionError([f"RetryPolicy: {'; '.join(problems)}."])
+    max_attempts: StrictInt = Field(default=3, ge=1, description="give a whole number of attempts, 1 or more")
+    delay: _Number = Field(default=1.0, ge=0, description="give a number of seconds, 0 or more")
+    backoff: _Number = Field(default=2.0, ge=1, description="give a factor of 1 or more")
+    max_delay: _Number = Field(default=60.0, ge=0, description="give a number of seconds, 0 or more")
+    jitter: _Number = Field(default=0.1, ge=0, le=1, description="give a fraction between 0 and 1")
+    retry_on: tuple[_ExceptionClass, ...] = Field(
+        default=(), description="give exception classes or their names, e.g. 'ConnectionError' or 'mylib.Throttled'"
+    )
 
     def retries(self, exc: BaseException) -> bool:
         return isinstance(exc, self.retry_on) if self.retry_on else is_transient(exc)
@@ -76,27 +88,3 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)
-
-
-def retry_from_dict(options: dict[str, Any], where: str) -> RetryPolicy:
-    """A policy from assets.toml's ``[retry]`` table (``retry_on`` names exception classes)."""
-    values = dict(options)
-    names: Sequence[str] = values.pop("retry_on", ())
-    try:
-        return RetryPolicy(**values, retry_on=tuple(_exception_class(n, where) for n in names))
-    except TypeError as exc:
-        raise DefinitionError([f"{where}: {exc}; use max_attempts, delay, backoff, max_delay, jitter, retry_on."]) from None
-
-
-def _exception_class(name: str, where: str) -> type[BaseException]:
-    import builtins
-    import importlib
-
-    module_name, _, attribute = name.rpartition(".")
-    try:
-        found = getattr(importlib.import_module(module_name) if module_name else builtins, attribute)
-    except (ImportError, AttributeError):
-        found = None
-    if not (isinstance(found, type) and issubclass(found, BaseException)):
-        raise DefinitionError([f"{where}: retry_on entry {name!r} is not an exception class, e.g. 'ConnectionError'."])
-    return found

@@ -19,15 +19,18 @@ import inspect
 import logging
 import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from difflib import get_close_matches
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Never
 
-from assets_core.definitions.freshness import FreshnessPolicy, freshness_from
+from assets_core.definitions.freshness import FreshnessPolicy
 from assets_core.partitions import DataInterval, PartitionMapping, PartitionsDefinition
 from assets_core.definitions.retries import RetryPolicy
+
+if TYPE_CHECKING:  # the option schemas are built on first use (see options.py)
+    from assets_core.definitions.options import AssetOptions, SqlAssetOptions
 
 ASSET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """Asset names become directory and table names: identifiers only."""
@@ -42,7 +45,8 @@ _INPUT_TYPES: dict[str, InputType] = {
     "Table": "arrow",
     "DuckDBPyRelation": "duckdb",
 }
-SUPPORTED_RETURNS = ("DataFrame", "LazyFrame", "Table", "DuckDBPyRelation")
+SUPPORTED_RETURNS = tuple(_INPUT_TYPES)
+"""What an asset may return: the types it may be handed."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,8 @@ def code_fingerprint(source: str) -> str:
 
 
 _SUPPORTED_MODULES = {"pl", "polars", "pa", "pyarrow", "duckdb", "_duckdb"}
+_HANDED_OVER = "a polars DataFrame or LazyFrame, a pyarrow Table or a DuckDB relation"
+"""What the engine hands an asset as an input and takes back as its result (_INPUT_TYPES)."""
 
 
 def _annotation_name(annotation: Any) -> str | None:
@@ -193,37 +199,61 @@ def _annotation_name(annotation: Any) -> str | None:
     return name if module.split(".")[0] in _SUPPORTED_MODULES else f"{module}.{name}".strip(".")
 
 
+def _annotation_problems(name: str, signature: inspect.Signature, annotations: dict[str, Any]) -> list[str]:
+    """Annotations naming a type the engine cannot hand over or take back: one rule for the
+    inputs and the result, checked when the asset is declared rather than when it runs."""
+    problems = []
+    for param in signature.parameters:
+        annotation = annotations.get(param, inspect.Parameter.empty)
+        if param == "context":
+            text = "" if annotation is inspect.Parameter.empty else getattr(annotation, "__name__", str(annotation))
+            if text and text.rpartition(".")[2] != "AssetContext":
+                problems.append(
+                    f"Asset '{name}' has parameter 'context' annotated {text}: annotate it AssetContext, "
+                    "or leave it unannotated (a parameter named context receives the AssetContext)."
+                )
+            continue
+        type_name = _annotation_name(annotation)
+        if type_name is not None and type_name not in _INPUT_TYPES:
+            problems.append(
+                f"Asset '{name}' has input '{param}' annotated {type_name}: annotate it as {_HANDED_OVER}, "
+                "or leave it unannotated (a polars DataFrame)."
+            )
+    returns = _annotation_name(annotations.get("return", inspect.Parameter.empty))
+    if returns is not None and returns not in SUPPORTED_RETURNS:
+        problems.append(f"Asset '{name}' is annotated to return {returns}: return {_HANDED_OVER}.")
+    return problems
+
+
 def _source_location(fn: Callable[..., Any]) -> str:
     code = getattr(fn, "__code__", None)
     return f"{code.co_filename}:{code.co_firstlineno}" if code else getattr(fn, "__qualname__", "?")
 
 
-def _common_problems(name: str, options: dict[str, Any]) -> list[str]:
-    problems = []
-    io, timeout, retry = options.get("io", "parquet"), options.get("timeout"), options.get("retry")
-    if not ASSET_NAME.match(name):
-        problems.append(
-            f"Asset name '{name}' is not an identifier: use letters, digits and '_' "
-            "(it becomes a directory and a table name)."
-        )
-    if io not in ("parquet", "duckdb"):
-        problems.append(f"Asset '{name}' has io={io!r}: use 'parquet' or 'duckdb'.")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        problems.append(f"Asset '{name}' has timeout={timeout!r}: give a number of seconds above 0.")
-    batch = options.get("batch_size")
-    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-        problems.append(f"Asset '{name}' has batch_size={batch!r}: give a whole number of partitions, 1 or more.")
-    if retry is not None and not isinstance(retry, RetryPolicy):
-        problems.append(f"Asset '{name}' has retry={retry!r}: give a RetryPolicy(max_attempts=..., ...).")
-    return problems
+def _name_problems(name: str) -> list[str]:
+    if ASSET_NAME.match(name):
+        return []
+    return [
+        f"Asset name '{name}' is not an identifier: use letters, digits and '_' "
+        "(it becomes a directory and a table name)."
+    ]
 
 
-def _python_spec(fn: Callable[..., Any], options: dict[str, Any]) -> AssetSpec:
-    name = options.pop("name", None) or fn.__name__
-    ins: dict[str, PartitionMapping] = options.pop("ins", None) or {}
+def _asset_name(options: Mapping[str, Any], default: str) -> str:
+    """The name an asset gets: ``name=`` when it is one (a wrong one is reported as an option)."""
+    name = options.get("name")
+    return name if isinstance(name, str) and name else default
+
+
+def _python_spec(fn: Callable[..., Any], given: Mapping[str, Any], schema: type[AssetOptions]) -> AssetSpec:
+    from assets_core.definitions.schema import read_options
+
+    name = _asset_name(given, fn.__name__)
+    options, problems = read_options(schema, given, f"Asset '{name}'")
+    problems[:0] = _name_problems(name)
+    ins = options.ins or {}
     signature = inspect.signature(fn)
     annotations = inspect.get_annotations(fn)
-    problems = _common_problems(name, options)
     inputs = []
     for param in signature.parameters.values():
         if param.name == "context":
@@ -237,17 +267,13 @@ def _python_spec(fn: Callable[..., Any], options: dict[str, Any]) -> AssetSpec:
         )
     for unknown in set(ins) - {i.param for i in inputs}:
         problems.append(f"Asset '{name}' maps input '{unknown}' in ins=, but has no such parameter.")
-    returns = _annotation_name(annotations.get("return", inspect.Parameter.empty))
-    if returns is not None and returns not in SUPPORTED_RETURNS:
-        problems.append(
-            f"Asset '{name}' is annotated to return {returns}: return a polars DataFrame or "
-            "LazyFrame, a pyarrow Table or a DuckDB relation."
-        )
+    problems.extend(_annotation_problems(name, signature, annotations))
     try:
-        code_version = options.pop("code_version", None) or code_fingerprint(inspect.getsource(fn))
+        code_version = options.code_version or code_fingerprint(inspect.getsource(fn))
     except (OSError, TypeError):
-        code_version = options.pop("code_version", None) or "unversioned"
+        code_version = "unversioned"
     return _finish(
+        options,
         name=name,
         kind="python",
         inputs=tuple(inputs),
@@ -256,25 +282,23 @@ def _python_spec(fn: Callable[..., Any], options: dict[str, Any]) -> AssetSpec:
         wants_context="context" in signature.parameters,
         source=_source_location(fn),
         problems=tuple(problems),
-        options=options,
+        observe=getattr(options, "observe", None),
     )
 
 
-def _finish(options: dict[str, Any], **fields: Any) -> AssetSpec:
-    freshness = options.pop("freshness", None)
+def _finish(options: AssetOptions | SqlAssetOptions, **fields: Any) -> AssetSpec:
     return AssetSpec(
-        partitions=options.pop("partitions", None),
-        io=options.pop("io", "parquet"),
-        checks=tuple(options.pop("checks", None) or ()),
-        description=options.pop("description", None),
-        group=options.pop("group", None) or "default",
-        owner=options.pop("owner", None),
-        tags=tuple(options.pop("tags", None) or ()),
-        freshness=freshness_from(freshness),
-        retry=options.pop("retry", None),
-        timeout=options.pop("timeout", None),
-        pool=options.pop("pool", None),
-        batch_size=options.pop("batch_size", None),
+        partitions=options.partitions,
+        io=options.io,
+        checks=options.checks,
+        description=options.description,
+        group=options.group or "default",
+        owner=options.owner,
+        tags=options.tags,
+        freshness=options.freshness,
+        retry=options.retry,
+        timeout=options.timeout,
+        pool=options.pool,
         **fields,
     )
 
@@ -296,8 +320,13 @@ def asset(
     retry: RetryPolicy | None = None,
     timeout: float | None = None,
     pool: str | None = None,
+    **unknown: Never,
 ) -> Any:
     """Declare an asset: the function's parameters name the assets it reads.
+
+    Options are read by :class:`~assets_core.definitions.options.AssetOptions`: a misspelt
+    one (``partition=``, caught in the signature by type checkers as ``**unknown: Never``) or
+    a value of the wrong type is a definition error naming the asset and the closest option.
 
     >>> @asset(io="duckdb", group="sales")
     ... def customers(orders):
@@ -306,13 +335,15 @@ def asset(
     options = dict(
         name=name, partitions=partitions, io=io, code_version=code_version, checks=checks,
         description=description, group=group, owner=owner, tags=tags, freshness=freshness, ins=ins,
-        retry=retry, timeout=timeout, pool=pool,
+        retry=retry, timeout=timeout, pool=pool, **unknown,
     )
 
     def wrap(function: Callable[..., Any]) -> AssetSpec:
+        from assets_core.definitions.options import AssetOptions
+
         if options["description"] is None:
             options["description"] = inspect.getdoc(function)
-        return _python_spec(function, dict(options))
+        return _python_spec(function, options, AssetOptions)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -322,62 +353,93 @@ def source(fn: Callable[..., Any] | None = None, *, observe: Callable[..., Any],
     returns a version of that data per partition (a file hash, a row count, the newest
     timestamp) without loading it. ``assets observe`` records the versions; a partition whose
     source version changed is rebuilt, with its downstream, by the next ``materialize``.
+    Takes the options of :func:`asset`.
 
     >>> @source(partitions=DailyPartitions("2025-01-01"), observe=lambda context: landing_file(context).stat().st_mtime_ns)  # doctest: +SKIP
     ... def raw_orders(context):
     ...     return pl.read_csv(landing_file(context))
     """
-    if not callable(observe):
-        raise TypeError("source(observe=...) takes a function of the partition's context.")
 
     def wrap(function: Callable[..., Any]) -> AssetSpec:
-        spec: AssetSpec = asset(function, **options)
-        return replace(spec, observe=observe)
+        from assets_core.definitions.options import SourceOptions
+
+        given = {"observe": observe, **options}
+        given.setdefault("description", inspect.getdoc(function))
+        return _python_spec(function, given, SourceOptions)
 
     return wrap(fn) if fn is not None else wrap
 
 
-def sql_spec(name: str, sql: str, options: dict[str, Any], source: str) -> AssetSpec:
-    """The spec of a SQL asset: upstream assets are the tables its SELECT reads."""
+def sql_spec(name: str, sql: str, options: SqlAssetOptions, source: str, problems: Sequence[str] = ()) -> AssetSpec:
+    """The spec of a SQL asset: upstream assets are the tables its SELECT reads. ``problems``:
+    mistakes already found in its options, reported with the others."""
     from assets_core.definitions.sql import parse_select  # sqlglot is heavy: import on first SQL asset
 
-    problems = _common_problems(name, options)
+    found = [*_name_problems(name), *problems]
     parsed = parse_select(sql, where=source)
     if parsed.problem:
-        problems.append(parsed.problem)
-    ins: dict[str, PartitionMapping] = options.pop("ins", None) or {}
+        found.append(parsed.problem)
+    ins = options.ins or {}
     inputs = tuple(AssetInput(t, t, "arrow", ins.get(t)) for t in parsed.tables)
-    options.pop("name", None)
     return _finish(
+        options,
         name=name,
         kind="sql",
         inputs=inputs,
-        code_version=options.pop("code_version", None) or parsed.fingerprint,
+        code_version=options.code_version or parsed.fingerprint,
         sql=sql,
         sql_params=parsed.params,
         source=source,
-        problems=tuple(problems),
-        options=options,
+        problems=tuple(found),
+        batch_size=options.batch_size,
     )
 
 
 def sql_asset(
     fn: Callable[[], str] | None = None,
-    **options: Any,
+    *,
+    name: str | None = None,
+    partitions: PartitionsDefinition | None = None,
+    io: IoKind = "parquet",
+    code_version: str | None = None,
+    checks: Sequence[Any] = (),
+    description: str | None = None,
+    group: str | None = None,
+    owner: str | None = None,
+    tags: Sequence[str] = (),
+    freshness: FreshnessPolicy | dict[str, Any] | None = None,
+    ins: dict[str, PartitionMapping] | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: float | None = None,
+    pool: str | None = None,
+    batch_size: int | None = None,
+    **unknown: Never,
 ) -> Any:
     """Declare a SQL asset from a function that returns one SELECT.
 
     The query reads upstream assets as tables and the partition as bound values
-    ``$start``, ``$end`` and ``$partition_key``:
+    ``$start``, ``$end`` and ``$partition_key``; options are read by
+    :class:`~assets_core.definitions.options.SqlAssetOptions`:
 
     >>> @sql_asset(partitions=DailyPartitions("2025-01-01"))
     ... def daily_revenue():
     ...     return "SELECT sum(amount) AS revenue FROM clean_orders"
     """
+    options = dict(
+        name=name, partitions=partitions, io=io, code_version=code_version, checks=checks,
+        description=description, group=group, owner=owner, tags=tags, freshness=freshness, ins=ins,
+        retry=retry, timeout=timeout, pool=pool, batch_size=batch_size, **unknown,
+    )
 
     def wrap(function: Callable[[], str]) -> AssetSpec:
-        opts = dict(options)
-        opts.setdefault("description", inspect.getdoc(function))
-        return sql_spec(opts.get("name") or function.__name__, function(), opts, _source_location(function))
+        from assets_core.definitions.options import SqlAssetOptions
+        from assets_core.definitions.schema import read_options
+
+        given = dict(options)
+        if given["description"] is None:
+            given["description"] = inspect.getdoc(function)
+        asset_name = _asset_name(given, function.__name__)
+        read, problems = read_options(SqlAssetOptions, given, f"Asset '{asset_name}'")
+        return sql_spec(asset_name, function(), read, _source_location(function), problems)
 
     return wrap(fn) if fn is not None else wrap

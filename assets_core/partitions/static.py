@@ -23,6 +23,11 @@ class StaticPartitions(PartitionsDefinition):
     kind: ClassVar[str] = "static"
 
     def __init__(self, keys: list[str] | tuple[str, ...]) -> None:
+        if not isinstance(keys, (list, tuple)):  # a str is a sequence of keys of one letter each
+            raise PartitionError(
+                f"StaticPartitions({keys!r}): give a list of keys, such as StaticPartitions([{keys!r}])."
+                if isinstance(keys, str) else f"StaticPartitions({keys!r}): give a list of keys, such as ['eu', 'us']."
+            )
         bad = [k for k in keys if not isinstance(k, str) or not STATIC_KEY.fullmatch(k)]
         if bad:
             raise PartitionError(

@@ -22,6 +22,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assets_core.errors import PartitionError
 from assets_core.partitions.base import DataInterval, PartitionsDefinition
 
+MAX_END_OFFSET = 1000
+"""Windows beyond the last ended one that may be due: 41 days of hours, 83 years of months.
+Far more would make keys past year 9999 and plans of a billion partitions."""
+
 _MEMO_SIZE = 1 << 16
 """Entries kept by the per-definition key memo before it starts over."""
 
@@ -71,6 +75,11 @@ class TimeWindowPartitions(PartitionsDefinition):
             raise PartitionError(
                 f"Partitions end {self.end.date()} is not after start {self.start.date()}: "
                 "swap them or drop the end."
+            )
+        if isinstance(end_offset, bool) or not isinstance(end_offset, int) or abs(end_offset) > MAX_END_OFFSET:
+            raise PartitionError(
+                f"Partitions end_offset={end_offset!r} is not allowed: give a whole number of windows between "
+                f"-{MAX_END_OFFSET} and {MAX_END_OFFSET} (1 also makes the running window due)."
             )
         self.end_offset = end_offset
         self._setup()

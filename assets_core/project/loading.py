@@ -34,14 +34,14 @@ import threading
 import tomllib
 import traceback
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
+from pydantic import BaseModel, Field, PositiveInt, ValidationError
 
+from assets_core.definitions.retries import RetryPolicy
+from assets_core.definitions.schema import SCHEMA, problems_from
 from assets_core.errors import AssetsCoreError, DefinitionError, ProjectError
-from assets_core.definitions.retries import RetryPolicy, retry_from_dict
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
@@ -49,31 +49,46 @@ MANIFEST_VERSION = 3
 
 
 class ProjectConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """The ``[project]`` table."""
 
-    name: str
-    modules: list[str] = []
-    sql_dir: str | None = None
-    data_dir: str = "data"
-    warehouse: str = "warehouse.duckdb"
-    catalog: str = f"sqlite:///{STATE_DIR}/catalog.db"
+    model_config = SCHEMA
+
+    name: str = Field(description="give the project's name, such as name = \"orders\"")
+    modules: list[str] = Field(default=[], description="give a list of module names, such as [\"orders_assets\"]")
+    sql_dir: str | None = Field(default=None, description="give a folder in the project folder, such as \"sql\"")
+    data_dir: str = Field(default="data", description="give a folder in the project folder, such as \"data\"")
+    warehouse: str = Field(default="warehouse.duckdb", description="give a file name in data_dir")
+    catalog: str = Field(
+        default=f"sqlite:///{STATE_DIR}/catalog.db",
+        description="give a catalog URL, such as \"sqlite:///.assets/catalog.db\"",
+    )
 
 
 class HooksConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """The ``[hooks]`` table: best-effort notifications, ``module:function`` or a webhook URL."""
 
-    on_failure: list[str] = []
-    on_quarantine: list[str] = []
+    model_config = SCHEMA
+
+    on_failure: list[str] = Field(default=[], description='give a list of hooks, such as ["alerts:page_oncall"]')
+    on_quarantine: list[str] = Field(default=[], description='give a list of hooks, such as ["alerts:post_to_channel"]')
 
 
 class Settings(BaseModel):
     """The tables of assets.toml besides [project]."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SCHEMA
 
-    pools: dict[str, PositiveInt] = {}
-    retry: dict[str, Any] = {}
-    hooks: HooksConfig = HooksConfig()
+    pools: dict[str, PositiveInt] = Field(
+        default={}, description="give a whole number of partitions above 0, such as warehouse = 2"
+    )
+    retry: RetryPolicy = Field(default=RetryPolicy(), description="give a table such as max_attempts = 3")
+    hooks: HooksConfig = Field(default=HooksConfig(), description="give a table such as on_failure = [\"alerts:page\"]")
+
+
+class ConfigFile(Settings):
+    """All of assets.toml as read: the [project] table and the settings tables."""
+
+    project: ProjectConfig = Field(description='add one with at least name = "..."')
 
 
 @dataclass(frozen=True)
@@ -82,11 +97,10 @@ class Project:
     config: ProjectConfig
     settings: Settings = Settings()
 
-    @cached_property
+    @property
     def retry(self) -> RetryPolicy:
-        """The default policy: assets.toml's [retry], else transient errors, 3 attempts
-        (parsed once: the run asks for it per partition)."""
-        return retry_from_dict(self.settings.retry, f"{self.root / CONFIG_FILE} [retry]")
+        """The default policy: assets.toml's [retry], else transient errors, 3 attempts."""
+        return self.settings.retry
 
     @property
     def data_dir(self) -> Path:
@@ -127,40 +141,17 @@ def load_project(root: Path) -> Project:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(f"{path} is not valid TOML: {exc}. Fix that line.") from None
-    section = raw.get("project")
-    if not isinstance(section, dict):
-        raise ProjectError(f"{path} has no [project] table: add one with at least name = \"...\".")
-    unknown_tables = set(raw) - {"project", *Settings.model_fields}
-    if unknown_tables:
-        raise ProjectError(
-            f"{path}: unknown table [{sorted(unknown_tables)[0]}]: use [project], "
-            f"{', '.join(f'[{t}]' for t in Settings.model_fields)}."
-        )
     try:
-        config = ProjectConfig(**section)
+        read = ConfigFile.model_validate(raw)
     except ValidationError as exc:
-        raise ProjectError(_first_error(path, ("project",), exc)) from None
-    try:
-        settings = Settings(**{k: v for k, v in raw.items() if k != "project"})
-    except ValidationError as exc:
-        raise ProjectError(_first_error(path, (), exc)) from None
-    project = Project(root.resolve(), config, settings)
+        problems = problems_from(exc, ConfigFile, str(path), noun="key", given=list(raw), tables=True)
+        raise ProjectError("\n".join(problems)) from None
+    project = Project(root.resolve(), read.project, read)
     _check_settings(project, path)
     return project
 
 
-def _first_error(path: Path, table: tuple[str, ...], exc: ValidationError) -> str:
-    """``assets.toml: [pools] warehouse: Input should be greater than 0.``"""
-    error = exc.errors()[0]
-    location = [*table, *(str(part) for part in error["loc"])]
-    return f"{path}: [{location[0]}] {'.'.join(location[1:])}: {error['msg']}."
-
-
 def _check_settings(project: Project, path: Path) -> None:
-    try:
-        project.retry  # noqa: B018 - parsing is the check
-    except DefinitionError as exc:
-        raise ProjectError(exc.problems[0]) from None
     for event, hooks in project.settings.hooks.model_dump().items():
         if hooks:  # the webhook machinery (ssl, http) is only imported by projects that use it
             from assets_core.execution.hooks import validate_hook
@@ -273,10 +264,8 @@ def _import_problem(module: str, exc: Exception, root: Path) -> str:
 
 def _sql_file_spec(path: Path) -> Any:
     """A ``.sql`` file: options in a leading ``--`` comment block, written as TOML."""
-    from assets_core.checks import check_from_dict
+    from assets_core.definitions.options import sql_file_options
     from assets_core.definitions.specs import sql_spec
-    from assets_core.partitions import partitions_from_dict
-    from assets_core.errors import PartitionError
 
     text = path.read_text()
     header = []
@@ -291,19 +280,8 @@ def _sql_file_spec(path: Path) -> Any:
         options: dict[str, Any] = tomllib.loads("\n".join(header))
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError([f"{path}: the options in the leading comment block are not TOML: {exc}."]) from None
-    allowed = {"partitions", "io", "code_version", "checks", "description", "group", "owner", "tags", "freshness",
-               "retry", "timeout", "pool", "batch_size"}
-    unknown = set(options) - allowed
-    if unknown:
-        raise DefinitionError([f"{path}: unknown option '{sorted(unknown)[0]}': use {', '.join(sorted(allowed))}."])
-    try:
-        options["partitions"] = partitions_from_dict(options.get("partitions"))
-    except PartitionError as exc:
-        raise DefinitionError([f"{path}: {exc}"]) from None
-    options["checks"] = [check_from_dict(c, str(path)) for c in options.get("checks", [])]
-    if "retry" in options:
-        options["retry"] = retry_from_dict(options["retry"], f"{path}: retry")
-    return sql_spec(path.stem, text, options, f"{path}:1")
+    read, problems = sql_file_options(options, path)
+    return sql_spec(path.stem, text, read, f"{path}:1", problems)
 
 
 def load_graph(project: Project, use_manifest: bool = True) -> Any:

@@ -109,7 +109,7 @@ def test_a_foreign_catalog_file_is_one_line(landing: Project) -> None:
 
 def test_an_unknown_key_in_assets_toml_is_named(landing: Project) -> None:
     landing.edit("assets.toml", 'modules = ["landing_assets"]', 'modles = ["landing_assets"]')
-    assert_one_line(landing.run("plan"), 1, ["assets.toml: [project] modles:"])
+    assert_one_line(landing.run("plan"), 1, ["assets.toml [project]: unknown key 'modles'. Did you mean 'modules'?"])
 
 
 def test_an_unsupported_return_type_fails_that_partition_only(make_project: Callable[..., Project]) -> None:

@@ -204,7 +204,6 @@ def test_check_from_dict_gives_a_working_check() -> None:
 @pytest.mark.parametrize(
     "spec",
     [
-        {"nope": "day"},
         {},
         {"severity": "warn"},
         {"not_null": "day", "unique": "day"},
@@ -227,6 +226,11 @@ def test_check_from_dict_with_an_unknown_key_is_a_definition_error(spec: dict[st
 def test_check_from_dict_with_bad_options_is_a_definition_error(spec: dict[str, object]) -> None:
     with pytest.raises(DefinitionError, match="models/revenue.sql"):
         check_from_dict(spec, "models/revenue.sql")
+
+
+def test_check_from_dict_with_an_unknown_kind_lists_the_kinds() -> None:
+    with pytest.raises(DefinitionError, match="models/revenue.sql: unknown check 'nope': use not_null, unique, "):
+        check_from_dict({"nope": "day"}, "models/revenue.sql")
 
 
 def test_check_from_dict_with_an_unknown_severity_is_a_definition_error() -> None:

@@ -590,7 +590,7 @@ def test_check_from_dict_new_forms(spec: dict[str, object], expected: Check) -> 
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
-        ({"in_range": {"column": "x", "min": 0}}, r"unexpected keyword argument 'column'.*write it like in_range = "),
+        ({"in_range": {"column": "x", "min": 0}}, r"check in_range: unknown option 'column'\. Did you mean 'col'\?"),
         ({"in_range": {"col": "x"}}, r"in_range\(x\) checks nothing"),
         ({"matches": "^a"}, "write it like matches = "),
         ({"row_count_change": {"max_pct": -5}}, "max_pct is a percentage"),
@@ -599,7 +599,7 @@ def test_check_from_dict_new_forms(spec: dict[str, object], expected: Check) -> 
         ({"schema": {"columns": {"x": "int"}}}, "not a polars type name"),
         ({"schema": {"columns": ["x"]}}, "columns is a dict"),
         ({"sql_check": "DROP TABLE staged"}, "found DROP"),
-        ({"sql_check": 5}, "the query is text"),
+        ({"sql_check": 5}, r"sql_check\(\) has query=5: give a string"),
     ],
 )
 def test_check_from_dict_with_bad_options_names_the_check_in_one_line(spec: dict[str, object], words: str) -> None:

@@ -1,0 +1,132 @@
+"""The options of ``@asset``, ``@sql_asset``, ``@source`` and a SQL file's header, as schemas.
+
+Each decorator reads its options through one model here: an unknown option names the closest
+valid one, a value of the wrong type is refused rather than coerced (``code_version=5``,
+``checks="x"``, ``timeout=nan``), and every mistake is one line naming the asset
+(:func:`assets_core.definitions.schema.read_options`), reported with the graph's problems.
+
+    >>> options, problems = read_options(SqlAssetOptions, {"partition": None}, "Asset 'daily_revenue'")
+    >>> problems
+    ["Asset 'daily_revenue': unknown option 'partition'. Did you mean 'partitions'?"]
+
+Imported by the decorators on first use: building these models costs milliseconds that a
+command reading the cached manifest never pays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, InstanceOf, Strict, StrictInt, StrictStr, field_validator
+
+from assets_core.checks.base import Check
+from assets_core.definitions.freshness import FreshnessPolicy
+from assets_core.definitions.retries import RetryPolicy
+from assets_core.definitions.schema import SCHEMA, read_options
+from assets_core.errors import DefinitionError, PartitionError
+from assets_core.partitions import PartitionMapping, PartitionsDefinition
+
+_Seconds = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+"""An int or a float above 0, finite; never a bool or a string."""
+
+_TEXT = "give a string"
+
+
+class _Options(BaseModel):
+    """What every asset takes, however it is declared. Every field has a default (see read_options)."""
+
+    model_config = SCHEMA
+
+    io: Literal["parquet", "duckdb"] = Field(default="parquet", description="use 'parquet' or 'duckdb'")
+    code_version: StrictStr | None = Field(default=None, description="give a string, such as code_version='2'")
+    description: StrictStr | None = Field(default=None, description=_TEXT)
+    group: StrictStr | None = Field(default=None, description=_TEXT)
+    owner: StrictStr | None = Field(default=None, description=_TEXT)
+    tags: tuple[StrictStr, ...] = Field(default=(), description="give a list of strings, such as ['finance']")
+    freshness: FreshnessPolicy | None = Field(
+        default=None, description="give a FreshnessPolicy or a dict such as {'max_lag': '1d'}"
+    )
+    retry: RetryPolicy | None = Field(default=None, description="give a RetryPolicy(max_attempts=..., ...)")
+    timeout: _Seconds | None = Field(default=None, description="give a number of seconds above 0")
+    pool: StrictStr | None = Field(default=None, description="give the name of a pool in assets.toml's [pools]")
+
+
+class _PythonOptions(_Options):
+    """What assets declared in Python take besides: objects rather than their TOML spelling."""
+
+    name: StrictStr | None = Field(default=None, description=_TEXT)
+    partitions: InstanceOf[PartitionsDefinition] | None = Field(
+        default=None, description="give a partitions definition, such as DailyPartitions(start=...), or None"
+    )
+    checks: tuple[InstanceOf[Check], ...] = Field(
+        default=(), description="give a list of checks, such as [not_null('id')]"
+    )
+    ins: dict[StrictStr, InstanceOf[PartitionMapping]] | None = Field(
+        default=None, description="give a dict of input name to mapping, such as {'orders': lookback(days=7)}"
+    )
+
+
+_BATCH_SIZE = "give a whole number of partitions, 1 or more"
+
+
+class AssetOptions(_PythonOptions):
+    """``@asset(...)``."""
+
+
+class SourceOptions(AssetOptions):
+    """``@source(observe=..., ...)``."""
+
+    # source() requires observe= in its signature; None only serves a spec built around
+    # other mistakes (read_options drops a wrong value), and is refused when given.
+    observe: Callable[..., Any] | None = Field(default=None, description="give a function of the partition's context")
+
+    @field_validator("observe")
+    @classmethod
+    def _given(cls, value: Callable[..., Any] | None) -> Callable[..., Any]:
+        if value is None:
+            raise ValueError("observe= is required")
+        return value
+
+
+class SqlAssetOptions(_PythonOptions):
+    """``@sql_asset(...)``, and a SQL file's header once read."""
+
+    batch_size: StrictInt | None = Field(default=None, ge=1, description=_BATCH_SIZE)
+
+
+class SqlFileOptions(_Options):
+    """The leading comment block of a ``NAME.sql`` file, written as TOML: partitions and checks
+    as tables (``{ kind = "daily", start = "2025-01-01" }``, ``{ not_null = "day" }``)."""
+
+    partitions: dict[StrictStr, Any] | None = Field(
+        default=None, description="give a table, such as { kind = \"daily\", start = \"2025-01-01\" }"
+    )
+    checks: list[dict[StrictStr, Any]] = Field(
+        default=[], description="give a list of checks, such as [{ not_null = \"day\" }]"
+    )
+    batch_size: StrictInt | None = Field(default=None, ge=1, description=_BATCH_SIZE)
+
+
+def sql_file_options(header: dict[str, Any], path: Path) -> tuple[SqlAssetOptions, list[str]]:
+    """A SQL file's header read as the options of a SQL asset: its partitions and checks tables
+    made into objects, and one line per mistake (each naming the file)."""
+    from assets_core.checks import check_from_dict
+    from assets_core.partitions import partitions_from_dict
+
+    read, problems = read_options(SqlFileOptions, header, str(path))
+    values = dict(read)
+    try:
+        values["partitions"] = partitions_from_dict(read.partitions)
+    except PartitionError as exc:
+        problems.append(f"{path}: {exc}")
+        values["partitions"] = None
+    checks = []
+    for spec in read.checks:
+        try:
+            checks.append(check_from_dict(spec, str(path)))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    values["checks"] = tuple(checks)
+    return SqlAssetOptions.model_validate(values), problems
