@@ -6,6 +6,7 @@ user runs it. Medians of --repeat runs; peak memory is the largest resident size
 process and its worker processes together, sampled every 50 ms.
 
     python bench/w1.py --repeat 3            # prints a Markdown table, writes bench/results/w1.json
+    python bench/w1.py --repeat 3 --baseline e821a29   # also that commit's code, interleaved, with ratios
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "orders"
@@ -60,10 +62,12 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-def timed_with_rusage(args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall seconds, peak resident memory in MB (the process plus its workers), stdout."""
+def timed_with_rusage(args: list[str], cwd: Path, code: Path = ROOT) -> tuple[float, float, str]:
+    """Wall seconds, peak resident memory in MB (the process plus its workers), stdout; the
+    assets_core package imported from ``code`` (this checkout, or a baseline's)."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
     started = time.perf_counter()
-    process = subprocess.Popen(ASSETS + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(ASSETS + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0.0]
     done = threading.Event()
 
@@ -107,72 +111,104 @@ def calibration_ms() -> float:
 CALIBRATION: list[float] = []
 
 
-def measure(rows_per_day: int, repeat: int, workdir: Path) -> dict[str, dict[str, float]]:
-    results: dict[str, list[tuple[float, float]]] = {}
-    phases: list[dict[str, float]] = []
-    plans: list[float] = []
+def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Every workload, ``repeat`` times, for each code in turn within each repeat (interleaved,
+    so that a busy moment of the host hits every code alike)."""
+    results: dict[str, dict[str, list[tuple[float, float]]]] = {c: {} for c in codes}
+    phases: dict[str, list[dict[str, float]]] = {c: [] for c in codes}
+    plans: dict[str, list[float]] = {c: [] for c in codes}
     for _ in range(repeat):
         CALIBRATION.append(calibration_ms())
-        for name, options in VARIANTS.items():
-            project = fresh_copy(rows_per_day, workdir)
-            # Warm the manifest and the OS file cache the same way for every run.
-            timed_with_rusage(["list", "--json"], project)
-            results.setdefault(name, []).append(timed_with_rusage(["materialize", *options], project)[:2])
-            if name == "backfill_w1":
-                phases.append(phase_ms(project))
-        results.setdefault("noop", []).append(timed_with_rusage(["materialize"], project)[:2])
-        _, _, out = timed_with_rusage(["plan", "--json"], project)
-        plans.append(json.loads(out)["planning_seconds"])
-    empty = fresh_copy(rows_per_day, workdir)
-    _, _, out = timed_with_rusage(["plan", "--json"], empty)
-    summary = {
-        name: {
-            "median_seconds": statistics.median(t for t, _ in runs),
-            "runs": [round(t, 3) for t, _ in runs],
-            "peak_mb": max(m for _, m in runs),
+        for code, folder in codes.items():
+            for name, options in VARIANTS.items():
+                project = fresh_copy(rows_per_day, workdir)
+                # Warm the manifest and the OS file cache the same way for every run.
+                timed_with_rusage(["list", "--json"], project, folder)
+                results[code].setdefault(name, []).append(timed_with_rusage(["materialize", *options], project, folder)[:2])
+                if name == "backfill_w1":
+                    phases[code].append(phase_ms(project))
+            results[code].setdefault("noop", []).append(timed_with_rusage(["materialize"], project, folder)[:2])
+            _, _, out = timed_with_rusage(["plan", "--json"], project, folder)
+            plans[code].append(json.loads(out)["planning_seconds"])
+    report: dict[str, dict[str, Any]] = {}
+    for code, folder in codes.items():
+        empty = fresh_copy(rows_per_day, workdir)
+        _, _, out = timed_with_rusage(["plan", "--json"], empty, folder)
+        summary = {
+            name: {
+                "median_seconds": statistics.median(t for t, _ in runs),
+                "runs": [round(t, 3) for t, _ in runs],
+                "peak_mb": max(m for _, m in runs),
+            }
+            for name, runs in results[code].items()
         }
-        for name, runs in results.items()
-    }
-    summary["phases_ms_w1"] = {  # type: ignore[assignment]
-        phase: statistics.median(p[phase] for p in phases) for phase in phases[0]
-    }
-    summary["plan_fresh"] = {"median_seconds": statistics.median(plans), "runs": plans, "peak_mb": 0.0}
-    summary["plan_all_missing"] = {"median_seconds": json.loads(out)["planning_seconds"], "runs": [], "peak_mb": 0.0}
-    return summary
+        summary["phases_ms_w1"] = {  # type: ignore[assignment]
+            phase: statistics.median(p[phase] for p in phases[code]) for phase in phases[code][0]
+        }
+        summary["plan_fresh"] = {"median_seconds": statistics.median(plans[code]), "runs": plans[code], "peak_mb": 0.0}
+        summary["plan_all_missing"] = {"median_seconds": json.loads(out)["planning_seconds"], "runs": [], "peak_mb": 0.0}
+        report[code] = summary
+    return report
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """The assets_core package of another commit, to import instead of this checkout's."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref, "assets_core"], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for top in ("catalog",):  # before issue 10 the catalog was a package of its own
+        listed = subprocess.run(["git", "ls-tree", "--name-only", ref, f"{top}/"], cwd=ROOT, capture_output=True, text=True)
+        if any(name.endswith(".py") for name in listed.stdout.split()):
+            archive = subprocess.run(["git", "archive", ref, top], cwd=ROOT, check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rows", type=int, nargs="*", default=[20_000, 10])
+    parser.add_argument("--baseline", metavar="GIT_REF", help="also measure this commit's code, in the same run")
     args = parser.parse_args()
-    report = {}
+    report: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
-        for rows in args.rows:
-            report[str(rows)] = measure(rows, args.repeat, Path(tmp))
+        codes = {"this code": ROOT}
+        if args.baseline:
+            codes[f"baseline {args.baseline}"] = checkout(args.baseline, Path(tmp) / "baseline")
+        by_rows = {str(rows): measure(rows, args.repeat, Path(tmp), codes) for rows in args.rows}
     partitions = 365 * 3 + 1
-    print(f"| workload | rows/day | median s | runs (s) | peak MB |\n|---|---|---|---|---|")
-    for rows, figures in report.items():
-        for name, f in figures.items():
+    baseline = next((c for c in codes if c != "this code"), None)
+    print("| workload | rows/day | code | median s | runs (s) | peak MB |" + (" this / baseline |" if baseline else ""))
+    print("|---|---|---|---|---|---|" + ("---|" if baseline else ""))
+    for rows, by_code in by_rows.items():
+        for name, f in by_code["this code"].items():
             if name == "phases_ms_w1":
                 continue
-            runs = ", ".join(f"{r:.3f}" for r in f["runs"])
-            print(f"| {name} | {rows} | {f['median_seconds']:.3f} | {runs} | {f['peak_mb']:.0f} |")
+            for code in codes:
+                g = by_code[code][name]
+                runs = ", ".join(f"{r:.3f}" for r in g["runs"])
+                ratio = ""
+                if baseline and code == "this code":
+                    base = by_code[baseline][name]["median_seconds"]
+                    ratio = f" {g['median_seconds'] / base:.2f} |" if base else " |"
+                elif baseline:
+                    ratio = " |"
+                print(f"| {name} | {rows} | {code} | {g['median_seconds']:.3f} | {runs} | {g['peak_mb']:.0f} |{ratio}")
     print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median "
           f"{statistics.median(CALIBRATION):.0f} ms (from {min(CALIBRATION):.0f} to {max(CALIBRATION):.0f} ms)")
-    report["calibration_ms"] = CALIBRATION  # type: ignore[assignment]
-    if "10" in report:
-        small = report["10"]
-        overhead = (small["backfill_w1"]["median_seconds"] - small["noop"]["median_seconds"]) / partitions
-        print(f"\nEngine overhead per partition materialization (10 rows/day, --workers 1, "
-              f"minus the no-op process): {overhead * 1000:.2f} ms")
-        report["overhead_ms_per_partition"] = overhead * 1000  # type: ignore[assignment]
-        phases = small["phases_ms_w1"]
-        print("Mean ms per partition by phase (10 rows/day, --workers 1): "
-              + ", ".join(f"{phase} {ms:.2f}" for phase, ms in phases.items()))
-        engine = overhead * 1000 - phases.get("compute", 0.0)
-        print(f"Engine overhead without the assets' own code and queries: {engine:.2f} ms per partition")
-        report["engine_ms_per_partition_without_user_code"] = engine  # type: ignore[assignment]
+    report.update(by_rows)
+    report["calibration_ms"] = CALIBRATION
+    if "10" in by_rows:
+        for code in codes:
+            small = by_rows["10"][code]
+            overhead = (small["backfill_w1"]["median_seconds"] - small["noop"]["median_seconds"]) / partitions
+            phases = small["phases_ms_w1"]
+            engine = overhead * 1000 - phases.get("compute", 0.0)
+            print(f"\n{code}: engine overhead per partition materialization (10 rows/day, --workers 1, minus the "
+                  f"no-op process): {overhead * 1000:.2f} ms; without the assets' own code and queries: {engine:.2f} ms; "
+                  "by phase: " + ", ".join(f"{phase} {ms:.2f}" for phase, ms in phases.items()))
+            report[f"overhead_ms_per_partition ({code})"] = overhead * 1000
+            report[f"engine_ms_per_partition_without_user_code ({code})"] = engine
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "w1.json").write_text(json.dumps(report, indent=2))
