@@ -127,7 +127,8 @@ def _parse_as_of(value: str | None) -> datetime:
 
 
 def _context(full: bool = False) -> tuple[Any, AssetGraph, SqliteCatalog, CatalogSnapshot]:
-    from assets_core.execution.scope import bind_dynamic_partitions, live_snapshot
+    from assets_core.execution.dynamic import bind_dynamic_partitions
+    from assets_core.execution.runs import live_snapshot
     from assets_core.project.loading import load_graph
 
     project = _project()
@@ -354,7 +355,7 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """What `materialize` would run, with the cause of each partition."""
-    from assets_core.execution.scope import make_plan
+    from assets_core.planning.selection import make_plan
 
     _, graph, _, snapshot = _context()
     started = time.perf_counter()
@@ -415,7 +416,9 @@ def materialize(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
-    from assets_core.execution.scope import bind_dynamic_partitions, interrupted_backfill, make_plan
+    from assets_core.execution.dynamic import bind_dynamic_partitions
+    from assets_core.execution.runs import interrupted_backfill
+    from assets_core.planning.selection import make_plan
     from assets_core.project.loading import load_graph
 
     started = time.perf_counter()

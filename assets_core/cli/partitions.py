@@ -23,7 +23,8 @@ def observe(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Record the version of each source partition (late or corrected data makes it stale)."""
-    from assets_core.execution.scope import parse_partitions, utc_now
+    from assets_core.execution.clock import utc_now
+    from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
     from assets_core.execution.observe import observe as run_observe
 
@@ -52,7 +53,7 @@ app.add_typer(partitions_app, name="partitions")
 
 def _dynamic_users(graph: AssetGraph, name: str) -> dict[str, str | None]:
     """Assets partitioned by DynamicPartitions(name): asset -> the multi dimension, or None."""
-    from assets_core.execution.scope import dynamic_definitions
+    from assets_core.execution.dynamic import dynamic_definitions
 
     found = list(dynamic_definitions(graph))
     users = {asset: dimension for asset, definition, dimension in found if definition.name == name}
@@ -85,7 +86,7 @@ def partitions_add(
     keys: Annotated[list[str], typer.Argument(help="Keys to add.")],
 ) -> None:
     """Add keys; the next plan includes their partitions."""
-    from assets_core.execution.scope import stamp
+    from assets_core.execution.clock import stamp
     from assets_core.partitions import validate_key
 
     _, graph, catalog, _ = _context()

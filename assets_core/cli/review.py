@@ -110,7 +110,7 @@ def check(
 ) -> None:
     """Audit: run the checks against published data, without materializing. Exit 1 on a blocking failure."""
     from assets_core.execution.audit import audit, requested_keys
-    from assets_core.execution.scope import parse_partitions
+    from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
 
     project, graph, catalog, snapshot = _context(full=True)

@@ -32,7 +32,8 @@ def runs(
     """The latest runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from assets_core.execution.scope import process_alive, stamp
+    from assets_core.execution.clock import stamp
+    from assets_core.execution.runs import process_alive
 
     catalog = _catalog(_project())
     catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())  # runs whose process died
