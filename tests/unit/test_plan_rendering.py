@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assets_core import asset
-from assets_core.cli.app import _render_plan
+from assets_core.cli.plan import render_plan
 from assets_core.graph import build_graph
 from assets_core.planning.plan import Cause, Plan, Reason, Step
 from snapshot_helpers import utc
@@ -19,7 +19,7 @@ def test_the_last_line_names_the_first_assets_and_counts_the_rest(capsys: pytest
         specs.append(asset(namespace[f"a{i:02d}"]))
     graph = build_graph(specs)
     steps = [Step(f"a{i:02d}", "", Reason(Cause.MISSING, "never published")) for i in range(15)]
-    _render_plan(graph, Plan(steps, utc(2025, 1, 1)))
+    render_plan(graph, Plan(steps, utc(2025, 1, 1)))
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last == ("15 partitions to materialize (a00 1, a01 1, a02 1, a03 1, a04 1, a05 1, a06 1, a07 1, "
                     "a08 1, a09 1, a10 1, a11 1, and 3 more assets).")
