@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from typing import Annotated
 
 import typer
 
-from assets_core.cli.output import check_key, console, open_context, print_json, ref, styled, user_errors
-from assets_core.errors import AssetsCoreError, UsageError
+from assets_core.cli.output import check_key, choice, console, open_context, print_json, ref, styled, user_errors
+from assets_core.errors import AssetsCoreError
+
+
+class ShowFormat(str, Enum):
+    """``assets show --format``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
 
 
 @user_errors
@@ -16,13 +25,12 @@ def show(
     asset: Annotated[str, typer.Argument(help="Asset name.")],
     partition: Annotated[str | None, typer.Option("--partition", help="One partition (default: all published).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Rows to print.")] = 20,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    fmt: Annotated[ShowFormat, typer.Option("--format", parser=choice(ShowFormat, "--format"),
+                                            help="table, csv or json.")] = ShowFormat.table,
 ) -> None:
     """The published rows of an asset."""
     from assets_core.storage.store import Storage
 
-    if fmt not in ("table", "csv", "json"):
-        raise UsageError(f"--format {fmt!r} is not one of table, csv, json.")
     project, graph, _, snapshot = open_context()
     spec = graph.require(asset)
     published = [k for k, s in snapshot.partitions.get(asset, {}).items() if s.is_published]
@@ -38,9 +46,9 @@ def show(
     storage = Storage(project.data_dir, project.warehouse_path)
     frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(limit)
     storage.close()
-    if fmt == "csv":
+    if fmt is ShowFormat.csv:
         sys.stdout.write(frame.write_csv())
-    elif fmt == "json":
+    elif fmt is ShowFormat.json:
         sys.stdout.write(frame.write_json() + "\n")
     else:
         from rich.table import Table

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import shutil
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_project, print_json, styled, user_errors
+from assets_core.cli.output import choice, console, open_project, print_json, styled, user_errors
 from assets_core.errors import AssetsCoreError, UsageError
 
 
@@ -57,26 +58,33 @@ def list_assets(as_json: Annotated[bool, typer.Option("--json", help="Machine-re
     console().print(table)
 
 
+class LineageFormat(str, Enum):
+    """``assets lineage --format``."""
+
+    tree = "tree"
+    json = "json"
+    mermaid = "mermaid"
+
+
 @user_errors
 def lineage(
     asset: Annotated[str, typer.Argument(help="Asset name.")],
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="tree, json or mermaid.")] = "tree",
+    fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
+                                               help="tree, json or mermaid.")] = LineageFormat.tree,
 ) -> None:
     """Asset lineage, with the partition mapping of every edge."""
     from assets_core.project.loading import load_graph
     from assets_core.reports.lineage import lineage as build, members, mermaid
 
-    if fmt not in ("tree", "json", "mermaid"):
-        raise UsageError(f"--format {fmt!r} is not one of tree, json, mermaid.")
     graph = load_graph(open_project())
     graph.require(asset)
     directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
     trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
-    if fmt == "json":
+    if fmt is LineageFormat.json:
         return print_json({d: t.to_dict() for d, t in trees.items()})
-    if fmt == "mermaid":
+    if fmt is LineageFormat.mermaid:
         everything = set().union(*(members(t) for t in trees.values()))
         sys.stdout.write(mermaid(graph, everything) + "\n")
         return

@@ -6,11 +6,12 @@ from __future__ import annotations
 import functools
 import sys
 import time
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_context, print_json, ref, run_json, styled, user_errors
+from assets_core.cli.output import choice, console, open_context, print_json, ref, run_json, styled, user_errors
 from assets_core.cli.plan import parse_as_of, plan_rows, render_plan
 from assets_core.errors import UsageError
 
@@ -20,13 +21,21 @@ if TYPE_CHECKING:
     from assets_core.planning.plan import Plan
 
 
+class ExecutorChoice(str, Enum):
+    """``--executor``: where partitions are computed when ``--workers`` > 1."""
+
+    threads = "threads"
+    processes = "processes"
+
+
 @user_errors
 def materialize(
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection: names, globs, +name, name+, group:, tag:.")] = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists; rebuilt even when fresh.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Partitions computed side by side.")] = 1,
-    executor: Annotated[str, typer.Option("--executor", help="threads or processes (used when --workers > 1).")] = "threads",
+    executor: Annotated[ExecutorChoice, typer.Option("--executor", parser=choice(ExecutorChoice, "--executor"),
+                                                     help="threads or processes (used when --workers > 1).")] = ExecutorChoice.threads,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time to plan against (default: now).")] = None,
     retry: Annotated[str | None, typer.Option("--retry", help="Re-plan a run: its selection, partitions and reference time.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded with the run; a run with --partitions is a backfill).")] = None,
@@ -40,8 +49,6 @@ def materialize(
     from assets_core.project.loading import load_graph
 
     started = time.perf_counter()
-    if executor not in ("threads", "processes"):
-        raise UsageError(f"--executor {executor!r} is not one of threads, processes.")
     project, graph, catalog, snapshot = open_context()
     trigger = "retry" if retry is not None else "backfill" if partitions else "cli"
     if retry is not None:
@@ -81,11 +88,11 @@ def _retry_options(catalog: SqliteCatalog, run_id: str) -> tuple[str | None, str
 
 
 def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, the_plan: Plan, workers: int,
-                       executor: str, select_: str | None, partitions: str | None, quiet: bool,
+                       executor: ExecutorChoice, select_: str | None, partitions: str | None, quiet: bool,
                        trigger: str = "cli", reason: str | None = None) -> Any:
     from assets_core.execution.run import Event, Executor, materialize as run
 
-    kind: Executor = "processes" if executor == "processes" else "threads"
+    kind: Executor = "processes" if executor is ExecutorChoice.processes else "threads"
     run_plan = functools.partial(
         run, project, graph, catalog, the_plan, workers, select_, partitions, executor=kind,
         trigger=trigger, reason=reason,

@@ -1,5 +1,5 @@
 """What every command module shares: the console and JSON on stdout, styles, errors as one
-line on stderr, and opening the project, its catalog and snapshot.
+line on stderr, choice options, and opening the project, its catalog and snapshot.
 
 rich and the heavy parts of the engine are imported inside the functions that need them: a
 no-op ``materialize`` or ``plan`` prints one plain line and should not pay for them.
@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -35,6 +36,7 @@ class _State:
 
 STATE = _State()
 F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E", bound=Enum)
 
 
 # -- printing ------------------------------------------------------------------------------------
@@ -113,6 +115,24 @@ def user_errors(fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def choice(kind: type[E], flag: str) -> Callable[[Any], E]:
+    """The parser of an enum option: a value that is none of its members is one ``error:``
+    line with exit 2, like every usage error (typer's own message is a framed box).
+
+    >>> typer.Option("--format", parser=choice(ShowFormat, "--format"))  # doctest: +SKIP
+    """
+
+    def parse(value: Any) -> E:
+        if isinstance(value, kind):
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            fail(UsageError(f"{flag} {value!r} is not one of {', '.join(str(m.value) for m in kind)}."))
+
+    return parse
 
 
 def check_key(spec: Any, key: str) -> None:
