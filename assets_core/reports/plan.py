@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from assets_core.graph import AssetGraph
-from assets_core.planning.plan import Cause, Step
+from assets_core.planning.plan import Cause
+
+if TYPE_CHECKING:
+    from assets_core.graph import AssetGraph
+    from assets_core.planning.plan import Step
 
 _GENERAL = {
     Cause.MISSING: "never published",

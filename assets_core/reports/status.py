@@ -7,11 +7,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from assets_core.catalog import CatalogSnapshot
-from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, statuses
+
+if TYPE_CHECKING:
+    from assets_core.catalog import CatalogSnapshot
+    from assets_core.graph import AssetGraph
 
 STATUSES = ("fresh", "stale", "missing", "failed", "quarantined", "unknown")
 
