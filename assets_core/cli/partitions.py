@@ -1,21 +1,20 @@
-"""CLI commands about partitions themselves: ``assets observe`` and ``assets partitions ...``.
-
-Registered on the main app by :mod:`assets_core.cli.app`.
-"""
+"""Partitions themselves: ``assets observe`` (source versions) and ``assets partitions ...``
+(the keys of dynamic partitions)."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.app import _console, _context, _print_json, _ref, app, user_errors
+from assets_core.cli.output import console, open_context, print_json, ref, user_errors
 from assets_core.errors import UsageError
-from assets_core.graph import AssetGraph
+
+if TYPE_CHECKING:
+    from assets_core.graph import AssetGraph
 
 
-@app.command()
 @user_errors
 def observe(
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
@@ -23,11 +22,12 @@ def observe(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Record the version of each source partition (late or corrected data makes it stale)."""
-    from assets_core.execution.scope import parse_partitions, utc_now
+    from assets_core.execution.clock import utc_now
+    from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
     from assets_core.execution.observe import observe as run_observe
 
-    _, graph, catalog, snapshot = _context(full=True)
+    _, graph, catalog, snapshot = open_context(full=True)
     sources = [a for a in graph.order if a in select(graph, select_) and graph[a].observe is not None]
     if not sources:
         sys.stdout.write("No source to observe: declare one with @source(observe=...).\n")
@@ -36,23 +36,22 @@ def observe(
     found = run_observe(graph, catalog, snapshot, sources, requested, utc_now())
     changed = [o for o in found if o.changed]
     if as_json:
-        return _print_json({"observed": len(found), "changed": [
+        return print_json({"observed": len(found), "changed": [
             {"asset": o.asset, "partition": o.key, "version": o.version, "previous": o.previous} for o in changed
         ]})
-    console = _console()
+    out = console()
     for o in changed:
         before = "first observation" if o.previous is None else f"was {o.previous}"
-        console.print(f"{_ref(o.asset, o.key)}: {o.version} ({before})")
-    console.print(f"Observed {len(found)} partitions of {len(sources)} sources: {len(changed)} new or changed.")
+        out.print(f"{ref(o.asset, o.key)}: {o.version} ({before})")
+    out.print(f"Observed {len(found)} partitions of {len(sources)} sources: {len(changed)} new or changed.")
 
 
 partitions_app = typer.Typer(help="Dynamic partitions: keys kept in the catalog (DynamicPartitions).", no_args_is_help=True)
-app.add_typer(partitions_app, name="partitions")
 
 
 def _dynamic_users(graph: AssetGraph, name: str) -> dict[str, str | None]:
     """Assets partitioned by DynamicPartitions(name): asset -> the multi dimension, or None."""
-    from assets_core.execution.scope import dynamic_definitions
+    from assets_core.execution.dynamic import dynamic_definitions
 
     found = list(dynamic_definitions(graph))
     users = {asset: dimension for asset, definition, dimension in found if definition.name == name}
@@ -70,11 +69,11 @@ def partitions_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """The keys of a dynamic partitions definition, in the order they were added."""
-    _, graph, catalog, _ = _context()
+    _, graph, catalog, _ = open_context()
     _dynamic_users(graph, name)
     keys = catalog.dynamic_keys().get(name, [])
     if as_json:
-        return _print_json(keys)
+        return print_json(keys)
     sys.stdout.write("".join(f"{key}\n" for key in keys) or f"{name} has no keys yet: `assets partitions add {name} KEY ...`.\n")
 
 
@@ -85,10 +84,10 @@ def partitions_add(
     keys: Annotated[list[str], typer.Argument(help="Keys to add.")],
 ) -> None:
     """Add keys; the next plan includes their partitions."""
-    from assets_core.execution.scope import stamp
+    from assets_core.execution.clock import stamp
     from assets_core.partitions import validate_key
 
-    _, graph, catalog, _ = _context()
+    _, graph, catalog, _ = open_context()
     _dynamic_users(graph, name)
     for key in keys:
         problem = validate_key(key)
@@ -109,7 +108,7 @@ def partitions_remove(
     force: Annotated[bool, typer.Option("--force", help="Remove even when published partitions use the key.")] = False,
 ) -> None:
     """Remove keys. Refused while published partitions use them, unless --force."""
-    _, graph, catalog, snapshot = _context()
+    _, graph, catalog, snapshot = open_context()
     users = _dynamic_users(graph, name)
     known = set(catalog.dynamic_keys().get(name, []))
     unknown = [k for k in keys if k not in known]
@@ -117,7 +116,7 @@ def partitions_remove(
         raise UsageError(f"{name} has no key {unknown[0]!r}: `assets partitions list {name}` shows its keys.")
     in_use = _published_using(graph, snapshot, users, set(keys))
     if in_use and not force:
-        shown = ", ".join(_ref(a, k) for a, k in in_use[:3])
+        shown = ", ".join(ref(a, k) for a, k in in_use[:3])
         more = f" and {len(in_use) - 3} more" if len(in_use) > 3 else ""
         raise UsageError(
             f"{len(in_use)} published partitions use these keys ({shown}{more}): pass --force to remove the keys "

@@ -1,8 +1,5 @@
-"""CLI commands for reviewing data quality: ``assets check`` and ``assets quarantine ...``.
-
-Registered on the main app by :mod:`assets_core.cli.app` (kept apart so neither module grows
-past what one can read in a sitting).
-"""
+"""Reviewing data quality: ``assets check`` (an audit of published data) and ``assets
+quarantine ...`` (what failed a blocking check: list, show, release, discard)."""
 
 from __future__ import annotations
 
@@ -12,20 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.app import _catalog, _console, _context, _print_json, _project, _ref, _styled, app, user_errors
+from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, ref, styled, user_errors
 from assets_core.errors import UsageError
 
 quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
-app.add_typer(quarantine_app, name="quarantine")
 
 
 @quarantine_app.command("list")
 @user_errors
 def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Partitions held in quarantine, with the checks that failed."""
-    found = _catalog(_project()).quarantined()
+    found = open_catalog(open_project()).quarantined()
     if as_json:
-        return _print_json([_attempt_json(a) for a in found])
+        return print_json([_attempt_json(a) for a in found])
     if not found:
         sys.stdout.write("Nothing in quarantine.\n")
         return
@@ -35,7 +31,7 @@ def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machin
     for a in found:
         failed = ", ".join(c.check for c in a.checks if not c.passed and c.severity == "blocking")
         table.add_row(a.asset, a.partition or "-", a.run_id, a.ended_at, str(a.rows or 0), failed)
-    _console().print(table)
+    console().print(table)
 
 
 @quarantine_app.command("show")
@@ -48,19 +44,19 @@ def quarantine_show(
     """One quarantined partition: every check result and a sample of the failing rows."""
     from assets_core.execution.quarantine import find
 
-    project, graph, catalog, _ = _context()
+    project, graph, catalog, _ = open_context()
     attempt = find(catalog, graph, asset, key)
     if as_json:
-        return _print_json(_attempt_json(attempt))
-    console = _console()
-    console.print(f"{_ref(asset, attempt.partition)} quarantined by run {attempt.run_id} at {attempt.ended_at}: "
+        return print_json(_attempt_json(attempt))
+    out = console()
+    out.print(f"{ref(asset, attempt.partition)} quarantined by run {attempt.run_id} at {attempt.ended_at}: "
                   f"{attempt.rows} rows kept in {attempt.location}")
     for c in attempt.checks:
-        mark = _styled("ok  ", "green") if c.passed else _styled("FAIL", "red" if c.severity == "blocking" else "yellow")
-        console.print(mark, f"{c.check} ({c.severity}): {c.message}")
+        mark = styled("ok  ", "green") if c.passed else styled("FAIL", "red" if c.severity == "blocking" else "yellow")
+        out.print(mark, f"{c.check} ({c.severity}): {c.message}")
         for row in (c.sample or [])[:20]:
-            console.print(f"       {json.dumps(row, default=str)}")
-    console.print(f"Release it with `assets quarantine release {asset} {attempt.partition or '-'} --reason TEXT`, "
+            out.print(f"       {json.dumps(row, default=str)}")
+    out.print(f"Release it with `assets quarantine release {asset} {attempt.partition or '-'} --reason TEXT`, "
                   f"or drop it with `assets quarantine discard {asset} {attempt.partition or '-'}`.")
 
 
@@ -77,10 +73,10 @@ def quarantine_release(
 
     if not reason.strip():
         raise UsageError("--reason is required: say why the data may be published, e.g. --reason 'refunds are expected'.")
-    project, graph, catalog, _ = _context()
+    project, graph, catalog, _ = open_context()
     attempt = find(catalog, graph, asset, key)
     record = release(project, load_graph(project), catalog, attempt, reason)
-    sys.stdout.write(f"Released {_ref(asset, attempt.partition)}: published {record.rows} rows as version "
+    sys.stdout.write(f"Released {ref(asset, attempt.partition)}: published {record.rows} rows as version "
                      f"{str(record.data_version)[:10]} (run {record.run_id}).\n")
 
 
@@ -94,14 +90,13 @@ def quarantine_discard(
     """Delete the quarantined data; the published partition stays as it is."""
     from assets_core.execution.quarantine import discard, find
 
-    _, graph, catalog, _ = _context()
+    _, graph, catalog, _ = open_context()
     attempt = find(catalog, graph, asset, key)
     record = discard(catalog, attempt, reason)
-    sys.stdout.write(f"Discarded the quarantined data of {_ref(asset, attempt.partition)} (run {record.run_id}); "
+    sys.stdout.write(f"Discarded the quarantined data of {ref(asset, attempt.partition)} (run {record.run_id}); "
                      "it waits until its code, upstream data or checks change.\n")
 
 
-@app.command()
 @user_errors
 def check(
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
@@ -110,26 +105,26 @@ def check(
 ) -> None:
     """Audit: run the checks against published data, without materializing. Exit 1 on a blocking failure."""
     from assets_core.execution.audit import audit, requested_keys
-    from assets_core.execution.scope import parse_partitions
+    from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
 
-    project, graph, catalog, snapshot = _context(full=True)
+    project, graph, catalog, snapshot = open_context(full=True)
     assets = [a for a in graph.order if a in select(graph, select_)]
     requested = requested_keys(graph, assets, parse_partitions(partitions, graph, assets) if partitions else None)
     run, audited = audit(project, graph, catalog, snapshot, requested)
     failing = [a for a in audited if a.blocks]
     if as_json:
-        _print_json({"run_id": run.run_id, "audited": len(audited), "failed": len(failing), "results": [
+        print_json({"run_id": run.run_id, "audited": len(audited), "failed": len(failing), "results": [
             {"asset": a.asset, "partition": a.key, "checks": [{**r.__dict__} for r in a.results]} for a in audited
         ]})
     else:
-        console = _console()
+        out = console()
         for a in audited:
             for r in a.results:
                 if not r.passed:
                     colour = "red" if r.blocks else "yellow"
-                    console.print(_styled("FAIL" if r.blocks else "WARN", colour), f"{_ref(a.asset, a.key)}: {r.check}: {r.message}")
-        console.print(f"Checked {len(audited)} published partitions: {len(failing)} with a blocking failure (run {run.run_id}).")
+                    out.print(styled("FAIL" if r.blocks else "WARN", colour), f"{ref(a.asset, a.key)}: {r.check}: {r.message}")
+        out.print(f"Checked {len(audited)} published partitions: {len(failing)} with a blocking failure (run {run.run_id}).")
     if failing:
         raise typer.Exit(1)
 

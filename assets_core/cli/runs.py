@@ -1,7 +1,4 @@
-"""CLI commands about run history: ``assets runs``, ``assets runs show``, ``assets runs --asset``.
-
-Registered on the main app by :mod:`assets_core.cli.app`.
-"""
+"""Run history: ``assets runs``, ``assets runs show`` and ``assets runs --asset``."""
 
 from __future__ import annotations
 
@@ -11,14 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.app import _catalog, _console, _context, _print_json, _project, _run_json, _styled, app, user_errors
+from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, run_json, styled, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
     from assets_core.catalog import SqliteCatalog
 
 runs_app = typer.Typer(help="Runs: list them, or show one run's attempts.", invoke_without_command=True)
-app.add_typer(runs_app, name="runs")
 
 
 @runs_app.callback()
@@ -32,15 +28,16 @@ def runs(
     """The latest runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from assets_core.execution.scope import process_alive, stamp
+    from assets_core.execution.clock import stamp
+    from assets_core.execution.runs import process_alive
 
-    catalog = _catalog(_project())
+    catalog = open_catalog(open_project())
     catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())  # runs whose process died
     if asset is not None:
         return _asset_history(catalog, asset, limit, as_json)
     found = catalog.runs(limit=limit)
     if as_json:
-        return _print_json([_run_json(r) for r in found])
+        return print_json([run_json(r) for r in found])
     from rich.table import Table
 
     table = Table("run", "trigger", "status", "started", "duration", "selection", "published", "failed", "quarantined", "skipped")
@@ -48,7 +45,7 @@ def runs(
         table.add_row(run.run_id, run.trigger, _colour_run(run.status), run.started_at, _duration(run),
                       " ".join(filter(None, [run.selection, run.partitions])) or "all",
                       *(str(run.counts.get(k, 0)) for k in ("published", "failed", "quarantined", "skipped")))
-    _console().print(table)
+    console().print(table)
 
 
 def _asset_history(catalog: SqliteCatalog, asset: str, limit: int, as_json: bool) -> None:
@@ -57,13 +54,13 @@ def _asset_history(catalog: SqliteCatalog, asset: str, limit: int, as_json: bool
 
     points = asset_history(asset, catalog.runs(), catalog.materializations(asset=asset), limit)
     if not points:
-        graph = _context()[1]
+        graph = open_context()[1]
         graph.require(asset)  # an unknown name gets the closest-name hint
         sys.stdout.write(f"No runs have materialized {asset} yet.\n")
         return
     speed, volume = trend(points), rows_trend(points)
     if as_json:
-        return _print_json({"asset": asset, "runs": [p.__dict__ for p in points],
+        return print_json({"asset": asset, "runs": [p.__dict__ for p in points],
                             "duration_trend": speed.__dict__, "rows_trend": volume.__dict__})
     from rich.table import Table
 
@@ -71,17 +68,17 @@ def _asset_history(catalog: SqliteCatalog, asset: str, limit: int, as_json: bool
     for p in points:
         per = 1000 * p.seconds / p.partitions if p.partitions else 0.0
         table.add_row(p.run_id, p.started_at, str(p.partitions), f"{p.seconds:.2f}", f"{per:.1f}", str(p.rows), str(p.failed))
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     change = "" if speed.change_pct is None else f" ({speed.change_pct:+.0f}% per partition, newer runs vs older)"
-    console.print(f"duration per partition {speed.sparkline}  {speed.direction}{change}")
+    out.print(f"duration per partition {speed.sparkline}  {speed.direction}{change}")
     rows_change = "" if volume.change_pct is None else f" ({volume.change_pct:+.0f}%)"
     direction = {"slower": "growing", "faster": "shrinking"}.get(volume.direction, volume.direction)
-    console.print(f"rows per partition     {volume.sparkline}  {direction}{rows_change}")
+    out.print(f"rows per partition     {volume.sparkline}  {direction}{rows_change}")
 
 
 def _colour_run(state: str) -> Any:
-    return _styled(state, {"succeeded": "green", "published": "green", "running": "cyan"}.get(state, "red"))
+    return styled(state, {"succeeded": "green", "published": "green", "running": "cyan"}.get(state, "red"))
 
 
 def _duration(run: Any) -> str:
@@ -98,7 +95,7 @@ def runs_show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Every attempt of one run, with rows, timing, errors and check results."""
-    catalog = _catalog(_project())
+    catalog = open_catalog(open_project())
     matches = catalog.run_ids_like(run_id)
     if len(matches) != 1:
         hint = "`assets runs` lists them" if not matches else f"it matches {len(matches)} runs; give more characters"
@@ -107,11 +104,11 @@ def runs_show(
     assert run is not None
     attempts = list(reversed(catalog.materializations(run_id=matches[0])))
     if as_json:
-        return _print_json({"run": _run_json(run), "attempts": [a.model_dump() for a in attempts]})
+        return print_json({"run": run_json(run), "attempts": [a.model_dump() for a in attempts]})
     from rich.table import Table
 
-    console = _console()
-    console.print(f"Run {run.run_id}:", _colour_run(run.status),
+    out = console()
+    out.print(f"Run {run.run_id}:", _colour_run(run.status),
                   f"started {run.started_at}, {_duration(run)}, reference time {run.reference_time}")
     table = Table("asset", "partition", "status", "attempt", "cause", "rows", "ms", "code ms", "checks", "error")
     for a in attempts:
@@ -120,4 +117,4 @@ def runs_show(
         checks = ", ".join(f"{c.check} {'ok' if c.passed else 'FAILED'}" for c in a.checks)
         table.add_row(a.asset, a.partition or "-", _colour_run(a.status), str(a.attempt), a.cause or "",
                       "" if a.rows is None else str(a.rows), f"{ms:.0f}", code_ms, checks, a.error or "")
-    console.print(table)
+    out.print(table)

@@ -1,7 +1,9 @@
-"""Running plans: what a run covers (``scope``), computing one partition (``compute``), the
-run loop with its executors (``run``), and the fault points tests use (``faults``).
+"""Running plans: the clock (``clock``), runs and their liveness (``runs``), dynamic partitions
+bound to the catalog (``dynamic``), computing one partition (``compute``) with the row counts
+its checks compare with (``row_history``), the run loop with its executors (``run``), and the
+fault points tests use (``faults``).
 
-Names are imported on first use: planning a no-op run needs ``scope`` only, not the
+Names are imported on first use: planning a no-op run needs ``runs`` only, not the
 executors and what they import.
 """
 
@@ -11,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from assets_core.execution.faults import FAULT_ENV, FAULT_POINTS, fault_point
     from assets_core.execution.run import EXECUTORS, Event, Executor, Outcome, RunResult, materialize
-    from assets_core.execution.scope import live_snapshot, make_plan, parse_partitions
+    from assets_core.execution.runs import live_snapshot
 
 _EXPORTS = {
     "FAULT_ENV": "faults", "FAULT_POINTS": "faults", "fault_point": "faults",
     "EXECUTORS": "run", "Event": "run", "Executor": "run", "Outcome": "run", "RunResult": "run",
     "materialize": "run",
-    "live_snapshot": "scope", "make_plan": "scope", "parse_partitions": "scope",
+    "live_snapshot": "runs",
 }
 
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from assets_core.checks import CheckResult, run_checks
 from assets_core.execution.compute import check_context
-from assets_core.execution.scope import new_run, row_history, stamp, utc_now
+from assets_core.execution.clock import stamp, utc_now
+from assets_core.execution.row_history import row_history
+from assets_core.execution.runs import new_run
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
 from assets_core.storage.store import Storage

@@ -25,7 +25,7 @@ from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions.specs import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError, StorageError
 from assets_core.execution.faults import fault_point
-from assets_core.execution.scope import dynamic_definitions
+from assets_core.execution.dynamic import dynamic_definitions
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.definitions.retries import RetryPolicy

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from assets_core.definitions.specs import AssetContext
 from assets_core.errors import AssetsCoreError
-from assets_core.execution.scope import stamp
+from assets_core.execution.clock import stamp
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
 from assets_core.catalog import Catalog, CatalogSnapshot

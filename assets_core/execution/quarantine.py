@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from assets_core.errors import ConflictError, UsageError
-from assets_core.execution.scope import HOST, live_run_ids, new_run, stamp, utc_now
+from assets_core.execution.clock import stamp, utc_now
+from assets_core.execution.runs import HOST, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.storage.store import Storage
 from assets_core.catalog import Catalog

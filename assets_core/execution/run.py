@@ -27,7 +27,9 @@ from assets_core.catalog.models import RunStatus
 from assets_core.errors import AssetsCoreError, ConflictError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
-from assets_core.execution.scope import HOST, live_run_ids, new_run, row_history, stamp
+from assets_core.execution.clock import stamp
+from assets_core.execution.row_history import row_history
+from assets_core.execution.runs import HOST, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED

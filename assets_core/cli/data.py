@@ -1,0 +1,86 @@
+"""The published data itself: its rows (``assets show``) and how old it is (``assets freshness``)."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from assets_core.cli.output import check_key, choice, console, open_context, print_json, ref, styled, user_errors
+from assets_core.errors import AssetsCoreError
+
+
+class ShowFormat(str, Enum):
+    """``assets show --format``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@user_errors
+def show(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    partition: Annotated[str | None, typer.Option("--partition", help="One partition (default: all published).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Rows to print.")] = 20,
+    fmt: Annotated[ShowFormat, typer.Option("--format", parser=choice(ShowFormat, "--format"),
+                                            help="table, csv or json.")] = ShowFormat.table,
+) -> None:
+    """The published rows of an asset."""
+    from assets_core.storage.store import Storage
+
+    project, graph, _, snapshot = open_context()
+    spec = graph.require(asset)
+    published = [k for k, s in snapshot.partitions.get(asset, {}).items() if s.is_published]
+    if partition is not None:
+        check_key(spec, partition)
+        if partition not in published:
+            raise AssetsCoreError(f"{ref(asset, partition)} is not published: `assets materialize --select {asset} --partitions {partition}`.")
+        keys = [partition]
+    else:
+        if not published:
+            raise AssetsCoreError(f"'{asset}' has no published partition: run `assets materialize --select +{asset}`.")
+        keys = spec.partitions.sort_keys(published) if spec.partitions else published
+    storage = Storage(project.data_dir, project.warehouse_path)
+    frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(limit)
+    storage.close()
+    if fmt is ShowFormat.csv:
+        sys.stdout.write(frame.write_csv())
+    elif fmt is ShowFormat.json:
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(*frame.columns)
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console().print(table)
+
+
+@user_errors
+def freshness(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Evaluate each asset's freshness policy; exit 1 when one fails."""
+    from assets_core.definitions.freshness import human_duration
+    from assets_core.execution.clock import utc_now
+    from assets_core.graph import select
+    from assets_core.reports.freshness import freshness as evaluate_all
+
+    _, graph, _, snapshot = open_context()
+    now = utc_now()
+    results = evaluate_all(graph, snapshot, select(graph, select_), now)
+    if as_json:
+        print_json([r.to_json() for r in results])
+    else:
+        out = console()
+        if not results:
+            out.print("No asset has a freshness policy.")
+        for r in results:
+            mark = styled("pass", "green") if r.passed else styled("FAIL", "red")
+            out.print(mark, f" {r.asset}: {r.reason} (max lag {human_duration(r.max_lag)})")
+    if any(not r.passed for r in results):
+        raise typer.Exit(1)

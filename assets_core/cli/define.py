@@ -1,0 +1,106 @@
+"""The project and its definitions, without the catalog: ``assets init``, ``assets list`` and
+``assets lineage``."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assets_core.cli.output import choice, console, open_project, print_json, styled, user_errors
+from assets_core.errors import AssetsCoreError, UsageError
+
+
+def _template_dir() -> Path:
+    package = Path(__file__).resolve().parents[1]  # assets_core/: the template is in it when installed
+    for candidate in (package / "project_template", package.parent / "project_template"):
+        if candidate.is_dir():
+            return candidate
+    raise AssetsCoreError("The project template is missing from this installation: reinstall assets-core.")
+
+
+@user_errors
+def init(directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")]) -> None:
+    """Create a working project from the bundled template."""
+    if directory.exists() and any(directory.iterdir()):
+        raise UsageError(f"{directory} is not empty: pick a new folder for the project.")
+    shutil.copytree(_template_dir(), directory, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", ".assets", "data"))
+    console().print(f"Created project in {directory}. Next:\n  cd {directory}\n  assets materialize\n  assets status")
+
+
+@user_errors
+def list_assets(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """Assets with their kind, partitions and inputs."""
+    from assets_core.project.loading import load_graph
+
+    graph = load_graph(open_project())
+    rows = [
+        {
+            "asset": spec.name, "kind": spec.kind, "io": spec.io,
+            "partitions": spec.partitions.describe() if spec.partitions else "unpartitioned",
+            "inputs": list(spec.upstream), "group": spec.group, "checks": len(spec.checks),
+        }
+        for spec in (graph[name] for name in graph.order)
+    ]
+    if as_json:
+        return print_json(rows)
+    from rich.table import Table
+
+    table = Table("asset", "kind", "io", "partitions", "inputs", "group", "checks")
+    for row in rows:
+        table.add_row(row["asset"], row["kind"], row["io"], row["partitions"], ", ".join(row["inputs"]) or "-",
+                      row["group"], str(row["checks"]))
+    console().print(table)
+
+
+class LineageFormat(str, Enum):
+    """``assets lineage --format``."""
+
+    tree = "tree"
+    json = "json"
+    mermaid = "mermaid"
+
+
+@user_errors
+def lineage(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
+    downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
+    fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
+                                               help="tree, json or mermaid.")] = LineageFormat.tree,
+) -> None:
+    """Asset lineage, with the partition mapping of every edge."""
+    from assets_core.project.loading import load_graph
+    from assets_core.reports.lineage import lineage as build, members, mermaid
+
+    graph = load_graph(open_project())
+    graph.require(asset)
+    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
+    trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
+    if fmt is LineageFormat.json:
+        return print_json({d: t.to_dict() for d, t in trees.items()})
+    if fmt is LineageFormat.mermaid:
+        everything = set().union(*(members(t) for t in trees.values()))
+        sys.stdout.write(mermaid(graph, everything) + "\n")
+        return
+    from rich.tree import Tree
+
+    out = console()
+    for direction, node in trees.items():
+        root = Tree(styled(f"{asset} ({direction})", "bold"))
+
+        def add(parent: Any, child: Any) -> None:
+            spec = graph[child.asset]
+            parts = spec.partitions.kind if spec.partitions else "unpartitioned"
+            branch = parent.add(f"{child.asset} ({parts}, {child.mapping})")
+            for grandchild in child.children:
+                add(branch, grandchild)
+
+        for child in node.children:
+            add(root, child)
+        out.print(root)

@@ -1,0 +1,176 @@
+"""What every command module shares: the console and JSON on stdout, styles, errors as one
+line on stderr, choice options, and opening the project, its catalog and snapshot.
+
+rich and the heavy parts of the engine are imported inside the functions that need them: a
+no-op ``materialize`` or ``plan`` prints one plain line and should not pay for them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import typer
+
+from assets_core.errors import AssetsCoreError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from assets_core.catalog import CatalogSnapshot, Run, SqliteCatalog
+    from assets_core.graph import AssetGraph
+
+
+class _State:
+    """The global options, set by the app's callback before any command runs."""
+
+    project: Path | None = None
+    debug: bool = False
+
+
+STATE = _State()
+F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E", bound=Enum)
+
+
+# -- printing ------------------------------------------------------------------------------------
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    # markup=False: user text such as "sales[us]" or "[project]" is printed as written.
+    made = Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
+    if not made.is_terminal:  # logs and pipes: wide enough that tables do not wrap
+        made.width = int(os.environ.get("COLUMNS", "200"))
+    return made
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def styled(text: str, style: str) -> Any:
+    from rich.text import Text
+
+    return Text(text, style=style)
+
+
+def number(n: int, colour: str) -> Any:
+    """A count, coloured only when it is not zero."""
+    return styled(str(n), colour if n else "")
+
+
+def ref(asset: str, key: str) -> str:
+    """``orders[2025-01-01]``, or ``orders`` for an unpartitioned asset."""
+    return f"{asset}[{key}]" if key else asset
+
+
+def run_json(run: Run, elapsed: float | None = None) -> dict[str, Any]:
+    """A run as ``runs --json`` and ``materialize --json`` print it: every count present."""
+    body: dict[str, Any] = run.model_dump()
+    body["counts"] = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date")}
+    if elapsed is not None:
+        body["seconds"] = round(elapsed, 3)
+    return body
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+def fail(exc: Exception) -> NoReturn:
+    """A user mistake as red ``error:`` lines on stderr, then its exit code (1, or 2 for usage)."""
+    err = console(stderr=True)
+    for line in str(exc).splitlines() or ["error"]:
+        err.print(styled("error:", "red"), line)
+    raise typer.Exit(getattr(exc, "exit_code", 1)) from None
+
+
+def user_errors(fn: F) -> F:
+    """A user mistake becomes one red line on stderr and a non-zero exit; --debug adds the traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from assets_core.catalog import CatalogError
+
+        try:
+            return fn(*args, **kwargs)
+        except (AssetsCoreError, CatalogError) as exc:
+            if STATE.debug:
+                raise
+            fail(exc)
+        except KeyboardInterrupt:
+            if STATE.debug:
+                raise
+            console(stderr=True).print(
+                styled("interrupted:", "red"),
+                "the run is marked interrupted; `assets materialize` again resumes what is left.",
+            )
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def choice(kind: type[E], flag: str) -> Callable[[Any], E]:
+    """The parser of an enum option: a value that is none of its members is one ``error:``
+    line with exit 2, like every usage error (typer's own message is a framed box).
+
+    >>> typer.Option("--format", parser=choice(ShowFormat, "--format"))  # doctest: +SKIP
+    """
+
+    def parse(value: Any) -> E:
+        if isinstance(value, kind):
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            fail(UsageError(f"{flag} {value!r} is not one of {', '.join(str(m.value) for m in kind)}."))
+
+    return parse
+
+
+def check_key(spec: Any, key: str) -> None:
+    """A partition key given on the command line: a bad one is a usage error (exit 2)."""
+    from assets_core.errors import PartitionError
+
+    if spec.partitions is not None:
+        try:
+            spec.partitions.check_key(key, spec.name)
+        except PartitionError as exc:
+            raise UsageError(str(exc)) from None
+
+
+# -- the project ---------------------------------------------------------------------------------
+
+
+def open_project() -> Any:
+    """The project of ``--project``, or found from the current folder upwards."""
+    from assets_core.project.loading import find_project
+
+    return find_project(explicit=STATE.project)
+
+
+def open_catalog(project: Any) -> SqliteCatalog:
+    from assets_core.catalog import open_catalog as open_backend
+
+    return open_backend(project.config.catalog, project.root)
+
+
+def open_context(full: bool = False) -> tuple[Any, AssetGraph, SqliteCatalog, CatalogSnapshot]:
+    """The project, its graph (``full``: the real functions, not the cached manifest), its
+    catalog, and a snapshot in which dead runs' leases mark their partitions interrupted."""
+    from assets_core.execution.dynamic import bind_dynamic_partitions
+    from assets_core.execution.runs import live_snapshot
+    from assets_core.project.loading import load_graph
+
+    project = open_project()
+    graph = load_graph(project, use_manifest=not full)
+    catalog = open_catalog(project)
+    bind_dynamic_partitions(graph, catalog)
+    return project, graph, catalog, live_snapshot(catalog)

@@ -1,0 +1,178 @@
+"""The planner's three views: ``assets status``, ``assets plan`` and ``assets why``.
+
+All three read the same rules (``planning.plan``), so they never disagree; ``materialize``
+prints its dry run with :func:`render_plan` and :func:`plan_rows` from here.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from assets_core.cli.output import check_key, console, number, open_context, print_json, ref, styled, user_errors
+from assets_core.errors import UsageError
+
+if TYPE_CHECKING:
+    from assets_core.graph import AssetGraph
+    from assets_core.planning.plan import Plan, Step
+    from assets_core.reports.status import AssetStatus
+
+
+@user_errors
+def status(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    partitions: Annotated[bool, typer.Option("--partitions", help="One line per partition.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Per asset: fresh / stale / missing / failed / quarantined counts and the last publish."""
+    from assets_core.execution.clock import utc_now
+    from assets_core.graph import select
+    from assets_core.reports.status import asset_statuses
+
+    _, graph, catalog, snapshot = open_context()
+    report = asset_statuses(graph, snapshot, select(graph, select_), utc_now(), catalog.published_summary(), partitions)
+    if as_json:
+        return print_json([entry.to_json() for entry in report])
+    render_status(report, partitions)
+
+
+def render_status(report: list[AssetStatus], per_partition: bool) -> None:
+    from rich.table import Table
+
+    out = console()
+    if per_partition:
+        table = Table("asset", "partition", "status", "reason")
+        for entry in report:
+            for row in entry.detail or ():
+                table.add_row(entry.asset, row.partition or "-", _coloured(row.status), row.reason or "")
+        out.print(table)
+        return
+    table = Table("asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "waiting", "last publish")
+    for e in report:
+        table.add_row(e.asset, str(e.partitions), str(e.count("fresh")),
+                      number(e.count("stale") + e.count("unknown"), "yellow"), number(e.count("missing"), "yellow"),
+                      number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
+                      number(e.waiting, "red"), e.last_published_at or "never")
+    out.print(table)
+    waiting = sum(e.waiting for e in report)
+    if waiting:
+        out.print(f"{waiting} failed or quarantined partitions wait: nothing that could change their result "
+                  "changed since. `assets status --partitions` says why; `assets materialize --retry-failed` forces them.")
+
+
+def _coloured(state: str) -> Any:
+    colour = {"fresh": "green", "stale": "yellow", "missing": "yellow", "unknown": "yellow"}.get(state, "red")
+    return styled(state, colour)
+
+
+def parse_as_of(value: str | None) -> datetime:
+    """``--as-of``: an ISO time (UTC when it names no zone), or now."""
+    if value is None:
+        from assets_core.execution.clock import utc_now
+
+        return utc_now()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of '{value}' is not a time: write it like 2026-01-01T00:00:00+00:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def plan_rows(steps: list[Step]) -> list[dict[str, Any]]:
+    """Steps as the ``steps`` and ``waiting`` lists of ``plan --json`` and ``materialize --json``."""
+    return [
+        {"asset": s.asset, "partition": s.key, "cause": s.reason.cause.value, "detail": s.reason.detail,
+         "upstream": None if s.reason.upstream is None else ref(*s.reason.upstream)}
+        for s in steps
+    ]
+
+
+def _render_waiting(the_plan: Plan) -> None:
+    """Failed or quarantined partitions left out, and why, so nobody wonders where they went."""
+    for step in the_plan.waiting[:20]:
+        sys.stdout.write(f"Waiting: {ref(step.asset, step.key)}: {step.reason.detail}.\n")
+    if len(the_plan.waiting) > 20:
+        sys.stdout.write(f"... and {len(the_plan.waiting) - 20} more waiting; `assets plan --json` lists them all.\n")
+
+
+_ASSETS_LISTED = 12  # in the plan's last line; `assets plan --json` has them all
+
+
+def render_plan(graph: AssetGraph, the_plan: Plan) -> None:
+    """Consecutive partitions with the same cause are shown as one range."""
+    if not the_plan.steps:  # the no-op run's path: no rich import needed
+        fresh = "everything else selected is fresh" if the_plan.waiting else "everything selected is fresh"
+        sys.stdout.write(f"Nothing to materialize: {fresh}.\n")
+        _render_waiting(the_plan)
+        return
+    from rich.table import Table
+
+    from assets_core.reports.plan import step_ranges
+
+    out = console()
+    table = Table("asset", "partitions", "count", "cause", "detail")
+    for r in step_ranges(graph, the_plan.steps):
+        table.add_row(r.asset, r.keys, str(r.count), r.cause.value, r.detail)
+    out.print(table)
+    counts = list(the_plan.counts_by_asset().items())
+    per_asset = ", ".join(f"{a} {n}" for a, n in counts[:_ASSETS_LISTED])
+    if len(counts) > _ASSETS_LISTED:
+        per_asset += f", and {len(counts) - _ASSETS_LISTED} more assets"
+    out.print(f"{len(the_plan.steps)} partitions to materialize ({per_asset}).")
+    _render_waiting(the_plan)
+
+
+@user_errors
+def plan(
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time (default: now).")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What `materialize` would run, with the cause of each partition."""
+    from assets_core.planning.selection import make_plan
+
+    _, graph, _, snapshot = open_context()
+    started = time.perf_counter()
+    the_plan = make_plan(graph, snapshot, parse_as_of(as_of), select_, partitions, retry_failed)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        return print_json({"reference_time": the_plan.reference_time.isoformat(),
+                           "planning_seconds": round(elapsed, 6), "steps": plan_rows(the_plan.steps),
+                           "waiting": plan_rows(the_plan.waiting)})
+    render_plan(graph, the_plan)
+
+
+@user_errors
+def why(
+    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+) -> None:
+    """Why a partition is (or is not) due: the chain of causes down to the root."""
+    from assets_core.execution.clock import utc_now
+    from assets_core.planning.plan import explain
+
+    _, graph, _, snapshot = open_context()
+    spec = graph.require(asset)
+    key = "" if key == "-" or spec.partitions is None else key
+    check_key(spec, key)
+    chain = explain(graph, snapshot, asset, key, utc_now())
+    out = console()
+    for depth, (name, k, reason) in enumerate(chain):
+        indent = "  " * depth + ("<- " if depth else "")
+        if reason is None:
+            state = snapshot.state(name, k)
+            if depth == 0:
+                out.print(f"{indent}{ref(name, k)} is fresh.")
+            elif state is not None and state.is_published:
+                out.print(f"{indent}{ref(name, k)} is fresh: republished by run {state.last_run} "
+                          f"at {state.published_at} as version {str(state.data_version)[:10]} (root cause).")
+            else:
+                out.print(f"{indent}{ref(name, k)}")
+        else:
+            out.print(f"{indent}{ref(name, k)}: {reason.cause.value}: {reason.detail}")

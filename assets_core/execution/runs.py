@@ -1,0 +1,55 @@
+"""Runs of this process and of others: a new run's record, whether a run's process is alive,
+and the catalog snapshot as live runs see it (leases of dead runs marked interrupted)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import datetime
+from typing import Any
+
+from assets_core.catalog import CatalogSnapshot, Run, SqliteCatalog
+from assets_core.execution.clock import stamp, utc_now
+
+HOST = socket.gethostname()
+
+
+def process_alive(host: str | None, pid: int | None) -> bool:
+    """Whether a run's process still exists; runs of other machines are assumed alive."""
+    if host != HOST or pid is None:
+        return host != HOST
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def new_run(now: datetime | None = None, **fields: Any) -> Run:
+    """The record of a run of this process: a unique id that sorts by time, started now."""
+    now = now or utc_now()
+    return Run(run_id=f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", started_at=stamp(now),
+               pid=os.getpid(), host=HOST, **fields)
+
+
+def live_run_ids(catalog: SqliteCatalog) -> set[str]:
+    """The runs still running; those whose process died are marked interrupted first."""
+    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
+    return {r.run_id for r in catalog.runs(status="running")}
+
+
+def live_snapshot(catalog: SqliteCatalog) -> CatalogSnapshot:
+    """A snapshot in which leases of dead runs (crashed, killed) mark partitions interrupted."""
+    running = live_run_ids(catalog)
+    return catalog.snapshot(lambda lease: lease.run_id in running)
+
+
+def interrupted_backfill(catalog: SqliteCatalog, selection: str | None, partitions: str) -> Run | None:
+    """The latest run of the same ``--select``/``--partitions``, when it was interrupted."""
+    for run in catalog.runs(limit=50):
+        if run.trigger in ("backfill", "retry") and (run.selection, run.partitions) == (selection, partitions):
+            return run if run.status == "interrupted" else None
+    return None

@@ -1,0 +1,67 @@
+"""What a command line selects: ``--partitions`` resolved against the selected assets, and the
+plan over a ``--select``/``--partitions`` pair. Pure: the graph, a snapshot and a time in, values out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from assets_core.catalog import CatalogSnapshot
+from assets_core.errors import PartitionError, UsageError
+from assets_core.graph import AssetGraph, select
+from assets_core.planning.plan import Plan, plan
+
+
+def parse_partitions(
+    expression: str, graph: AssetGraph, assets: Iterable[str], now: datetime | None = None
+) -> dict[str, list[str]]:
+    """``A..B`` ranges and comma lists (per dimension for multi-partitioned assets:
+    ``date=2025-01-01..2025-01-07,region=eu``), resolved against each selected asset.
+
+    Assets whose definition does not hold these keys (an unpartitioned or monthly asset
+    below daily ones) are left out: they follow what is rebuilt upstream of them.
+    """
+    if not expression.strip(",; "):
+        raise UsageError("--partitions is empty: give keys like 2025-01-01..2025-01-07 or eu,us.")
+    partitioned = [a for a in sorted(assets, key=graph.position.__getitem__) if graph[a].partitions is not None]
+    if not partitioned:
+        raise UsageError("--partitions was given, but no selected asset is partitioned: drop it.")
+    requested: dict[str, list[str]] = {}
+    first_error: PartitionError | None = None
+    for asset in partitioned:
+        definition = graph[asset].partitions
+        assert definition is not None
+        try:
+            requested[asset] = definition.select(expression, asset, now)
+        except PartitionError as exc:
+            first_error = first_error or exc
+    if not requested:
+        assert first_error is not None
+        raise UsageError(f"--partitions: {first_error}")
+    return requested
+
+
+def make_plan(
+    graph: AssetGraph,
+    snapshot: CatalogSnapshot,
+    now: datetime,
+    selection: str | None = None,
+    partitions: str | None = None,
+    retry_failed: bool = False,
+    resume: str | None = None,
+) -> Plan:
+    """The plan of ``--select selection --partitions partitions`` at ``now``.
+
+    ``resume``: the id of an interrupted run of the same backfill, continued, not redone.
+    """
+    assets = select(graph, selection)
+    requested = parse_partitions(partitions, graph, assets, now) if partitions else None
+    done: frozenset[tuple[str, str]] = frozenset()
+    if resume is not None:  # only then: it builds the state of every partition
+        done = frozenset(
+            (asset, key)
+            for asset, states in snapshot.partitions.items()
+            for key, state in states.items()
+            if state.last_run == resume and state.last_status == "published"
+        )
+    return plan(graph, snapshot, assets, now, requested, retry_failed, done)

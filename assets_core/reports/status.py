@@ -1,0 +1,86 @@
+"""``assets status`` as values: per asset, how many partitions are in each status, how many
+wait, and the last publish. The table and ``--json`` both render these, so they cannot disagree."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from assets_core.planning.plan import Cause, statuses
+
+if TYPE_CHECKING:
+    from assets_core.catalog import CatalogSnapshot
+    from assets_core.graph import AssetGraph
+
+STATUSES = ("fresh", "stale", "missing", "failed", "quarantined", "unknown")
+
+
+class PublishSummary(NamedTuple):
+    """One asset's entry of ``catalog.published_summary()``, read by name instead of by position."""
+
+    published: int
+    last_published_at: str | None
+
+
+@dataclass(frozen=True)
+class PartitionStatus:
+    partition: str
+    status: str
+    reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"partition": self.partition, "status": self.status, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class AssetStatus:
+    """One asset's row of ``assets status``.
+
+    >>> AssetStatus("orders", 3, {"fresh": 2, "missing": 1}, 0, None).count("missing")
+    1
+    """
+
+    asset: str
+    partitions: int
+    counts: Mapping[str, int]  # status -> partitions; every one of STATUSES
+    waiting: int  # of the failed and quarantined ones, those that wait for a change
+    last_published_at: str | None
+    detail: tuple[PartitionStatus, ...] | None = None  # with --partitions
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented ``status --json`` entry, keys in their documented order."""
+        body: dict[str, Any] = {"asset": self.asset, "partitions": self.partitions,
+                                **{s: self.count(s) for s in STATUSES}, "waiting": self.waiting,
+                                "last_published_at": self.last_published_at}
+        if self.detail is not None:
+            body["detail"] = [p.to_json() for p in self.detail]
+        return body
+
+
+def asset_statuses(
+    graph: AssetGraph,
+    snapshot: CatalogSnapshot,
+    assets: Iterable[str],
+    now: datetime,
+    published: Mapping[str, tuple[int, str | None]],
+    detail: bool = False,
+) -> list[AssetStatus]:
+    """The status of each of ``assets`` at ``now``, in graph order; ``published`` is
+    ``catalog.published_summary()``; ``detail`` adds one entry per partition."""
+    report = []
+    for name, rows in statuses(graph, snapshot, assets, now).items():
+        counts = Counter({s: 0 for s in STATUSES})
+        counts.update(state for _, state, _ in rows)
+        waiting = sum(1 for _, _, r in rows if r is not None and r.cause == Cause.WAITING)
+        summary = PublishSummary(*published.get(name, (0, None)))
+        partitions = None
+        if detail:
+            partitions = tuple(PartitionStatus(key, state, None if r is None else r.detail) for key, state, r in rows)
+        report.append(AssetStatus(name, len(rows), dict(counts), waiting, summary.last_published_at, partitions))
+    return report

@@ -1,0 +1,25 @@
+"""``assets status`` and ``assets status --json`` on a real catalog say the same counts."""
+
+from __future__ import annotations
+
+from cli_project import DAY, Project
+
+COLUMNS = ["asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "waiting", "last publish"]
+
+
+def test_the_status_table_and_its_json_agree(landing: Project) -> None:
+    landing.ok("materialize", "--partitions", f"2025-01-01..{DAY}")
+    # clean's code changes: its published days are stale; the later days are missing everywhere
+    landing.edit("landing_assets.py", '.sort("order_id")', '.sort("order_id", descending=False)')
+    table = landing.ok("status").stdout
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in table.splitlines() if line.startswith("│")]
+    shown = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows}
+    entries = landing.json("status")
+    assert list(shown) == [e["asset"] for e in entries]
+    assert any(e["missing"] for e in entries) and any(e["stale"] for e in entries), entries
+    for e in entries:
+        row = shown[e["asset"]]
+        assert int(row["partitions"]) == e["partitions"]
+        assert (int(row["fresh"]), int(row["stale"]), int(row["missing"])) == (e["fresh"], e["stale"] + e["unknown"], e["missing"])
+        assert (int(row["failed"]), int(row["quarantined"]), int(row["waiting"])) == (e["failed"], e["quarantined"], e["waiting"])
+        assert row["last publish"] == (e["last_published_at"] or "never")
