@@ -9,14 +9,14 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.errors import DefinitionError, SelectionError
-from assets_core.partitions import PartitionMapping, default_mapping
-from assets_core.partitions.multi import with_dynamic_keys
+from assets_core.partitions import DynamicPartitions, PartitionMapping, default_mapping
+from assets_core.partitions.multi import multi_dimensions, with_dynamic_keys
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,16 @@ class AssetGraph:
                 edge = Edge(item.asset, spec.name, mapping)
                 self.edges_in[spec.name].append(edge)
                 self.edges_out[item.asset].append(edge)
+
+    def dynamic_definitions(self) -> Iterator[tuple[str, DynamicPartitions, str | None]]:
+        """(asset, definition, its dimension in a multi definition or None) for every
+        ``DynamicPartitions`` of the graph."""
+        for spec in self.specs.values():
+            if isinstance(spec.partitions, DynamicPartitions):
+                yield spec.name, spec.partitions, None
+            for dimension, definition in multi_dimensions(spec.partitions):
+                if isinstance(definition, DynamicPartitions):
+                    yield spec.name, definition, dimension
 
     def with_dynamic_keys(self, keys: Mapping[str, Sequence[str]]) -> AssetGraph:
         """This graph with each ``DynamicPartitions`` holding its keys from ``keys`` (a catalog

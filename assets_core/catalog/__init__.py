@@ -14,12 +14,6 @@ from assets_core.catalog.interface import Catalog, open_catalog
 from assets_core.catalog.models import AssetRow, CheckRecord, Lease, Materialization, Run
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 
-SqliteCatalog = Catalog
-"""The interface under its old name, for the modules that still annotate with it (cli/ and
-execution/scope.py, being split on another branch). TODO(redesign issue): switch them to
-``Catalog`` after the merge, then delete this. The backend itself is
-``assets_core.catalog.sqlite.SqliteCatalog``, named only by :func:`open_catalog`."""
-
 __all__ = [
     "AssetRow",
     "Catalog",

@@ -16,7 +16,7 @@ from assets_core.cli.plan import parse_as_of, plan_rows, render_plan
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
-    from assets_core.catalog import SqliteCatalog
+    from assets_core.catalog import Catalog
     from assets_core.graph import AssetGraph
     from assets_core.planning.plan import Plan
 
@@ -43,7 +43,6 @@ def materialize(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
-    from assets_core.execution.dynamic import bind_dynamic_partitions
     from assets_core.execution.runs import interrupted_backfill
     from assets_core.planning.selection import make_plan
     from assets_core.project.loading import load_graph
@@ -66,8 +65,7 @@ def materialize(
                                "counts": the_plan.counts_by_asset(),
                                "steps": plan_rows(the_plan.steps), "waiting": plan_rows(the_plan.waiting)})
         return render_plan(graph, the_plan)
-    graph = load_graph(project, use_manifest=False)  # the real functions and checks
-    bind_dynamic_partitions(graph, catalog)
+    graph = load_graph(project, use_manifest=False).with_dynamic_keys(snapshot.dynamic_keys or {})  # the real functions
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,
                                 quiet=as_json, trigger=trigger, reason=reason)
@@ -80,14 +78,14 @@ def materialize(
         raise typer.Exit(1)
 
 
-def _retry_options(catalog: SqliteCatalog, run_id: str) -> tuple[str | None, str | None, str]:
+def _retry_options(catalog: Catalog, run_id: str) -> tuple[str | None, str | None, str]:
     run = catalog.run(run_id)
     if run is None:
         raise UsageError(f"No run '{run_id}': `assets runs` lists them.")
     return run.selection, run.partitions, run.reference_time
 
 
-def _run_with_progress(project: Any, graph: AssetGraph, catalog: SqliteCatalog, the_plan: Plan, workers: int,
+def _run_with_progress(project: Any, graph: AssetGraph, catalog: Catalog, the_plan: Plan, workers: int,
                        executor: ExecutorChoice, select_: str | None, partitions: str | None, quiet: bool,
                        trigger: str = "cli", reason: str | None = None) -> Any:
     from assets_core.execution.run import Event, Executor, materialize as run

@@ -51,9 +51,8 @@ partitions_app = typer.Typer(help="Dynamic partitions: keys kept in the catalog 
 
 def _dynamic_users(graph: AssetGraph, name: str) -> dict[str, str | None]:
     """Assets partitioned by DynamicPartitions(name): asset -> the multi dimension, or None."""
-    from assets_core.execution.dynamic import dynamic_definitions
 
-    found = list(dynamic_definitions(graph))
+    found = list(graph.dynamic_definitions())
     users = {asset: dimension for asset, definition, dimension in found if definition.name == name}
     if not users:
         declared = sorted({definition.name for _, definition, _ in found})

@@ -12,7 +12,7 @@ from assets_core.cli.output import console, open_catalog, open_context, open_pro
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
-    from assets_core.catalog import SqliteCatalog
+    from assets_core.catalog import Catalog
 
 runs_app = typer.Typer(help="Runs: list them, or show one run's attempts.", invoke_without_command=True)
 
@@ -48,7 +48,7 @@ def runs(
     console().print(table)
 
 
-def _asset_history(catalog: SqliteCatalog, asset: str, limit: int, as_json: bool) -> None:
+def _asset_history(catalog: Catalog, asset: str, limit: int, as_json: bool) -> None:
     """Per run: the asset's time, rows and partitions, and whether it is getting slower."""
     from assets_core.reports.history import asset_history, rows_trend, trend
 

@@ -25,7 +25,6 @@ from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions.specs import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError, StorageError
 from assets_core.execution.faults import fault_point
-from assets_core.execution.dynamic import dynamic_definitions
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.definitions.retries import RetryPolicy
@@ -168,7 +167,7 @@ class Computer:
         self.storage = storage
         self._local = threading.local()
         self._sql: dict[Any, str] = {}  # rendered queries, per asset and input shape (and batch size)
-        self._dynamic_partitions = frozenset(d.name for _, d, _ in dynamic_definitions(graph))
+        self._dynamic_partitions = frozenset(d.name for _, d, _ in graph.dynamic_definitions())
 
     def compute(self, work: Work) -> Computed:
         """Attempt the partition; transient failures are tried again as its retry policy says."""

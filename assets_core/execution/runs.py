@@ -9,7 +9,7 @@ import socket
 from datetime import datetime
 from typing import Any
 
-from assets_core.catalog import CatalogSnapshot, Run, SqliteCatalog
+from assets_core.catalog import CatalogSnapshot, Run, Catalog
 from assets_core.execution.clock import stamp, utc_now
 
 HOST = socket.gethostname()
@@ -35,19 +35,19 @@ def new_run(now: datetime | None = None, **fields: Any) -> Run:
                pid=os.getpid(), host=HOST, **fields)
 
 
-def live_run_ids(catalog: SqliteCatalog) -> set[str]:
+def live_run_ids(catalog: Catalog) -> set[str]:
     """The runs still running; those whose process died are marked interrupted first."""
     catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
     return {r.run_id for r in catalog.runs(status="running")}
 
 
-def live_snapshot(catalog: SqliteCatalog) -> CatalogSnapshot:
+def live_snapshot(catalog: Catalog) -> CatalogSnapshot:
     """A snapshot in which leases of dead runs (crashed, killed) mark partitions interrupted."""
     running = live_run_ids(catalog)
     return catalog.snapshot(lambda lease: lease.run_id in running)
 
 
-def interrupted_backfill(catalog: SqliteCatalog, selection: str | None, partitions: str) -> Run | None:
+def interrupted_backfill(catalog: Catalog, selection: str | None, partitions: str) -> Run | None:
     """The latest run of the same ``--select``/``--partitions``, when it was interrupted."""
     for run in catalog.runs(limit=50):
         if run.trigger in ("backfill", "retry") and (run.selection, run.partitions) == (selection, partitions):

@@ -77,11 +77,6 @@ class DynamicPartitions(PartitionsDefinition):
             raise PartitionError(f"Dynamic partitions '{self.name}': key '{dup}' is listed twice: remove one.")
         self._state: tuple[tuple[str, ...], dict[str, int]] = (tuple(keys), positions)
 
-    def set_keys(self, keys: Sequence[str]) -> None:
-        """Replace the keys in place. TODO(issue 10): goes once the engine binds its graph
-        from the snapshot (``AssetGraph.with_dynamic_keys``)."""
-        self._state = DynamicPartitions(self.name, keys)._state
-
     def with_keys(self, keys: Sequence[str]) -> DynamicPartitions:
         """The same definition with these keys (order kept); a bad or repeated key is a PartitionError."""
         return self if tuple(keys) == self._state[0] else DynamicPartitions(self.name, keys)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assets_core.partitions.multi import with_dynamic_keys
 from assets_core.partitions import (
     DailyPartitions,
     DimensionMapping,
@@ -97,9 +98,7 @@ def static_definitions(draw: st.DrawFn, prefix: str = "k") -> PartitionsDefiniti
     if draw(st.booleans()):
         return StaticPartitions(keys)
     # One name, one set of keys (as in a catalog): equal names must mean equal keys.
-    dynamic = DynamicPartitions(f"{prefix}_keys_{'_'.join(keys)}")
-    dynamic.set_keys(keys)
-    return dynamic
+    return DynamicPartitions(f"{prefix}_keys_{'_'.join(keys)}", keys)
 
 
 def copy_of(definition: PartitionsDefinition) -> PartitionsDefinition:
@@ -107,10 +106,10 @@ def copy_of(definition: PartitionsDefinition) -> PartitionsDefinition:
     again = partitions_from_dict(definition.to_dict())
     assert again is not None
     # Dynamic keys live in the catalog, not in the definition: bind the copy's, dimensions too.
-    for original, copied in zip(definition.components(), again.components()):
-        if isinstance(original, DynamicPartitions) and isinstance(copied, DynamicPartitions):
-            copied.set_keys(original.keys())
-    return again
+    keys = {d.name: d.keys() for d in definition.components() if isinstance(d, DynamicPartitions)}
+    bound = with_dynamic_keys(again, keys)
+    assert bound is not None
+    return bound
 
 
 # -- generated cases, one strategy per mapping ---------------------------------------------------
@@ -170,9 +169,7 @@ def dimension_cases(draw: st.DrawFn) -> Case:
         "date": draw(time_definitions(now)), "region": draw(static_definitions("r")),
     }
     if draw(st.booleans()):
-        files = DynamicPartitions("files")
-        files.set_keys(draw(key_lists("f", 3)))
-        dims["file"] = files
+        dims["file"] = DynamicPartitions("files", draw(key_lists("f", 3)))
     order = draw(st.permutations(list(dims)))
     multi = MultiPartitions(**{name: dims[name] for name in order})
     name = draw(st.sampled_from(order))

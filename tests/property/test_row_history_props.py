@@ -43,9 +43,7 @@ def definitions() -> st.SearchStrategy[PartitionsDefinition]:
     static = st.integers(1, 90).map(lambda n: StaticPartitions([f"k{i:03d}" for i in range(n)]))
 
     def dynamic(n: int) -> DynamicPartitions:
-        definition = DynamicPartitions("stores")
-        definition.set_keys([f"s{(i * 37) % 101:03d}" for i in range(n)])  # not in key order
-        return definition
+        return DynamicPartitions("stores", [f"s{(i * 37) % 101:03d}" for i in range(n)])  # not in key order
 
     multi = st.integers(1, 60).map(lambda n: MultiPartitions(
         date=DailyPartitions(start="2025-01-01", end=_day(n)), region=StaticPartitions(["eu", "us"])))
@@ -115,8 +113,7 @@ def test_a_partition_published_earlier_in_the_run_is_history() -> None:
 def test_a_key_the_definition_no_longer_holds_is_not_history() -> None:
     """A removed dynamic key's old partition is not a predecessor of any key (the sorting
     version counted it as the newest, since a key without a position sorted last)."""
-    stores = DynamicPartitions("stores")
-    stores.set_keys(["a", "b", "c"])
+    stores = DynamicPartitions("stores", ["a", "b", "c"])
     graph = one_asset(stores, 5)
     snapshot = CatalogSnapshot()
     snapshot.partitions["orders"] = {k: PartitionState(data_version=k, rows=n) for k, n in

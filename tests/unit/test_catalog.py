@@ -479,12 +479,6 @@ def test_the_interface_documents_every_method_with_its_contract() -> None:
     assert [name for name in methods if not callable(getattr(SqliteCatalog, name, None))] == []
 
 
-NOT_YET_SWITCHED = ("assets_core/cli/", "assets_core/execution/scope.py")
-"""Modules another branch is splitting, which still annotate with the name SqliteCatalog
-(``assets_core.catalog`` keeps it as an alias of the interface for them): switch them to
-Catalog after the merge, then empty this and delete the alias."""
-
-
 def test_outside_the_catalog_package_the_engine_names_only_the_interface() -> None:
     naming = sorted(
         str(path.relative_to(ROOT))
@@ -492,15 +486,13 @@ def test_outside_the_catalog_package_the_engine_names_only_the_interface() -> No
         if not path.is_relative_to(ROOT / "assets_core" / "catalog")
         and re.search(r"\bSqliteCatalog\b", path.read_text(encoding="utf-8"))
     )
-    assert [m for m in naming if not m.startswith(NOT_YET_SWITCHED)] == []
-    # an entry that no longer names it is done: take it off the list
-    assert [entry for entry in NOT_YET_SWITCHED if not any(m.startswith(entry) for m in naming)] == []
+    assert naming == []
 
 
 def test_inside_the_catalog_package_only_open_catalog_names_the_sqlite_backend() -> None:
     package = ROOT / "assets_core" / "catalog"
     naming = sorted(p.name for p in package.glob("*.py") if "SqliteCatalog" in p.read_text(encoding="utf-8"))
-    assert naming == ["__init__.py", "interface.py", "sqlite.py"]  # __init__: the alias above
+    assert naming == ["interface.py", "sqlite.py"]
     interface = ast.parse((package / "interface.py").read_text(encoding="utf-8"))
     named_in = {
         function.name

@@ -18,6 +18,7 @@ from assets_core import (
     StaticPartitions,
     WeeklyPartitions,
 )
+from assets_core.partitions.multi import with_dynamic_keys
 from assets_core.partitions import (
     UNPARTITIONED,
     DynamicPartitions,
@@ -376,21 +377,20 @@ def test_counts_and_sizes() -> None:
 # -- dynamic partitions ------------------------------------------------------------------
 
 
-def test_dynamic_keys_are_set_by_the_engine_in_the_order_given() -> None:
-    files = DynamicPartitions("landing_files")
-    assert files.keys(utc(2025, 1, 1)) == [] and files.count() == 0
-    files.set_keys(["b.csv", "a.csv", "orders 2025-01-01.csv"])
+def test_dynamic_keys_come_with_a_new_definition_in_the_order_given() -> None:
+    declared = DynamicPartitions("landing_files")
+    assert declared.keys(utc(2025, 1, 1)) == [] and declared.count() == 0
+    files = declared.with_keys(["b.csv", "a.csv", "orders 2025-01-01.csv"])
     assert files.keys(utc(2025, 1, 1)) == ["b.csv", "a.csv", "orders 2025-01-01.csv"]
     assert files.index_of("a.csv") == 1 and files.index_of("c.csv") is None
     assert files.data_interval("a.csv") is None
     assert files.is_due("a.csv", None)
-    files.set_keys(["c.csv"])
-    assert files.keys() == ["c.csv"]
+    assert files.with_keys(["c.csv"]).keys() == ["c.csv"]
+    assert declared.keys() == [] and files.keys()[0] == "b.csv"  # neither changed
 
 
 def test_dynamic_definitions_with_one_name_are_equal_whatever_their_keys() -> None:
-    one, two = DynamicPartitions("files"), DynamicPartitions("files")
-    one.set_keys(["a"])
+    one, two = DynamicPartitions("files", ["a"]), DynamicPartitions("files")
     assert one == two and hash(one) == hash(two)
     assert one != DynamicPartitions("other")
     assert one.to_dict() == {"kind": "dynamic", "name": "files"}
@@ -433,20 +433,18 @@ def test_validate_key_accepts_ordinary_names(key: str) -> None:
     assert validate_key(key) is None
 
 
-def test_set_keys_refuses_a_bad_or_repeated_key_and_keeps_the_old_keys() -> None:
-    files = DynamicPartitions("files")
-    files.set_keys(["a"])
+def test_with_keys_refuses_a_bad_or_repeated_key() -> None:
+    files = DynamicPartitions("files", ["a"])
     with pytest.raises(PartitionError) as raised:
-        files.set_keys(["ok", "../etc"])
+        files.with_keys(["ok", "../etc"])
     assert str(raised.value).startswith("Dynamic partitions 'files': Partition key '../etc' contains '/'")
     with pytest.raises(PartitionError, match="Dynamic partitions 'files': key 'b' is listed twice: remove one."):
-        files.set_keys(["b", "c", "b"])
+        files.with_keys(["b", "c", "b"])
     assert files.keys() == ["a"]
 
 
 def test_dynamic_check_key_names_the_definition() -> None:
-    files = DynamicPartitions("files")
-    files.set_keys(["a"])
+    files = DynamicPartitions("files", ["a"])
     with pytest.raises(PartitionError, match=re.escape(
         "'b' is not a partition of 'landing' (dynamic, expected a key added to dynamic partitions 'files')."
     )):
@@ -612,13 +610,14 @@ def test_bad_multi_definitions_are_refused(make, message: str) -> None:  # type:
 
 
 def test_multi_with_a_dynamic_dimension_follows_its_keys() -> None:
-    files = DynamicPartitions("files")
-    multi = MultiPartitions(date=DailyPartitions("2025-01-01"), file=files)
-    assert multi.keys(utc(2025, 1, 3)) == []
-    files.set_keys(["a", "b"])
+    declared = MultiPartitions(date=DailyPartitions("2025-01-01"), file=DynamicPartitions("files"))
+    assert declared.keys(utc(2025, 1, 3)) == []
+    files = DynamicPartitions("files", ["a", "b"])
+    multi = with_dynamic_keys(declared, {"files": ["a", "b"]})
+    assert isinstance(multi, MultiPartitions) and declared.keys(utc(2025, 1, 2)) == []
     assert multi.keys(utc(2025, 1, 2)) == ["2025-01-01|a", "2025-01-01|b"]
     assert multi.components() == (DailyPartitions("2025-01-01"), files)
-    assert multi.components()[1] is files
+    assert multi.components()[1].keys() == files.keys()
 
 
 # -- construction errors -----------------------------------------------------------------
