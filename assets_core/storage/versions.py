@@ -7,7 +7,7 @@ all stay out of the hash. So does the physical flavour of an Arrow type that the
 the reader chooses (``string``, ``large_string`` or ``string_view``; a dictionary-encoded
 column or its values; the name of a list's child field; nullability flags).
 
-The file is read batch by batch (memory stays bounded by one batch, never the whole file),
+The file is read batch by batch (memory stays bounded by a batch, never the whole file),
 and the hash does not depend on where batches start or end: each column is hashed as a few
 byte streams that are each a plain concatenation over rows (the positions of the nulls, the
 non-null values, the lengths of strings and lists, ...), one sha256 per stream, so cutting
@@ -92,7 +92,22 @@ def type_text(kind: pa.DataType) -> str:
         return f"list<{type_text(kind.value_type)}>"
     if t.is_struct(kind):
         return "struct<" + ", ".join(f"{json.dumps(f.name)}: {type_text(f.type)}" for f in kind) + ">"
-    return str(kind)  # int64, double, bool, decimal128(10, 2), timestamp[us, tz=UTC], date32[day], ...
+    # Spelled out here rather than by pyarrow's str(), whose wording is not ours to keep stable.
+    if t.is_integer(kind):
+        return f"{'u' if t.is_unsigned_integer(kind) else ''}int{kind.bit_width}"
+    if t.is_floating(kind):
+        return f"float{kind.bit_width}"
+    if t.is_timestamp(kind):
+        return f"timestamp[{kind.unit}, {kind.tz or 'naive'}]"
+    if t.is_time(kind) or t.is_duration(kind):
+        return f"{'time' if t.is_time(kind) else 'duration'}[{kind.unit}]"
+    if t.is_decimal(kind):
+        return f"decimal{kind.bit_width}({kind.precision}, {kind.scale})"
+    if t.is_fixed_size_binary(kind):
+        return f"binary[{kind.byte_width}]"
+    if t.is_date32(kind) or t.is_date64(kind):
+        return f"date{kind.bit_width}"
+    return str(kind)  # bool, null, intervals
 
 
 class _Stream:
