@@ -165,7 +165,8 @@ class _Stream:
         if shape == "binary":
             array = array.cast(pa.large_binary())  # one layout for every flavour, views included
         if array.null_count:
-            at = pc.add(pc.indices_nonzero(array.is_null()).cast(pa.int64()), first)
+            # pa.scalar: given a bare int, pc.add looks for numpy on every call (67 us when absent)
+            at = pc.add(pc.indices_nonzero(array.is_null()).cast(pa.int64()), pa.scalar(first, pa.int64()))
             self.nulls.update(_raw(at))
             array = pc.drop_null(array)
         if len(array) == 0:
