@@ -55,6 +55,20 @@ class StagedPartition:
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
 
 
+def _version_of(asset: str, key: str, path: Path) -> str:
+    """The staged file's content version, or why it cannot be read back to compute one."""
+    import pyarrow as pa
+
+    try:
+        return content_version(path)
+    except (pa.ArrowException, OSError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StorageError(
+            f"The staged data of {asset}[{key}] cannot be read back to compute its data version ({first}): "
+            "if a column has a type pyarrow does not read (Int128, UInt128), cast it (to Int64 or a Decimal)."
+        ) from None
+
+
 def _slot(key: str) -> str:
     return key if key != UNPARTITIONED else "_all"
 
@@ -98,7 +112,7 @@ class Storage:
         self._mkdir(path.parent)
         data.write_parquet(path, compression="snappy")
         return StagedPartition(
-            asset, key, run_id, path, data.height, path.stat().st_size, content_version(path), tuple(data.columns)
+            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, path), tuple(data.columns)
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
@@ -108,7 +122,7 @@ class Storage:
         frame = pl.scan_parquet(path, hive_partitioning=False)
         columns = tuple(frame.collect_schema().names())
         rows = frame.select(pl.len()).collect().item()
-        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, content_version(path), columns)
+        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _version_of(asset, key, path), columns)
 
     def publish(self, staged: StagedPartition, io: str) -> str:
         """Make the staged partition the published one, atomically; returns where it went."""

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assets_core.errors import StorageError
 from assets_core.storage.store import Storage
 from assets_core.storage.versions import (
     content_version,
@@ -204,3 +205,9 @@ def test_the_encoding_is_pinned() -> None:
         '"point": struct<"x": int64, "y": string>', '"status": string',
     ]
     assert version_of_batches(table.schema, iter(table.to_batches())) == "c1:6bfc67201b4d4e7a1922a62ace3b7"
+
+
+def test_a_column_pyarrow_cannot_read_fails_the_partition_with_the_fix(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"id": pl.Series([1, 2**100], dtype=pl.Int128)})
+    with pytest.raises(StorageError, match=r"orders\[2025-01-01\] cannot be read back .* cast it \(to Int64"):
+        Storage(tmp_path, tmp_path / "w.duckdb").stage("run", "orders", "2025-01-01", frame)
