@@ -10,7 +10,7 @@ Layout under the project's data directory::
     .quarantine/<asset>/<key>/<run_id>.parquet data that failed a blocking check
 
 Every partition is staged as one Parquet file, and its data version is a hash of that file's
-content (``storage.versions``), so a Parquet and a DuckDB asset holding the same rows have the
+content (``storage.versions``, computed from the frame being staged), so a Parquet and a DuckDB asset holding the same rows have the
 same version. Publishing is one ``os.replace`` (Parquet) or
 one DuckDB transaction, so a reader sees the old or the new partition, never a mix.
 """
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from assets_core.errors import DefinitionError, StorageError
 from assets_core.partitions import UNPARTITIONED
-from assets_core.storage.versions import content_version
+from assets_core.storage.versions import content_version, frame_version
 
 if TYPE_CHECKING:
     import duckdb
@@ -55,16 +55,16 @@ class StagedPartition:
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
 
 
-def _version_of(asset: str, key: str, path: Path) -> str:
-    """The staged file's content version, or why it cannot be read back to compute one."""
+def _version_of(asset: str, key: str, staged: Path | pl.DataFrame) -> str:
+    """The content version of a staged file, or of the frame just staged; or why there is none."""
     import pyarrow as pa
 
     try:
-        return content_version(path)
+        return content_version(staged) if isinstance(staged, Path) else frame_version(staged)
     except (pa.ArrowException, OSError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise StorageError(
-            f"The staged data of {asset}[{key}] cannot be read back to compute its data version ({first}): "
+            f"The staged data of {asset}[{key}] cannot be read as Arrow to compute its data version ({first}): "
             "if a column has a type pyarrow does not read (Int128, UInt128), cast it (to Int64 or a Decimal)."
         ) from None
 
@@ -112,7 +112,7 @@ class Storage:
         self._mkdir(path.parent)
         data.write_parquet(path, compression="snappy")
         return StagedPartition(
-            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, path), tuple(data.columns)
+            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, data), tuple(data.columns)
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:

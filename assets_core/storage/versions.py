@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
 PREFIX = "c1:"
@@ -47,6 +48,19 @@ def content_version(path: Path, batch_rows: int = BATCH_ROWS) -> str:
     # workers, so a thread pool per file adds resident memory (mimalloc's arenas), not speed.
     with pq.ParquetFile(path, pre_buffer=False) as file:
         return version_of_batches(file.schema_arrow, file.iter_batches(batch_size=batch_rows, use_threads=False))
+
+
+def frame_version(frame: pl.DataFrame) -> str:
+    """The content version of the file polars writes from ``frame``, from the frame itself.
+
+    Staging has the frame in memory: hashing its Arrow batches skips decoding the file again
+    (for a day of W1's orders, 1 ms instead of 3-4). The two agree for frames of every polars
+    type (a property in tests/unit/test_data_versions.py); a file staged otherwise (a
+    quarantined one, released) is versioned by :func:`content_version`.
+    """
+    # Slice by slice: converting the whole frame at once would copy all of it (strings, lists).
+    pieces = (piece.to_arrow() for piece in frame.iter_slices(BATCH_ROWS))
+    return version_of_batches(frame.head(0).to_arrow().schema, (b for piece in pieces for b in piece.to_batches()))
 
 
 def version_of_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> str:

@@ -5,6 +5,7 @@ value, a name, a type, the column order or the row count gives another."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from itertools import pairwise
@@ -15,13 +16,15 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing.parametric import dataframes
 
 from assets_core.errors import StorageError
 from assets_core.storage.store import Storage
 from assets_core.storage.versions import (
     content_version,
+    frame_version,
     schema_text,
     version_of_batches,
 )
@@ -209,5 +212,16 @@ def test_the_encoding_is_pinned() -> None:
 
 def test_a_column_pyarrow_cannot_read_fails_the_partition_with_the_fix(tmp_path: Path) -> None:
     frame = pl.DataFrame({"id": pl.Series([1, 2**100], dtype=pl.Int128)})
-    with pytest.raises(StorageError, match=r"orders\[2025-01-01\] cannot be read back .* cast it \(to Int64"):
+    with pytest.raises(StorageError, match=r"orders\[2025-01-01\] cannot be read as Arrow .* cast it \(to Int64"):
         Storage(tmp_path, tmp_path / "w.duckdb").stage("run", "orders", "2025-01-01", frame)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(dataframes(max_cols=4, max_size=40, allow_null=True, excluded_dtypes=[pl.Object, pl.Int128, pl.UInt128]))
+def test_staging_versions_the_frame_as_the_file_it_writes_would_be(frame: pl.DataFrame) -> None:
+    """Staging hashes the frame in memory (no second decode); a quarantined file released later
+    is hashed from the file: for frames of every polars type, the two give one version."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "staged.parquet"
+        frame.write_parquet(path, compression="snappy")
+        assert frame_version(frame) == content_version(path)
