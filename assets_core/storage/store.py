@@ -9,9 +9,9 @@ Layout under the project's data directory::
     .staging/<run_id>/<asset>/<key>.parquet    staged output, scoped to the run and partition
     .quarantine/<asset>/<key>/<run_id>.parquet data that failed a blocking check
 
-Every partition is staged as one Parquet file, and its data version is a hash of that file's
-content (``storage.versions``, computed from the frame being staged), so a Parquet and a DuckDB asset holding the same rows have the
-same version. Publishing is one ``os.replace`` (Parquet) or
+Every partition is staged as one Parquet file; its data version hashes that file's content
+(``storage.versions``: computed from the frame being staged), so a Parquet and a DuckDB asset
+holding the same rows have the same version. Publishing is one ``os.replace`` (Parquet) or
 one DuckDB transaction, so a reader sees the old or the new partition, never a mix.
 """
 

@@ -7,8 +7,10 @@ all stay out of the hash. So does the physical flavour of an Arrow type that the
 the reader chooses (``string``, ``large_string`` or ``string_view``; a dictionary-encoded
 column or its values; the name of a list's child field; nullability flags).
 
-The file is read batch by batch (memory stays bounded by a batch, never the whole file),
-and the hash does not depend on where batches start or end: each column is hashed as a few
+Rows are hashed batch by batch, from the frame being staged (:func:`frame_version`) or from
+a file read back (:func:`content_version`), so hashing holds one batch at a time, never a
+second copy of the partition; and the hash does not depend on where batches start or end:
+each column is hashed as a few
 byte streams that are each a plain concatenation over rows (the positions of the nulls, the
 non-null values, the lengths of strings and lists, ...), one sha256 per stream, so cutting
 the rows elsewhere feeds every stream the same bytes. The version hashes the schema, the row
@@ -54,7 +56,7 @@ def frame_version(frame: pl.DataFrame) -> str:
     """The content version of the file polars writes from ``frame``, from the frame itself.
 
     Staging has the frame in memory: hashing its Arrow batches skips decoding the file again
-    (for a day of W1's orders, 1 ms instead of 3-4). The two agree for frames of every polars
+    (for a day of W1's orders, about half the time: bench/versions.py). The two agree for frames of every polars
     type (a property in tests/unit/test_data_versions.py); a file staged otherwise (a
     quarantined one, released) is versioned by :func:`content_version`.
     """
