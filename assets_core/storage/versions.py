@@ -10,11 +10,10 @@ column or its values; the name of a list's child field; nullability flags).
 Rows are hashed batch by batch, from the frame being staged (:func:`frame_version`) or from
 a file read back (:func:`content_version`), so hashing holds one batch at a time, never a
 second copy of the partition; and the hash does not depend on where batches start or end:
-each column is hashed as a few
-byte streams that are each a plain concatenation over rows (the positions of the nulls, the
-non-null values, the lengths of strings and lists, ...), one sha256 per stream, so cutting
-the rows elsewhere feeds every stream the same bytes. The version hashes the schema, the row
-count and every stream's digest.
+each column is hashed as a few byte streams that are each a plain concatenation over rows
+(the positions of the nulls, the non-null values, the lengths of strings and lists, ...),
+one sha256 per stream, so cutting the rows elsewhere feeds every stream the same bytes. The
+version hashes the schema, the row count and every stream's digest.
 
 Versions look like ``c1:`` followed by 29 hex digits (32 characters, as the byte-hash
 versions before them, which are 32 hex digits): ``c1`` names this encoding, so a version made
