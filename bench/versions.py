@@ -100,8 +100,8 @@ def main() -> None:
             print(f"{name}: {size / 2**20:.1f} MB" if size > 2**20 else f"{name}: {size:,} bytes", f"({loops} loops)")
             runs: dict[str, list[dict[str, float]]] = {"bytes": [], "content": [], "frame": []}
             for _ in range(args.repeat):
-                for method in runs:
-                    runs[method].append(_measure(path, method, loops))
+                for method, results in runs.items():
+                    results.append(_measure(path, method, loops))
             assert len({r["version"] for r in runs["content"] + runs["frame"]}) == 1, "frame and file disagree"
             for method, results in runs.items():
                 seconds = statistics.median(r["seconds"] for r in results)
