@@ -9,13 +9,14 @@ Layout under the project's data directory::
     .staging/<run_id>/<asset>/<key>.parquet    staged output, scoped to the run and partition
     .quarantine/<asset>/<key>/<run_id>.parquet data that failed a blocking check
 
-Every partition is staged as one Parquet file. Publishing is one ``os.replace`` (Parquet) or
+Every partition is staged as one Parquet file; its data version hashes that file's content
+(``storage.versions``: computed from the frame being staged), so a Parquet and a DuckDB asset
+holding the same rows have the same version. Publishing is one ``os.replace`` (Parquet) or
 one DuckDB transaction, so a reader sees the old or the new partition, never a mix.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import threading
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from assets_core.errors import DefinitionError, StorageError
 from assets_core.partitions import UNPARTITIONED
+from assets_core.storage.versions import content_version, frame_version
 
 if TYPE_CHECKING:
     import duckdb
@@ -49,13 +51,22 @@ class StagedPartition:
     columns: tuple[str, ...]
 
 
-def _file_version(path: Path) -> str:
-    """The data version: a hash of the staged file (sha256 has hardware support on most CPUs)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-
-
 # DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+
+
+def _version_of(asset: str, key: str, staged: Path | pl.DataFrame) -> str:
+    """The content version of a staged file, or of the frame just staged; or why there is none."""
+    import pyarrow as pa
+
+    try:
+        return content_version(staged) if isinstance(staged, Path) else frame_version(staged)
+    except (pa.ArrowException, OSError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise StorageError(
+            f"The staged data of {asset}[{key}] cannot be read as Arrow to compute its data version ({first}): "
+            "if a column has a type pyarrow does not read (Int128, UInt128), cast it (to Int64 or a Decimal)."
+        ) from None
 
 
 def _slot(key: str) -> str:
@@ -101,7 +112,7 @@ class Storage:
         self._mkdir(path.parent)
         data.write_parquet(path, compression="snappy")
         return StagedPartition(
-            asset, key, run_id, path, data.height, path.stat().st_size, _file_version(path), tuple(data.columns)
+            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, data), tuple(data.columns)
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
@@ -111,7 +122,7 @@ class Storage:
         frame = pl.scan_parquet(path, hive_partitioning=False)
         columns = tuple(frame.collect_schema().names())
         rows = frame.select(pl.len()).collect().item()
-        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _file_version(path), columns)
+        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _version_of(asset, key, path), columns)
 
     def publish(self, staged: StagedPartition, io: str) -> str:
         """Make the staged partition the published one, atomically; returns where it went."""
