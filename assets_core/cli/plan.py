@@ -51,9 +51,10 @@ def render_status(report: list[AssetStatus], per_partition: bool) -> None:
                 table.add_row(entry.asset, row.partition or "-", _coloured(row.status), row.reason or "")
         out.print(table)
         return
-    table = Table("asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "waiting", "last publish")
+    table = Table("asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined",
+                  "waiting", "last publish")
     for e in report:
-        table.add_row(e.asset, str(e.partitions), str(e.count("fresh")),
+        table.add_row(e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
                       number(e.count("stale") + e.count("unknown"), "yellow"), number(e.count("missing"), "yellow"),
                       number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
                       number(e.waiting, "red"), e.last_published_at or "never")

@@ -49,6 +49,8 @@ class AssetStatus:
     waiting: int  # of the failed and quarantined ones, those that wait for a change
     last_published_at: str | None
     detail: tuple[PartitionStatus, ...] | None = None  # with --partitions
+    upstream_stale: int = 0
+    """Of the fresh ones, those a plain ``materialize`` rebuilds because something they read is rebuilt."""
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
@@ -57,7 +59,7 @@ class AssetStatus:
         """The documented ``status --json`` entry, keys in their documented order."""
         body: dict[str, Any] = {"asset": self.asset, "partitions": self.partitions,
                                 **{s: self.count(s) for s in STATUSES}, "waiting": self.waiting,
-                                "last_published_at": self.last_published_at}
+                                "upstream_stale": self.upstream_stale, "last_published_at": self.last_published_at}
         if self.detail is not None:
             body["detail"] = [p.to_json() for p in self.detail]
         return body
@@ -78,9 +80,11 @@ def asset_statuses(
         counts = Counter({s: 0 for s in STATUSES})
         counts.update(state for _, state, _ in rows)
         waiting = sum(1 for _, _, r in rows if r is not None and r.cause == Cause.WAITING)
+        upstream_stale = sum(1 for _, _, r in rows if r is not None and r.cause == Cause.UPSTREAM_PLANNED)
         summary = PublishSummary(*published.get(name, (0, None)))
         partitions = None
         if detail:
             partitions = tuple(PartitionStatus(key, state, None if r is None else r.detail) for key, state, r in rows)
-        report.append(AssetStatus(name, len(rows), dict(counts), waiting, summary.last_published_at, partitions))
+        report.append(AssetStatus(name, len(rows), dict(counts), waiting, summary.last_published_at, partitions,
+                                  upstream_stale))
     return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cli_project import DAY, Project
 
-COLUMNS = ["asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "waiting", "last publish"]
+COLUMNS = ["asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "waiting", "last publish"]
 
 
 def test_the_status_table_and_its_json_agree(landing: Project) -> None:
@@ -17,9 +17,12 @@ def test_the_status_table_and_its_json_agree(landing: Project) -> None:
     entries = landing.json("status")
     assert list(shown) == [e["asset"] for e in entries]
     assert any(e["missing"] for e in entries) and any(e["stale"] for e in entries), entries
+    # what reads clean's stale days is fresh itself, and counted as rebuilt because of them
+    assert any(e["upstream_stale"] for e in entries), entries
     for e in entries:
         row = shown[e["asset"]]
         assert int(row["partitions"]) == e["partitions"]
         assert (int(row["fresh"]), int(row["stale"]), int(row["missing"])) == (e["fresh"], e["stale"] + e["unknown"], e["missing"])
+        assert int(row["upstream stale"]) == e["upstream_stale"]
         assert (int(row["failed"]), int(row["quarantined"]), int(row["waiting"])) == (e["failed"], e["quarantined"], e["waiting"])
         assert row["last publish"] == (e["last_published_at"] or "never")

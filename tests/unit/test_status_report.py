@@ -20,7 +20,7 @@ from assets_core.graph import build_graph
 from assets_core.reports.status import STATUSES, AssetStatus, asset_statuses
 from snapshot_helpers import fresh_snapshot, utc
 
-COLUMNS = ["asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "waiting", "last publish"]
+COLUMNS = ["asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "waiting", "last publish"]
 
 
 def table_rows(text: str) -> list[dict[str, str]]:
@@ -30,12 +30,14 @@ def table_rows(text: str) -> list[dict[str, str]]:
 
 
 statuses = st.builds(
-    lambda name, counts, waiting, last: AssetStatus(
-        name, sum(counts), dict(zip(STATUSES, counts, strict=True)), min(waiting, counts[3] + counts[4]), last),
+    lambda name, counts, waiting, last, upstream: AssetStatus(
+        name, sum(counts), dict(zip(STATUSES, counts, strict=True)), min(waiting, counts[3] + counts[4]), last,
+        upstream_stale=min(upstream, counts[0])),
     st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True),
     st.lists(st.integers(0, 10_000), min_size=len(STATUSES), max_size=len(STATUSES)),
     st.integers(0, 10_000),
     st.none() | st.just("2025-01-02T03:04:05.000+00:00"),
+    st.integers(0, 10_000),
 )
 
 
@@ -51,6 +53,7 @@ def test_the_table_and_the_json_agree_on_every_count(report: list[AssetStatus]) 
     for row, entry in zip(rows, entries, strict=True):
         assert int(row["partitions"]) == entry["partitions"] == sum(entry[s] for s in STATUSES)
         assert int(row["fresh"]) == entry["fresh"]
+        assert int(row["upstream stale"]) == entry["upstream_stale"] <= entry["fresh"]
         assert int(row["stale"]) == entry["stale"] + entry["unknown"]  # the table shows unknown as stale
         for column in ("missing", "failed", "quarantined", "waiting"):
             assert int(row[column]) == entry[column], column
@@ -75,4 +78,4 @@ def test_statuses_count_what_the_planner_says_with_the_last_publish_by_name() ->
             for s in report] == [("raw", 4, 4, 0, 0, "T1"), ("clean", 4, 2, 1, 1, None)]
     clean_detail = {p.partition: p.status for p in report[1].detail or ()}
     assert clean_detail == {"2025-01-01": "fresh", "2025-01-02": "fresh", "2025-01-03": "failed", "2025-01-04": "missing"}
-    assert list(report[0].to_json()) == ["asset", "partitions", *STATUSES, "waiting", "last_published_at", "detail"]
+    assert list(report[0].to_json()) == ["asset", "partitions", *STATUSES, "waiting", "upstream_stale", "last_published_at", "detail"]
