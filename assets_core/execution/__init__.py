@@ -1,5 +1,5 @@
 """Running plans: the clock (``clock``), runs and their liveness (``runs``), dynamic partitions
-bound to the catalog (``dynamic``), computing one partition (``compute``) with the row counts
+bound to the catalog (``AssetGraph.with_dynamic_keys``), computing one partition (``compute``) with the row counts
 its checks compare with (``row_history``), the run loop with its executors (``run``), and the
 fault points tests use (``faults``).
 
