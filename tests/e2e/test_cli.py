@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cli_project import DAY, DAYS, Project
 
-STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "last_published_at"}
+STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "waiting",
+               "upstream_stale", "last_published_at"}
 PLAN_KEYS = {"reference_time", "planning_seconds", "steps", "waiting"}
 STEP_KEYS = {"asset", "partition", "cause", "detail", "upstream"}
 RUN_KEYS = {"run_id", "status", "counts", "reference_time", "started_at", "ended_at"}

@@ -162,7 +162,7 @@ def test_parquet_and_duckdb_storage_of_the_same_rows_give_one_version(tmp_path: 
 
         db = storage.warehouse()
         try:
-            rows = db.execute('SELECT * EXCLUDE (partition_key) FROM "orders_db"').to_arrow_table()
+            rows = db.sql('SELECT * EXCLUDE (partition_key) FROM "orders_db"').to_arrow_table()
         finally:
             db.close()
         path = tmp_path / "from_duckdb.parquet"

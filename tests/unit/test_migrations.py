@@ -114,9 +114,17 @@ def test_a_wheel_reads_them_from_the_package_and_a_checkout_from_its_catalog_fol
         migrations_folder(checkout)
 
 
-def test_this_checkout_reads_the_repository_catalog_folder() -> None:
-    assert migrations_folder() == ROOT / "catalog"
-    assert [m.path.parent for m in migrations()] == [ROOT / "catalog"] * latest_version()
+def test_the_package_reads_the_migrations_beside_it_or_the_repository_catalog_folder() -> None:
+    """Installed from a wheel (as the README's commands do), the package's own copy, the same
+    files as the repository's; imported from a checkout, the repository's folder."""
+    import assets_core.catalog.migrations as module
+
+    installed = Path(module.__file__).resolve().parent / "migrations"
+    expected = installed if installed.is_dir() else ROOT / "catalog"
+    assert migrations_folder() == expected
+    assert [m.path.parent for m in migrations()] == [expected] * latest_version()
+    assert sorted(p.name for p in expected.glob("*.sql")) == sorted(p.name for p in (ROOT / "catalog").glob("*.sql"))
+    assert all((expected / p.name).read_bytes() == p.read_bytes() for p in (ROOT / "catalog").glob("*.sql"))
 
 
 def test_the_wheel_ships_the_catalog_folder_as_the_package_migrations() -> None:
