@@ -41,7 +41,7 @@ def row_history(snapshot: CatalogSnapshot, graph: AssetGraph, asset: str, key: s
     if _has_consecutive_positions(definition):
         unseen = max(0, position - _WALK - needed)
         # the definition's positional accessor, as the partition mappings use it
-        for earlier in reversed(definition._keys_between(unseen, position)):
+        for earlier in reversed(definition.keys_between(unseen, position)):
             rows = _published_rows(states.get(earlier))
             if rows is not None:
                 newest_first.append(rows)

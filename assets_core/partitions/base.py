@@ -61,7 +61,7 @@ class PartitionsDefinition(ABC):
         """A JSON-able form, read back by :func:`partitions_from_dict`."""
 
     @abstractmethod
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
+    def keys_between(self, lo: int, hi: int) -> list[str]:
         """Keys at positions ``lo <= i < hi`` (callers keep ``lo`` and ``hi`` in range)."""
 
     def count(self, now: datetime | None = None) -> int:
@@ -112,7 +112,7 @@ class PartitionsDefinition(ABC):
             raise PartitionError(
                 f"Range '{first}..{last}' of '{asset}' is empty: put the earlier key first."
             )
-        return self._keys_between(lo, hi + 1)
+        return self.keys_between(lo, hi + 1)
 
     def select(self, expression: str, asset: str, now: datetime | None = None) -> list[str]:
         """Keys named on the command line: a comma list of keys and ``A..B`` ranges.

@@ -90,7 +90,7 @@ class DynamicPartitions(PartitionsDefinition):
     def index_of(self, key: str) -> int | None:
         return self._state[1].get(key)
 
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
+    def keys_between(self, lo: int, hi: int) -> list[str]:
         return list(self._state[0][lo:hi])
 
     def expected(self) -> str:

@@ -100,7 +100,7 @@ class MultiPartitions(PartitionsDefinition):
         """What a key looks like, with an example, and a hint when ``key`` is one dimension's."""
         text = f"expected {len(self.names)} values joined by '{SEPARATOR}' ({SEPARATOR.join(self.names)})"
         if all(d.size() != 0 for d in self.dimensions.values()):
-            text += f", such as {SEPARATOR.join(d._keys_between(0, 1)[0] for d in self.dimensions.values())}"
+            text += f", such as {SEPARATOR.join(d.keys_between(0, 1)[0] for d in self.dimensions.values())}"
         owner = next((n for n, d in self.dimensions.items() if key is not None and d.is_key(key)), None)
         return text + (f"; to select by {owner} alone, write {owner}={key}" if owner else "")
 
@@ -158,7 +158,7 @@ class MultiPartitions(PartitionsDefinition):
             index = index * radix + position
         return index
 
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
+    def keys_between(self, lo: int, hi: int) -> list[str]:
         radices = self._radices()
         dimensions = list(self.dimensions.values())
         keys = []
@@ -169,7 +169,7 @@ class MultiPartitions(PartitionsDefinition):
                 positions.append(position)
             positions.append(index)
             positions.reverse()
-            keys.append(SEPARATOR.join(d._keys_between(p, p + 1)[0] for d, p in zip(dimensions, positions)))
+            keys.append(SEPARATOR.join(d.keys_between(p, p + 1)[0] for d, p in zip(dimensions, positions)))
         return keys
 
     def data_interval(self, key: str) -> DataInterval | None:
@@ -200,7 +200,7 @@ class MultiPartitions(PartitionsDefinition):
                     f"Range '{first}..{last}' of '{asset}' is empty: its {name} '{low}' comes after "
                     f"'{high}'; put the earlier key first."
                 )
-            ranges.append(dimension._keys_between(lo, hi + 1))
+            ranges.append(dimension.keys_between(lo, hi + 1))
         return [SEPARATOR.join(p) for p in product(*ranges)]
 
     def select(self, expression: str, asset: str, now: datetime | None = None) -> list[str]:

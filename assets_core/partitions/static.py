@@ -51,7 +51,7 @@ class StaticPartitions(PartitionsDefinition):
     def index_of(self, key: str) -> int | None:
         return self._positions.get(key)
 
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
+    def keys_between(self, lo: int, hi: int) -> list[str]:
         return list(self.values[lo:hi])
 
     def expected(self) -> str:

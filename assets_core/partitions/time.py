@@ -100,7 +100,7 @@ class TimeWindowPartitions(PartitionsDefinition):
         """Start of the window containing ``moment`` (in this definition's timezone)."""
 
     @abstractmethod
-    def _window_start(self, index: int) -> datetime:
+    def window_start(self, index: int) -> datetime:
         """Start of the window at ``index``."""
 
     @abstractmethod
@@ -148,7 +148,7 @@ class TimeWindowPartitions(PartitionsDefinition):
         return due
 
     def keys(self, now: datetime | None = None) -> list[str]:
-        return self._keys_between(0, self.count(now))
+        return self.keys_between(0, self.count(now))
 
     def index_of(self, key: str) -> int | None:
         # Mappings ask for the same keys over and over: remember the answers.
@@ -174,7 +174,7 @@ class TimeWindowPartitions(PartitionsDefinition):
         # A key names a window only if the window's own key is exactly it (not mid-window).
         return index if self._make_keys(index, index + 1) == [key] else None
 
-    def _keys_between(self, lo: int, hi: int) -> list[str]:
+    def keys_between(self, lo: int, hi: int) -> list[str]:
         memo = self._key_memo
         if hi > len(memo):
             start = len(memo)
@@ -196,7 +196,7 @@ class TimeWindowPartitions(PartitionsDefinition):
         index = self.index_of(key)
         if index is None:
             raise PartitionError(f"'{key}' is not a {self.kind} key (expected {self.expected()}).")
-        return DataInterval(self._window_start(index), self._window_start(index + 1))
+        return DataInterval(self.window_start(index), self.window_start(index + 1))
 
     def describe(self) -> str:
         end = f" to {self.end.date()}" if self.end else ""
@@ -229,7 +229,7 @@ class _DateGrain(TimeWindowPartitions):
     @abstractmethod
     def _floor_date(self, day: date) -> date: ...
 
-    def _window_start(self, index: int) -> datetime:
+    def window_start(self, index: int) -> datetime:
         return self._midnight(self._date_at(index))
 
     @abstractmethod
@@ -380,7 +380,7 @@ class HourlyPartitions(TimeWindowPartitions):
     def _next(self, window_start: datetime) -> datetime:
         return (_utc(window_start) + timedelta(hours=1)).astimezone(self.tz)
 
-    def _window_start(self, index: int) -> datetime:
+    def window_start(self, index: int) -> datetime:
         return (self._start_utc + timedelta(hours=index)).astimezone(self.tz)
 
     def _setup(self) -> None:
@@ -400,7 +400,7 @@ class HourlyPartitions(TimeWindowPartitions):
         return key
 
     def _make_keys(self, lo: int, hi: int) -> list[str]:
-        return [self._key(self._window_start(i)) for i in range(lo, hi)]
+        return [self._key(self.window_start(i)) for i in range(lo, hi)]
 
     def _parse_key(self, key: str) -> datetime:
         match = self.key_pattern.fullmatch(key)

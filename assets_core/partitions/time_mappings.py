@@ -42,14 +42,14 @@ def _overlapping(start: datetime, end: datetime, other: TimeWindowPartitions, no
     """Due keys of ``other`` whose windows overlap ``[start, end)``."""
     lo = max(other.index_at(start), 0)
     hi = min(other.index_at(_utc(end) - _TICK) + 1, other.count(now))
-    return other._keys_between(lo, hi) if lo < hi else []
+    return other.keys_between(lo, hi) if lo < hi else []
 
 
 def _window(definition: TimeWindowPartitions, key: str) -> tuple[datetime, datetime] | None:
     index = definition.index_of(key)
     if index is None:
         return None
-    return definition._window_start(index), definition._window_start(index + 1)
+    return definition.window_start(index), definition.window_start(index + 1)
 
 
 def _whole_hour_shifts(definition: TimeWindowPartitions) -> bool:
@@ -151,7 +151,7 @@ def _shift(upstream: PartitionsDefinition | None, downstream: PartitionsDefiniti
         if type(upstream) is not type(downstream) or upstream.timezone != downstream.timezone:
             return None
         shift = upstream.index_at(downstream.start)
-        return shift if _utc(upstream._window_start(shift)) == _utc(downstream.start) else None
+        return shift if _utc(upstream.window_start(shift)) == _utc(downstream.start) else None
     if isinstance(upstream, (TimeWindowPartitions, MultiPartitions)) or isinstance(
         downstream, (TimeWindowPartitions, MultiPartitions)
     ):
@@ -210,7 +210,7 @@ class LookbackMapping(_ShiftedMapping):
             return []
         last = index + shift
         lo, hi = max(last - self.n, 0), min(last + 1, upstream.count(now))
-        return upstream._keys_between(lo, hi) if lo < hi else []
+        return upstream.keys_between(lo, hi) if lo < hi else []
 
     def downstream_keys(
         self, upstream_key: str, upstream: PartitionsDefinition | None, downstream: PartitionsDefinition | None,
@@ -222,7 +222,7 @@ class LookbackMapping(_ShiftedMapping):
             return []
         first = index - shift
         lo, hi = max(first, 0), min(first + self.n + 1, downstream.count(now))
-        return downstream._keys_between(lo, hi) if lo < hi else []
+        return downstream.keys_between(lo, hi) if lo < hi else []
 
     def reads_many(
         self, upstream: PartitionsDefinition | None = None, downstream: PartitionsDefinition | None = None
@@ -259,7 +259,7 @@ class OffsetMapping(_ShiftedMapping):
         if shift is None or index is None or upstream is None:
             return []
         target = index + shift + self.shift
-        return upstream._keys_between(target, target + 1) if 0 <= target < upstream.count(now) else []
+        return upstream.keys_between(target, target + 1) if 0 <= target < upstream.count(now) else []
 
     def downstream_keys(
         self, upstream_key: str, upstream: PartitionsDefinition | None, downstream: PartitionsDefinition | None,
@@ -270,7 +270,7 @@ class OffsetMapping(_ShiftedMapping):
         if shift is None or index is None or downstream is None:
             return []
         target = index - shift - self.shift
-        return downstream._keys_between(target, target + 1) if 0 <= target < downstream.count(now) else []
+        return downstream.keys_between(target, target + 1) if 0 <= target < downstream.count(now) else []
 
     def allows_self_dependency(self) -> bool:
         return self.shift < 0

@@ -129,7 +129,7 @@ def same_window_pairs(draw: st.DrawFn, now: datetime) -> tuple[PartitionsDefinit
         keys = draw(static_definitions())
         return copy_of(keys), keys
     downstream = draw(time_definitions(now))
-    first = downstream._window_start(draw(st.integers(-5, 5)))
+    first = downstream.window_start(draw(st.integers(-5, 5)))
     upstream = type(downstream)(
         first, None, timezone=downstream.timezone, end_offset=draw(st.integers(0, 2))
     )
@@ -155,7 +155,7 @@ def static_mapping_cases(draw: st.DrawFn) -> Case:
         upstream = draw(time_definitions(now))
         # Keys just past the due ones too: the mapping must leave out those not yet due.
         size = upstream.size()
-        candidates = upstream._keys_between(0, min(upstream.count(now) + 3, size if size is not None else 1 << 30))
+        candidates = upstream.keys_between(0, min(upstream.count(now) + 3, size if size is not None else 1 << 30))
     table = {}
     for key in draw(st.lists(st.sampled_from(downstream.keys(now)), min_size=1, unique=True)):
         table[key] = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4)) if candidates else []
@@ -288,7 +288,7 @@ def test_lookback_and_offset_read_the_windows_so_many_steps_back(case: Case) -> 
         up_by_start = {_utc(upstream.data_interval(k).start): k for k in upstream.keys(now)}
         position = {k: i for i, k in enumerate(downstream.keys(now))}
         for d, i in position.items():
-            starts = [_utc(downstream._window_start(i + s)) for s in steps]
+            starts = [_utc(downstream.window_start(i + s)) for s in steps]
             expected = sorted((up_by_start[t] for t in starts if t in up_by_start), key=upstream.keys(now).index)
             assert mapping.upstream_keys(d, upstream, downstream, now) == expected
     else:

@@ -111,7 +111,7 @@ def test_date_grain_intervals_are_contiguous_and_due(case: tuple[TimeWindowParti
         # A window is due only once it has ended ...
         assert all(utc(definition.data_interval(k).end) <= now for k in keys)
         # ... and the next window has not ended yet (unless the definition stops before it).
-        following = definition._keys_between(len(keys), len(keys) + 1)
+        following = definition.keys_between(len(keys), len(keys) + 1)
         if following and definition.is_key(following[0]):
             assert utc(definition.data_interval(following[0]).end) > now
 
