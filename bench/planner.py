@@ -17,6 +17,7 @@ same run, interleaved with this code's repeats.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -132,6 +133,7 @@ def measure(catalog_path: Path, assets: int, days_later: int, what: str = "plan"
     clock = time.perf_counter()
     snapshot = catalog.snapshot()
     read = time.perf_counter() - clock
+    gc.freeze()  # as `assets` does once it has read its snapshot (cli/output.py); older code paused gc in plan()
     clock = time.perf_counter()
     now = NOW + timedelta(days=days_later)
     if what == "status":
