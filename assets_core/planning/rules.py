@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from enum import Enum
 from typing import Any
 
@@ -147,8 +148,9 @@ class Rule:
     reads: frozenset[str] = frozenset()
     """Fields the judge looks at only once a guard failed (the details of a failure)."""
 
-    @property
+    @cached_property
     def fields(self) -> frozenset[str]:
+        """What the judge may read: its guards' fields and ``reads``."""
         return frozenset(g.field for g in self.guards) | self.reads
 
 
