@@ -133,7 +133,8 @@ def measure(catalog_path: Path, assets: int, days_later: int, what: str = "plan"
     clock = time.perf_counter()
     snapshot = catalog.snapshot()
     read = time.perf_counter() - clock
-    gc.freeze()  # as `assets` does once it has read its snapshot (cli/output.py); older code paused gc in plan()
+    gc.freeze()  # as `assets plan` does once it has read its snapshot (cli/output.py); older code paused gc in plan()
+    gc.disable()
     clock = time.perf_counter()
     now = NOW + timedelta(days=days_later)
     if what == "status":

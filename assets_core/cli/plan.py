@@ -33,7 +33,7 @@ def status(
     from assets_core.graph import select
     from assets_core.reports.status import asset_statuses
 
-    _, graph, catalog, snapshot = open_context()
+    _, graph, catalog, snapshot = open_context(reads_only=True)
     report = asset_statuses(graph, snapshot, select(graph, select_), utc_now(), catalog.published_summary(), partitions)
     if as_json:
         return print_json([entry.to_json() for entry in report])
@@ -138,7 +138,7 @@ def plan(
     """What `materialize` would run, with the cause of each partition."""
     from assets_core.planning.selection import make_plan
 
-    _, graph, _, snapshot = open_context()
+    _, graph, _, snapshot = open_context(reads_only=True)
     started = time.perf_counter()
     the_plan = make_plan(graph, snapshot, parse_as_of(as_of), select_, partitions, retry_failed)
     elapsed = time.perf_counter() - started
@@ -158,7 +158,7 @@ def why(
     from assets_core.execution.clock import utc_now
     from assets_core.planning.plan import explain
 
-    _, graph, _, snapshot = open_context()
+    _, graph, _, snapshot = open_context(reads_only=True)
     spec = graph.require(asset)
     key = "" if key == "-" or spec.partitions is None else key
     check_key(spec, key)
