@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,8 +61,11 @@ def frame_version(frame: pl.DataFrame) -> str:
     quarantined one, released) is versioned by :func:`content_version`.
     """
     # Slice by slice: converting the whole frame at once would copy all of it (strings, lists).
-    pieces = (piece.to_arrow() for piece in frame.iter_slices(BATCH_ROWS))
-    return version_of_batches(frame.head(0).to_arrow().schema, (b for piece in pieces for b in piece.to_batches()))
+    # A frame of one slice (most partitions) is converted once, its schema taken from it.
+    slices = frame.iter_slices(BATCH_ROWS) if frame.height > BATCH_ROWS else iter([frame])
+    first = next(slices).to_arrow()
+    pieces = chain([first], (piece.to_arrow() for piece in slices))
+    return version_of_batches(first.schema, (b for piece in pieces for b in piece.to_batches()))
 
 
 def version_of_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> str:
