@@ -14,13 +14,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 TESTS = Path(__file__).resolve().parent
 PROJECTS = TESTS / "projects"

@@ -8,7 +8,6 @@ never an assertion about time."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from cli_project import Project
 

@@ -8,7 +8,6 @@ afterwards and the data is the new content.
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 
 import pytest
 

@@ -3,7 +3,6 @@ published location; it goes to quarantine with the check's result. A warning doe
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import duckdb
 
