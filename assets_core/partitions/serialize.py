@@ -6,6 +6,8 @@ place that knows every kind.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -30,16 +32,30 @@ def partitions_from_dict(spec: dict[str, Any] | None) -> PartitionsDefinition | 
     kind = options.pop("kind", None)
     try:
         if kind == "static":
+            _known_options(f"{kind} partitions", options, lambda keys: None)
             return StaticPartitions(list(options.get("keys", [])))
         if kind == "dynamic":
+            _known_options(f"{kind} partitions", options, lambda name: None)  # its keys are the catalog's
             return DynamicPartitions(**options)
         if kind == "multi":
             return _multi_from_dict(options)
         if kind in TIME_GRAINS:
+            _known_options(f"{kind} partitions", options, TIME_GRAINS[kind])
             return TIME_GRAINS[kind](**options)
     except TypeError as exc:
         raise PartitionError(f"Bad options for {kind} partitions: {exc}.") from None
     raise PartitionError(f"Unknown partitions kind {kind!r}: use one of {', '.join(PARTITION_KINDS)}.")
+
+
+def _known_options(what: str, options: dict[str, Any], reader: Callable[..., Any]) -> None:
+    """Refuse an option ``reader`` does not take, naming the closest one it does."""
+    accepted = [name for name, p in inspect.signature(reader).parameters.items()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name != "self"]
+    for name in options:
+        if name not in accepted:
+            close = difflib.get_close_matches(name, accepted, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else f" It takes {', '.join(accepted)}."
+            raise PartitionError(f"Unknown option '{name}' for {what}.{hint}")
 
 
 def _multi_from_dict(options: dict[str, Any]) -> MultiPartitions:
@@ -79,6 +95,7 @@ def mapping_from_dict(spec: dict[str, Any]) -> PartitionMapping:
         raise PartitionError(
             f"Unknown partition mapping kind {kind!r}: use one of {', '.join(_MAPPING_READERS)}."
         )
+    _known_options(f"partition mapping kind '{kind}'", options, reader)
     try:
         return reader(**options)
     except TypeError as exc:

@@ -406,7 +406,7 @@ def test_mappings_compare_by_content() -> None:
                                "lookback, offset, static, dimension."),
         ({}, "Unknown partition mapping kind None"),
         ({"kind": "offset"}, "Bad options for partition mapping kind 'offset'"),
-        ({"kind": "lookback", "n": 2, "weeks": 1}, "Bad options for partition mapping kind 'lookback'"),
+        ({"kind": "lookback", "n": 2, "weeks": 1}, "Unknown option 'weeks' for partition mapping kind 'lookback'. It takes n, unit."),
     ],
 )
 def test_mapping_from_dict_errors(spec: dict[str, object], message: str) -> None:

@@ -716,7 +716,7 @@ def test_partitions_from_dict_with_unknown_kind_lists_the_kinds() -> None:
 
 
 def test_partitions_from_dict_with_bad_options_is_a_partition_error() -> None:
-    with pytest.raises(PartitionError, match="Bad options for daily partitions"):
+    with pytest.raises(PartitionError, match="Unknown option .begin. for daily partitions. It takes start, end, timezone, end_offset."):
         partitions_from_dict({"kind": "daily", "start": "2025-01-01", "begin": "x"})
 
 
