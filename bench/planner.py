@@ -32,8 +32,10 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from assets_core import AssetSpec, DailyPartitions, WeeklyPartitions, asset, lookback
+from baseline import checkout
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import plan
 
@@ -76,7 +78,7 @@ def synthetic_specs(assets: int, seed: int = 7) -> list[AssetSpec]:
             if not weekly and not _is_weekly(p) and rng.random() < 0.2:
                 ins[f"a{p:04d}"] = lookback(7)
         params = ", ".join(f"a{p:04d}" for p in parents)
-        namespace: dict[str, object] = {}
+        namespace: dict[str, Any] = {}
         exec(f"def {name}({params}): ...", namespace)  # parameters name the inputs
         specs.append(asset(namespace[name], partitions=WEEKS if weekly else DAYS,
                            code_version=hashlib.sha256(name.encode()).hexdigest()[:16],
@@ -195,18 +197,6 @@ def calibration() -> float:
         sum(range(10**7))
         times.append(time.perf_counter() - clock)
     return min(times)
-
-
-def checkout(ref: str, into: Path) -> Path:
-    """The assets_core and catalog folders of git ``ref``, to measure against in the same run
-    (``catalog/`` was a Python package, is the schema's SQL files now, and was absent in between)."""
-    paths = subprocess.run(["git", "ls-tree", "--name-only", ref, "assets_core", "catalog"], cwd=BENCH.parent,
-                           check=True, capture_output=True, text=True).stdout.split()
-    archive = subprocess.run(["git", "archive", ref, *paths], cwd=BENCH.parent,
-                             check=True, capture_output=True).stdout
-    into.mkdir()
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 _PRINT_LATEST = """

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from baseline import checkout
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "orders"
 ASSETS = [sys.executable, "-m", "assets_core.cli"]
@@ -149,19 +151,6 @@ def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, Path
         summary["plan_all_missing"] = {"median_seconds": json.loads(out)["planning_seconds"], "runs": [], "peak_mb": 0.0}
         report[code] = summary
     return report
-
-
-def checkout(ref: str, into: Path) -> Path:
-    """The assets_core package of another commit, to import instead of this checkout's."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", ref, "assets_core"], cwd=ROOT, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    for top in ("catalog",):  # before issue 10 the catalog was a package of its own
-        listed = subprocess.run(["git", "ls-tree", "--name-only", ref, f"{top}/"], cwd=ROOT, capture_output=True, text=True)
-        if any(name.endswith(".py") for name in listed.stdout.split()):
-            archive = subprocess.run(["git", "archive", ref, top], cwd=ROOT, check=True, capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def main() -> None:

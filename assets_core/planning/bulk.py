@@ -122,7 +122,7 @@ def maybe_not_fresh(
         if isinstance(expectation, CurrentInputs):
             if guard.field != "inputs":
                 raise TypeError(f"a guard expects current inputs of '{guard.field}', which holds no inputs")
-            maybe.update(_inputs_not_current_keys(graph, snapshot, asset, keys, start, recorded, upstream_keys, versions))
+            maybe.update(_inputs_not_current(graph, snapshot, asset, states, keys, start, recorded, upstream_keys, versions))
         elif guard.field == "interrupted" and expectation == Equals(False):
             maybe.update(k for a, k in snapshot.interrupted if a == asset)
         else:
@@ -168,25 +168,6 @@ def _violations(keys: list[str], values: Column | list[Any], expectation: Expect
     raise TypeError(f"no bulk comparison for {expectation!r}")
 
 
-def _inputs_not_current_keys(
-    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], start: int, recorded: StateColumns,
-    upstream_keys: UpstreamKeys, versions: CurrentVersions,
-) -> set[str]:
-    """The keys whose recorded inputs are not the current ones: a source observed at another
-    version than it was built from, or upstream versions other than the current ones."""
-    states = snapshot.partitions.get(asset, {})
-    observed = snapshot.observed.get(asset, {})
-    found: set[str] = set()
-    for key, version in observed.items():
-        state = states.get(key)
-        if state is None or (state.inputs or {}).get(OBSERVED, {}).get(key) != version:
-            found.add(key)
-    edges = graph.edges_in[asset]
-    if edges and recorded.keys:
-        found.update(_inputs_not_current(edges, keys, start, recorded, observed, upstream_keys, versions))
-    return found
-
-
 def _recorded(states: Mapping[str, PartitionState], keys: list[str]) -> tuple[int, StateColumns]:
     """What the catalog holds of the due ``keys`` as columns: ``(start, columns)``, where the
     columns are those of ``keys[start:start + len(columns.keys)]`` and the other keys have
@@ -220,13 +201,23 @@ def _not_all(keys: list[str], column: Column, value: str | None) -> set[str]:
 
 
 def _inputs_not_current(
-    edges: list[Edge], keys: list[str], start: int, recorded: StateColumns, observed: dict[str, str],
-    upstream_keys: UpstreamKeys, versions: CurrentVersions,
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, states: Mapping[str, PartitionState], keys: list[str],
+    start: int, recorded: StateColumns, upstream_keys: UpstreamKeys, versions: CurrentVersions,
 ) -> set[str]:
-    """The keys among ``recorded.keys`` (``keys[start:]`` onwards) whose recorded inputs are
-    not what they would record if built now."""
-    reads = {edge.upstream: _read_of(edge, keys, upstream_keys, versions) for edge in edges}
-    return keys_with_other_inputs(recorded, start, ExpectedInputs(keys, observed, reads))
+    """The keys whose recorded inputs are not what they would record if built now: a source
+    observed at another version than it was built from, or upstream versions other than the
+    current ones (among ``recorded.keys``, ``keys[start:]`` onwards)."""
+    observed = snapshot.observed.get(asset, {})
+    found: set[str] = set()
+    for key, version in observed.items():
+        state = states.get(key)
+        if state is None or (state.inputs or {}).get(OBSERVED, {}).get(key) != version:
+            found.add(key)
+    edges = graph.edges_in[asset]
+    if edges and recorded.keys:
+        reads = {edge.upstream: _read_of(edge, keys, upstream_keys, versions) for edge in edges}
+        found.update(keys_with_other_inputs(recorded, start, ExpectedInputs(keys, observed, reads)))
+    return found
 
 
 def _read_of(edge: Edge, keys: list[str], upstream_keys: UpstreamKeys, versions: CurrentVersions) -> OwnKeys | Reads:

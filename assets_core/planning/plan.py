@@ -210,17 +210,15 @@ def statuses(
     for asset in graph.order:
         if asset in selected:
             found[asset] = [(key, "fresh", None) for key in upstream_keys.due(graph[asset].partitions)]
-    for step in the_plan.steps:
+    for step in (*the_plan.steps, *the_plan.waiting):
         rows = found.get(step.asset)
-        if rows is not None:
-            i = upstream_keys.positions(graph[step.asset].partitions)[step.key]
-            rows[i] = (step.key, STATUS_OF_CAUSE[step.reason.cause], step.reason)
-    for step in the_plan.waiting:  # still failed or quarantined; the reason says it waits
-        rows = found.get(step.asset)
-        if rows is not None:
-            i = upstream_keys.positions(graph[step.asset].partitions)[step.key]
+        if rows is None:
+            continue
+        status = STATUS_OF_CAUSE.get(step.reason.cause)
+        if status is None:  # waiting: still failed or quarantined, the reason says it waits
             state = snapshot.state(step.asset, step.key)
-            rows[i] = (step.key, state.last_status if state is not None and state.last_status else "failed", step.reason)
+            status = state.last_status if state is not None and state.last_status else "failed"
+        rows[upstream_keys.positions(graph[step.asset].partitions)[step.key]] = (step.key, status, step.reason)
     return found
 
 
