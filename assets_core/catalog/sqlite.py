@@ -462,6 +462,27 @@ class SqliteCatalog:
             )
         ]
 
+    def published_schemas(self, versions: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[ColumnRecord, ...]]:
+        wanted = sorted(set(versions))
+        ids: dict[tuple[str, str, str], str] = {}
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start:start + 300]
+            rows = ",".join("(?, ?, ?)" for _ in chunk)
+            # From the wanted triples into the (asset, partition) index; in attempt order, so
+            # the newest published attempt of a version is the one kept.
+            for asset, partition, version, schema_id in self._rows(
+                f"""WITH wanted (asset, partition, data_version) AS (VALUES {rows})
+                    SELECT m.asset, m.partition, m.data_version, m.schema_id
+                    FROM wanted w CROSS JOIN materializations m
+                    WHERE m.asset = w.asset AND m.partition = w.partition AND m.data_version = w.data_version
+                      AND m.status = 'published' AND m.schema_id IS NOT NULL
+                    ORDER BY m.id""",
+                tuple(value for triple in chunk for value in triple),
+            ):
+                ids[(asset, partition, version)] = schema_id
+        schemas = self._schemas(set(ids.values()))
+        return {triple: schemas[schema_id] for triple, schema_id in ids.items()}
+
     def _checks_for(self, ids: list[int]) -> dict[int, list[CheckRecord]]:
         found: dict[int, list[CheckRecord]] = {}
         for start in range(0, len(ids), 500):
