@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import choice, console, open_project, print_json, styled, user_errors
+from assets_core.cli.output import choice, console, open_project, print_json, printable, styled, user_errors
 from assets_core.errors import AssetsCoreError, UsageError
 
 
@@ -64,30 +64,42 @@ class LineageFormat(str, Enum):
     tree = "tree"
     json = "json"
     mermaid = "mermaid"
+    dot = "dot"
 
 
 @user_errors
 def lineage(
-    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    asset: Annotated[str | None, typer.Argument(help="Asset name (default: the whole project).")] = None,
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
     fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
-                                               help="tree, json or mermaid.")] = LineageFormat.tree,
+                                               help="tree, json, mermaid or dot.")] = LineageFormat.tree,
+    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection (without an asset).")] = None,
 ) -> None:
-    """Asset lineage, with the partition mapping of every edge."""
+    """Asset lineage, with the partition mapping of every edge: one asset's, or the project's."""
     from assets_core.project.loading import load_graph
-    from assets_core.reports.lineage import lineage as build, members, mermaid
 
     graph = load_graph(open_project())
+    if asset is None:
+        if upstream or downstream:
+            raise UsageError("--upstream and --downstream need an asset: `assets lineage ASSET --upstream`.")
+        return _project_lineage(graph, select_, fmt)
+    if select_ is not None:
+        raise UsageError("--select narrows the whole project's graph: give an asset or --select, not both.")
     graph.require(asset)
+    _asset_lineage(graph, asset, upstream, downstream, fmt)
+
+
+def _asset_lineage(graph: Any, asset: str, upstream: bool, downstream: bool, fmt: LineageFormat) -> None:
+    """One asset's trees, upstream and downstream (or one of them)."""
+    from assets_core.reports.lineage import graph_lineage, lineage as build, members
+
     directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
     trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
     if fmt is LineageFormat.json:
         return print_json({d: t.to_dict() for d, t in trees.items()})
-    if fmt is LineageFormat.mermaid:
-        everything = set().union(*(members(t) for t in trees.values()))
-        sys.stdout.write(mermaid(graph, everything) + "\n")
-        return
+    if fmt in (LineageFormat.mermaid, LineageFormat.dot):
+        return _write_drawing(graph_lineage(graph, set().union(*(members(t) for t in trees.values()))), fmt)
     from rich.tree import Tree
 
     out = console()
@@ -97,10 +109,36 @@ def lineage(
         def add(parent: Any, child: Any) -> None:
             spec = graph[child.asset]
             parts = spec.partitions.kind if spec.partitions else "unpartitioned"
-            branch = parent.add(f"{child.asset} ({parts}, {child.mapping})")
+            branch = parent.add(printable(f"{child.asset} ({parts}, {child.mapping})"))
             for grandchild in child.children:
                 add(branch, grandchild)
 
         for child in node.children:
             add(root, child)
         out.print(root)
+
+
+def _project_lineage(graph: Any, selection: str | None, fmt: LineageFormat) -> None:
+    """The graph of the selected assets (all of them without ``--select``)."""
+    from assets_core.graph import select
+    from assets_core.reports.lineage import graph_lineage
+
+    view = graph_lineage(graph, select(graph, selection))
+    if fmt is LineageFormat.json:
+        return print_json(view.to_dict())
+    if fmt in (LineageFormat.mermaid, LineageFormat.dot):
+        return _write_drawing(view, fmt)
+    from rich.tree import Tree
+
+    root = Tree(styled(f"{len(view.assets)} assets, {len(view.edges)} edges (each asset with what it reads)", "bold"))
+    for node in view.assets:
+        branch = root.add(styled(f"{node.asset} ({node.partitions})", "bold"))
+        for edge in view.inputs_of(node.asset):
+            branch.add(printable(f"<- {edge.upstream} ({edge.mapping})"))
+    console().print(root)
+
+
+def _write_drawing(view: Any, fmt: LineageFormat) -> None:
+    from assets_core.reports.lineage import dot, mermaid
+
+    sys.stdout.write((mermaid(view) if fmt is LineageFormat.mermaid else dot(view)) + "\n")

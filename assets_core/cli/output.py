@@ -11,6 +11,7 @@ import functools
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -55,6 +56,15 @@ def console(stderr: bool = False) -> Console:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """User text (descriptions, keys, messages) for the terminal: control characters, escape
+    sequences among them, become spaces; line breaks and tabs stay."""
+    return _CONTROL.sub(" ", text)
 
 
 def styled(text: str, style: str) -> Any:

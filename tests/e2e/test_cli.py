@@ -151,7 +151,7 @@ def test_lineage_as_mermaid_and_json(landing: Project) -> None:
     mermaid = landing.ok("lineage", "clean", "--format", "mermaid").stdout.splitlines()
     assert mermaid[0] == "flowchart LR"
     edges = {line.strip() for line in mermaid if "-->" in line}
-    assert edges == {"raw -->|identity| clean", "clean -->|identity| revenue", "clean -->|all| summary"}
+    assert edges == {'raw -->|"identity"| clean', 'clean -->|"identity"| revenue', 'clean -->|"all"| summary'}
     assert any(line.strip().startswith('summary["summary') and "unpartitioned" in line for line in mermaid)
 
     tree = landing.ok("lineage", "summary", "--upstream", "--format", "json").json()
