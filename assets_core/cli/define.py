@@ -35,26 +35,21 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the pr
 
 @user_errors
 def list_assets(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
-    """Assets with their kind, partitions and inputs."""
+    """Assets with their kind, partitions and inputs; --json: every asset's definition, as
+    `assets describe --json` gives it without the catalog's part."""
     from assets_core.project.loading import load_graph
+    from assets_core.reports.describe import asset_definition
 
-    graph = load_graph(open_project())
-    rows = [
-        {
-            "asset": spec.name, "kind": spec.kind, "io": spec.io,
-            "partitions": spec.partitions.describe() if spec.partitions else "unpartitioned",
-            "inputs": list(spec.upstream), "group": spec.group, "checks": len(spec.checks),
-        }
-        for spec in (graph[name] for name in graph.order)
-    ]
+    project = open_project()
+    graph = load_graph(project)
     if as_json:
-        return print_json(rows)
+        return print_json([asset_definition(graph, name, project.root) for name in graph.order])
     from rich.table import Table
 
     table = Table("asset", "kind", "io", "partitions", "inputs", "group", "checks")
-    for row in rows:
-        table.add_row(row["asset"], row["kind"], row["io"], row["partitions"], ", ".join(row["inputs"]) or "-",
-                      row["group"], str(row["checks"]))
+    for spec in (graph[name] for name in graph.order):
+        table.add_row(spec.name, spec.kind, spec.io, spec.partitions.describe() if spec.partitions else "unpartitioned",
+                      ", ".join(spec.upstream) or "-", spec.group, str(len(spec.checks)))
     console().print(table)
 
 
