@@ -47,7 +47,8 @@ def code_location(source: str, root: Path | None = None) -> dict[str, Any]:
 
 
 def _check(check: Any) -> dict[str, Any]:
-    """A check as its name and severity; the cached manifest keeps only names (severity None)."""
+    """A check as its name and severity (None for a spec read from the cached manifest, which
+    keeps only the names: ``describe`` and ``list --json`` read the real definitions)."""
     if isinstance(check, str):
         return {"name": check, "severity": None}
     return {"name": str(getattr(check, "name", check)), "severity": getattr(check, "severity", None)}

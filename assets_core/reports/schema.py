@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from assets_core.catalog.models import ColumnRecord, SchemaVersion
-from assets_core.planning.rules import Cause, Reason
 
 if TYPE_CHECKING:
     from assets_core.catalog import Catalog
+    from assets_core.planning.rules import Reason
 
 ChangeKind = Literal["added", "removed", "retyped", "nullability"]
 
@@ -122,6 +122,8 @@ def schema_history(versions: Sequence[SchemaVersion]) -> list[SchemaStep]:
 
 def _compared(reason: Reason) -> tuple[tuple[str, str, str], tuple[str, str, str]] | None:
     """The upstream versions an ``upstream changed`` reason compares: (built from, current)."""
+    from assets_core.planning.rules import Cause  # the planner is not needed by `assets schema`
+
     if reason.cause is not Cause.UPSTREAM_CHANGED or reason.upstream is None:
         return None
     if reason.old is None or reason.new is None:

@@ -111,8 +111,9 @@ def test_list_json_carries_the_definition_part_of_describe(built_landing: Projec
     for entry in listed:
         assert list(entry) == DEFINITION_KEYS
         page = built_landing.json("describe", entry["asset"])
-        assert {k: page[k] for k in DEFINITION_KEYS if k != "checks"} == {k: v for k, v in entry.items() if k != "checks"}
-        assert [c["name"] for c in entry["checks"]] == [c["name"] for c in page["checks"]]
+        assert {k: page[k] for k in DEFINITION_KEYS} == entry
+    assert listed == built_landing.json("list")  # the same with the manifest cached
+    assert listed[1]["checks"][0] == {"name": "not_null(order_id)", "severity": "blocking"}
 
 
 def test_describe_prints_user_text_without_control_characters(landing: Project) -> None:
