@@ -55,6 +55,11 @@ def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState
     return AssetStates(columns, Column(count, published), others)
 
 
+_SCAN_ASSET_FROM = 2000
+"""``published_schemas``: from this many versions of one asset, reading all its published
+attempts at once is cheaper than looking each version up."""
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True)
 
@@ -463,10 +468,27 @@ class SqliteCatalog:
         ]
 
     def published_schemas(self, versions: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[ColumnRecord, ...]]:
-        wanted = sorted(set(versions))
+        by_asset: dict[str, set[tuple[str, str, str]]] = {}
+        for triple in versions:
+            by_asset.setdefault(triple[0], set()).add(triple)
         ids: dict[tuple[str, str, str], str] = {}
-        for start in range(0, len(wanted), 300):
-            chunk = wanted[start:start + 300]
+        few: list[tuple[str, str, str]] = []
+        for asset, wanted in by_asset.items():
+            if len(wanted) < _SCAN_ASSET_FROM:
+                few.extend(wanted)
+                continue
+            # Many versions of one asset (a plan rebuilding most of what reads it): one pass over
+            # its published attempts, oldest first so the newest of a version is kept.
+            for partition, version, schema_id in self._rows(
+                """SELECT partition, data_version, schema_id FROM materializations
+                   WHERE asset = ? AND status = 'published' AND schema_id IS NOT NULL ORDER BY id""",
+                (asset,),
+            ):
+                if (asset, partition, version) in wanted:
+                    ids[(asset, partition, version)] = schema_id
+        few.sort()
+        for start in range(0, len(few), 300):
+            chunk = few[start:start + 300]
             rows = ",".join("(?, ?, ?)" for _ in chunk)
             # From the wanted triples into the (asset, partition) index; in attempt order, so
             # the newest published attempt of a version is the one kept.

@@ -242,10 +242,18 @@ def test_published_schemas_gives_the_schema_each_published_version_was_written_w
 
 
 def test_published_schemas_answers_many_versions_at_once(catalog: Catalog) -> None:
+    """Thousands of one asset's versions (a plan rebuilding most of what reads it) and a few of
+    another's, in one call: the same answers whichever way a backend reads them."""
     catalog.record([attempt(partition=f"k{i}", data_version=f"dv-{i}", columns=columns(f"c{i % 3}:Int64"))
-                    for i in range(700)])
-    found = catalog.published_schemas((("orders", f"k{i}", f"dv-{i}") for i in range(700)))
-    assert len(found) == 700 and found[("orders", "k401", "dv-401")] == columns("c2:Int64")
+                    for i in range(2100)])
+    catalog.record([attempt(partition="k5", run_id="run-2", data_version="dv-5b", columns=columns("x:String")),
+                    attempt(asset="other", partition="", data_version="dv-o", columns=columns("y:Int64"))])
+    asked = [("orders", f"k{i}", f"dv-{i}") for i in range(2100)] + [("orders", "k5", "dv-5b"), ("other", "", "dv-o"),
+                                                                     ("orders", "k5", "dv-6")]
+    found = catalog.published_schemas(iter(asked))
+    assert len(found) == 2102 and found[("orders", "k401", "dv-401")] == columns("c2:Int64")
+    assert found[("orders", "k5", "dv-5")] == columns("c2:Int64") and found[("orders", "k5", "dv-5b")] == columns("x:String")
+    assert found[("other", "", "dv-o")] == columns("y:Int64") and ("orders", "k5", "dv-6") not in found
 
 
 def test_an_attempt_without_a_schema_records_none(catalog: Catalog) -> None:
