@@ -46,6 +46,27 @@ def code_location(source: str, root: Path | None = None) -> dict[str, Any]:
     return {"file": path or None, "line": int(line) if line else None}
 
 
+def query_line(sql: str) -> int:
+    """The line of a SQL file where its query starts, after the leading ``--`` options block.
+
+    >>> query_line("-- io = 'duckdb'\\n\\nSELECT 1")
+    3
+    """
+    for number, line in enumerate(sql.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            return number
+    return 1
+
+
+def _code(spec: AssetSpec, root: Path | None) -> dict[str, Any]:
+    """Where the code lives; for a SQL file, the line of its query."""
+    location = code_location(spec.source, root)
+    if spec.kind == "sql" and spec.sql is not None and str(location["file"]).endswith(".sql"):
+        location["line"] = query_line(spec.sql)
+    return location
+
+
 def _check(check: Any) -> dict[str, Any]:
     """A check as its name and severity (None for a spec read from the cached manifest, which
     keeps only the names: ``describe`` and ``list --json`` read the real definitions)."""
@@ -87,7 +108,7 @@ def asset_definition(graph: AssetGraph, name: str, root: Path | None = None) -> 
         "checks": [_check(c) for c in spec.checks],
         "freshness": freshness,
         "code_version": spec.code_version,
-        "code": code_location(spec.source, root),
+        "code": _code(spec, root),
     }
 
 

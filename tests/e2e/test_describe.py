@@ -77,7 +77,7 @@ def test_describe_after_a_build_has_the_schema_last_publish_checks_and_status(bu
     page = built_landing.json("describe", "revenue")
     assert page["kind"] == "sql" and page["io"] == "duckdb"
     assert page["description"] == "Per day and customer: orders and revenue."
-    assert page["code"] == {"file": "sql/revenue.sql", "line": 1}
+    assert page["code"] == {"file": "sql/revenue.sql", "line": 5}  # the SELECT, after the options block
     assert page["partitions"]["kind"] == "daily" and page["partitions"]["definition"]["start"].startswith("2025-01-01")
     assert page["schema"] == [{"name": "day", "type": "Date", "nullable": True},
                               {"name": "customer", "type": "String", "nullable": True},
