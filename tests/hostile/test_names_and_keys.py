@@ -4,7 +4,10 @@ one line at load time or at `partitions add`, before any data moves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from cli_project import Project
 
@@ -38,3 +41,43 @@ def test_asset_names_that_differ_only_in_case_are_refused_at_load(tmp_path: Path
     [line] = result.error_lines
     assert "'Sales'" in line and "'sales'" in line and "differ only in case" in line and "rename one" in line
     assert not (tmp_path / "data").exists()
+
+
+# -- dynamic keys: `partitions add` and context.add_partitions share one rule ------------------
+
+
+def test_a_key_of_200_accented_letters_is_refused_by_its_size_in_bytes(make_project: Callable[..., Project]) -> None:
+    """200 'é' are 200 characters but 400 bytes: over the file-name limit, the run died with
+    a traceback every time and published nothing."""
+    grains = make_project("grains")
+    result = grains.run("partitions", "add", "stores", "é" * 200)
+    assert result.returncode == 2, str(result)
+    [line] = result.error_lines
+    assert "400 bytes long in UTF-8 (200 characters)" in line and "at most 200 bytes" in line
+    assert grains.json("partitions", "list", "stores") == []
+    assert grains.ok("partitions", "add", "stores", "é" * 100).returncode == 0  # 200 bytes: fits
+
+
+@pytest.mark.parametrize("key", ["store*", "store?", "store[12]", "{a,b}", "x%41", "a=b", "__HIVE_DEFAULT_PARTITION__"])
+def test_keys_a_parquet_or_duckdb_reader_would_not_read_literally_are_refused(
+    make_project: Callable[..., Project], key: str
+) -> None:
+    """A key `a*` became a glob pattern (one partition read others' data); `x%41` came back
+    as `xA`, `__HIVE_DEFAULT_PARTITION__` as NULL, and `=` broke every read across partitions."""
+    grains = make_project("grains")
+    result = grains.run("partitions", "add", "stores", "HQ", key)
+    assert result.returncode == 2, str(result)
+    [line] = result.error_lines
+    assert f"Cannot add {key!r} to stores" in line
+    assert grains.json("partitions", "list", "stores") == []  # all or nothing
+
+
+def test_asset_code_cannot_add_such_a_key_either(make_project: Callable[..., Project]) -> None:
+    grains = make_project("grains")
+    grains.edit("grains_assets.py", 'context.add_partitions("stores", ["BRANCH1"])',
+                'context.add_partitions("stores", ["BRANCH*"])')
+    grains.ok("partitions", "add", "stores", "HQ")
+    result = grains.run("materialize")
+    assert result.returncode == 1
+    assert "cannot add 'BRANCH*'" in result.stdout + result.stderr
+    assert grains.json("partitions", "list", "stores") == ["HQ"]
