@@ -11,6 +11,7 @@ declared has none, and ``with_keys`` gives a new definition holding the catalog'
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -96,8 +97,19 @@ class DynamicPartitions(PartitionsDefinition):
         self._state: tuple[tuple[str, ...], dict[str, int]] = (tuple(keys), positions)
 
     def with_keys(self, keys: Sequence[str]) -> DynamicPartitions:
-        """The same definition with these keys (order kept); a bad or repeated key is a PartitionError."""
-        return self if tuple(keys) == self._state[0] else DynamicPartitions(self.name, keys)
+        """The same definition with the catalog's keys (order kept). A key the catalog holds
+        that is refused now (added by an older version, or by hand) is a PartitionError
+        saying how to remove it; a repeated key is one too."""
+        if tuple(keys) == self._state[0]:
+            return self
+        for key in keys:
+            problem = validate_key(key)
+            if problem is not None:
+                raise PartitionError(
+                    f"The catalog holds key {key!r} of DynamicPartitions('{self.name}'), refused now: {problem} "
+                    f"Remove it: assets partitions remove {self.name} {shlex.quote(key)} --force"
+                )
+        return DynamicPartitions(self.name, keys)
 
     def keys(self, now: datetime | None = None) -> list[str]:
         return list(self._state[0])

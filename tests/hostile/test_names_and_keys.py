@@ -4,6 +4,7 @@ one line at load time or at `partitions add`, before any data moves."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,3 +82,24 @@ def test_asset_code_cannot_add_such_a_key_either(make_project: Callable[..., Pro
     assert result.returncode == 1
     assert "cannot add 'BRANCH*'" in result.stdout + result.stderr
     assert grains.json("partitions", "list", "stores") == ["HQ"]
+
+
+def test_a_refused_key_already_in_the_catalog_names_its_removal_which_works(make_project: Callable[..., Project]) -> None:
+    """A catalog written by an older version may hold a key refused now: every command says
+    how to remove it, and that command works."""
+    grains = make_project("grains")
+    grains.ok("partitions", "add", "stores", "HQ")
+    db = sqlite3.connect(grains.catalog_path)
+    db.execute("INSERT INTO dynamic_partitions VALUES ('stores', 'a%b', 1, '2025-01-01T00:00:00+00:00')")
+    db.commit()
+    db.close()
+    plan = grains.run("plan")
+    assert plan.returncode == 1
+    [line] = plan.error_lines
+    assert "The catalog holds key 'a%b' of DynamicPartitions('stores')" in line
+    fix = line.split("Remove it: ")[1]
+    assert fix == "assets partitions remove stores a%b --force"
+    assert grains.json("partitions", "list", "stores") == ["HQ", "a%b"]
+    grains.ok(*fix.split()[1:])
+    assert grains.json("partitions", "list", "stores") == ["HQ"]
+    grains.ok("plan")
