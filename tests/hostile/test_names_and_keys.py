@@ -103,3 +103,33 @@ def test_a_refused_key_already_in_the_catalog_names_its_removal_which_works(make
     grains.ok(*fix.split()[1:])
     assert grains.json("partitions", "list", "stores") == ["HQ"]
     grains.ok("plan")
+
+
+# -- versions and names hold no control characters -----------------------------------------
+
+VERSIONED = '''
+import polars as pl
+from assets_core import asset
+
+@asset(code_version={version!r}, owner={owner!r})
+def orders() -> pl.DataFrame:
+    return pl.DataFrame({{"n": [1]}})
+'''
+
+
+@pytest.mark.parametrize(("version", "owner", "field"), [
+    ("v\x011", "data-team", "code_version"),  # \x01 separates the catalog's columns
+    ("2", "\x1b]0;pwned\x07", "owner"),  # sets the terminal's title
+])
+def test_a_version_or_name_with_a_control_character_is_refused_at_load(
+    tmp_path: Path, version: str, owner: str, field: str
+) -> None:
+    """A code_version holding \\x01 was accepted, and then every run said the catalog had been
+    edited by hand."""
+    project = write_project(tmp_path, VERSIONED.format(version=version, owner=owner))
+    result = project.run("materialize")
+    assert result.returncode == 1, str(result)
+    [line] = result.error_lines
+    assert f"Asset 'orders' has {field}=" in line and "without control characters" in line
+    assert "\x01" not in line and "\x1b" not in line  # shown escaped
+    assert not (tmp_path / "data").exists()
