@@ -120,6 +120,11 @@ class Storage:
     # -- stage / publish / quarantine ----------------------------------------------------
 
     def stage(self, run_id: str, asset: str, key: str, data: pl.DataFrame) -> StagedPartition:
+        if KEY_COLUMN in data.columns and key != UNPARTITIONED:
+            raise DefinitionError([
+                f"Asset '{asset}' returned a column named '{KEY_COLUMN}', which the engine writes for each "
+                "partition (readers across partitions take it from the folder name, not the file): rename that column."
+            ])
         path = self.staging_dir(run_id) / asset / f"{_slot(key)}.parquet"
         self._mkdir(path.parent)
         data.write_parquet(path, compression="snappy")
