@@ -11,6 +11,7 @@ import functools
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -43,11 +44,34 @@ E = TypeVar("E", bound=Enum)
 # -- printing ------------------------------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and line feed (C0, DEL, C1): escape sequences that clear the
+screen, set the window title or move the cursor."""
+
+
+def safe(text: str) -> str:
+    """User text (names, messages, values) as it may reach a terminal: each control character
+    shown escaped (``\\x1b``), never sent.
+
+    >>> safe("ok\x1b]0;title\x07")
+    'ok\\x1b]0;title\\x07'
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
+    from rich.text import Text
 
-    # markup=False: user text such as "sales[us]" or "[project]" is printed as written.
-    made = Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
+    class SafeConsole(Console):
+        """Every string it renders (table cells too) goes through :func:`safe` first."""
+
+        def render_str(self, text: str, **options: Any) -> Text:
+            return super().render_str(safe(text), **options)
+
+    # markup=False, emoji=False: user text such as "sales[us]", "[project]" or "user:x:1000"
+    # is printed as written.
+    made = SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
     if not made.is_terminal:  # logs and pipes: wide enough that tables do not wrap
         made.width = int(os.environ.get("COLUMNS", "200"))
     return made
@@ -60,7 +84,7 @@ def print_json(value: Any) -> None:
 def styled(text: str, style: str) -> Any:
     from rich.text import Text
 
-    return Text(text, style=style)
+    return Text(safe(text), style=style)
 
 
 def number(n: int, colour: str) -> Any:
