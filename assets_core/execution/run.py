@@ -446,7 +446,7 @@ class _Runner:
         the DuckDB warehouse runs here in a thread, since this process holds the file."""
         from assets_core.execution.workers import WorkerLost, WorkerPool
 
-        pool = WorkerPool(workers, str(self.project.root))
+        pool = WorkerPool(min(workers, len(self.plan.steps)), str(self.project.root))
         finished = False
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
