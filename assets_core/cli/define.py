@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from enum import Enum
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import choice, console, open_project, print_json, printable, styled, user_errors
+from assets_core.cli.output import choice, console, open_project, print_json, styled, user_errors
 from assets_core.errors import AssetsCoreError, UsageError
 
 
@@ -25,11 +26,17 @@ def _template_dir() -> Path:
 
 @user_errors
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")]) -> None:
-    """Create a working project from the bundled template."""
-    if directory.exists() and any(directory.iterdir()):
+    """Create a working project from the bundled template, named after its folder."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file, not a folder: pick a new folder for the project.")
+    if directory.exists() and any(p.name != ".git" for p in directory.iterdir()):  # a fresh `git init` is fine
         raise UsageError(f"{directory} is not empty: pick a new folder for the project.")
     shutil.copytree(_template_dir(), directory, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", ".assets", "data"))
+    config = directory / "assets.toml"
+    name = json.dumps(directory.resolve().name)  # a TOML basic string
+    config.write_text(config.read_text().replace('name = "my_project"', f"name = {name}", 1))
+    (directory / ".gitignore").write_text("# The catalog and the published data: made by `assets materialize`.\n.assets/\ndata/\n")
     console().print(f"Created project in {directory}. Next:\n  cd {directory}\n  assets materialize\n  assets status")
 
 
@@ -106,7 +113,7 @@ def _asset_lineage(graph: Any, asset: str, upstream: bool, downstream: bool, fmt
         def add(parent: Any, child: Any) -> None:
             spec = graph[child.asset]
             parts = spec.partitions.kind if spec.partitions else "unpartitioned"
-            branch = parent.add(printable(f"{child.asset} ({parts}, {child.mapping})"))
+            branch = parent.add(f"{child.asset} ({parts}, {child.mapping})")
             for grandchild in child.children:
                 add(branch, grandchild)
 
@@ -131,7 +138,7 @@ def _project_lineage(graph: Any, selection: str | None, fmt: LineageFormat) -> N
     for node in view.assets:
         branch = root.add(styled(f"{node.asset} ({node.partitions})", "bold"))
         for edge in view.inputs_of(node.asset):
-            branch.add(printable(f"<- {edge.upstream} ({edge.mapping})"))
+            branch.add(f"<- {edge.upstream} ({edge.mapping})")
     console().print(root)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_context, print_json, printable, styled, user_errors
+from assets_core.cli.output import console, open_context, print_json, styled, user_errors
 
 
 @user_errors
@@ -30,7 +30,7 @@ def describe(
 
 
 def _text(value: Any) -> str:
-    return "-" if value is None or value == [] else printable(str(value))
+    return "-" if value is None or value == [] else str(value)
 
 
 def _render_page(page: dict[str, Any]) -> None:
@@ -82,7 +82,7 @@ def _render_columns(columns: list[dict[str, Any]] | None, title: str) -> None:
         return
     table = Table("column", "type", "nullable", title=title)
     for c in columns:
-        table.add_row(printable(c["name"]), printable(c["type"]), "yes" if c["nullable"] else "no")
+        table.add_row(c["name"], c["type"], "yes" if c["nullable"] else "no")
     out.print(table)
 
 
@@ -116,10 +116,10 @@ def schema(
     out = console()
     for i, step in enumerate(steps):
         v = step.version
-        where = f"run {v.run_id}" + (f", partition {printable(v.partition)}" if v.partition else "") + f", {v.published_at}"
+        where = f"run {v.run_id}" + (f", partition {v.partition}" if v.partition else "") + f", {v.published_at}"
         if i == 0:
             out.print(f"{where}: first schema, {len(v.columns)} columns ({v.attempts} attempts published it)")
             continue
         out.print(f"{where}: {len(step.changes)} changes ({v.attempts} attempts published it)")
         for change in step.changes:
-            out.print(f"  {printable(change.text())}")
+            out.print(f"  {change.text()}")

@@ -116,12 +116,17 @@ def test_list_json_carries_the_definition_part_of_describe(built_landing: Projec
     assert listed[1]["checks"][0] == {"name": "not_null(order_id)", "severity": "blocking"}
 
 
-def test_describe_prints_user_text_without_control_characters(landing: Project) -> None:
-    landing.edit("landing_assets.py", '"""Orders with an amount, sorted by id."""',
-                 '"""Orders \\x1b[31mred\\x07 <script>alert(1)</script>."""')
+def test_describe_prints_user_text_as_written(landing: Project) -> None:
+    """Markup, emoji codes and HTML in a description are text (control characters are refused
+    at load, with one line)."""
+    text = "Orders [bold]x[/bold] user:x:1000 <script>alert(1)</script> end."
+    landing.edit("landing_assets.py", '"""Orders with an amount, sorted by id."""', f'"""{text}"""')
     out = landing.ok("describe", "clean").stdout
-    assert "\x1b" not in out and "\x07" not in out and "<script>alert(1)</script>" in out
-    assert landing.json("describe", "clean")["description"] == "Orders \x1b[31mred\x07 <script>alert(1)</script>."
+    assert "Orders [bold]x[/bold] user:x:1000 <script>alert(1)</script>" in out
+    assert landing.json("describe", "clean")["description"] == text
+    landing.edit("landing_assets.py", f'"""{text}"""', '"""Orders \\x1b[31mred."""')
+    result = landing.run("describe", "clean")
+    assert result.returncode == 1 and len(result.error_lines) == 1 and "no control characters" in result.stderr
 
 
 # -- schema history and the upstream schema change in plan and why ----------------------------------

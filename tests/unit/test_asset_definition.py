@@ -34,10 +34,10 @@ def test_a_definition_has_every_key_in_plain_json_types() -> None:
     assert first["checks"] == [{"name": "not_null(id)", "severity": "warn"}]
     assert first["freshness"] == {"max_lag_seconds": 93600.0, "max_lag": "26h"}
     assert first["partitions"]["kind"] == "daily" and first["partitions"]["definition"]["kind"] == "daily"
-    assert first["code"]["file"] == "test_describe.py" and isinstance(first["code"]["line"], int)
+    assert first["code"]["file"] == "test_asset_definition.py" and isinstance(first["code"]["line"], int)
     assert second["kind"] == "sql" and second["inputs"] == [
         {"asset": "orders", "param": "orders", "type": "arrow", "mapping": "lookback(7)"}]
-    assert second["code"]["file"] == "test_describe.py"  # an @sql_asset lives in its Python file
+    assert second["code"]["file"] == "test_asset_definition.py"  # an @sql_asset lives in its Python file
 
 
 def test_code_locations_and_the_line_of_a_sql_files_query() -> None:
