@@ -172,7 +172,11 @@ def _inferred(spec: AssetSpec, name: str, type_: str, schemas: Mapping[str, Sche
     """A column passed through from the one input that has it with the same type; else why not."""
     if not spec.inputs:
         return None, None  # a source: its columns come from outside the project
+    # An asset reading its own earlier partitions has every one of its columns: it counts only
+    # when no other input has the column.
     same = [a for a in dict.fromkeys(spec.upstream) if schemas.get(a, {}).get(name) == type_]
+    if len(same) > 1 and spec.name in same:
+        same.remove(spec.name)
     if len(same) == 1:
         return ColumnEdge(same[0], name, "direct", "inferred", ("identity",)), None
     if same:
