@@ -238,6 +238,8 @@ class _SqlWalk:
     schemas: Mapping[str, Schema]
     root: Scope = field(init=False)
     _memo: dict[tuple[int, str], tuple[_Flow, list[str]]] = field(default_factory=dict, init=False)
+    _row_flows: dict[int, tuple[_Flow, list[str]]] = field(default_factory=dict, init=False)
+    _selects: dict[int, dict[str, exp.Expr]] = field(default_factory=dict, init=False)
     _names: dict[str, dict[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -318,13 +320,14 @@ class _SqlWalk:
                     problems.extend(more)
         elif isinstance(query, exp.Select):
             selects = query.selects
-            select = selects[index] if index is not None and index < len(selects) else next(
-                (s for s in selects if s.alias_or_name == name), None)
+            select = selects[index] if index is not None and index < len(selects) else self._by_name(query).get(name)
             if select is None:
                 problems.append(f"'{name}' is not a column of {_short(query)}")
             else:
                 self._projection(scope, select, flow, problems)
-                self._rows(scope, flow, problems)
+                rows, more = self._rows(scope)
+                _merge(flow, rows)
+                problems.extend(more)
         else:  # UNNEST and other table-producing expressions: their arguments flow in
             for col in _columns_in(query):
                 self._use(scope, col, "direct", "transformation", flow, problems)
@@ -354,8 +357,22 @@ class _SqlWalk:
                     "what it reads besides its arguments is not known"
                 )
 
-    def _rows(self, scope: Scope, flow: _Flow, problems: list[str]) -> None:
-        """The clauses that decide which rows the scope's query has: indirect for every column."""
+    def _by_name(self, query: exp.Select) -> dict[str, exp.Expr]:
+        found = self._selects.get(id(query))
+        if found is None:
+            found = self._selects[id(query)] = {}
+            for select in query.selects:
+                found.setdefault(select.alias_or_name, select)
+        return found
+
+    def _rows(self, scope: Scope) -> tuple[_Flow, list[str]]:
+        """The clauses that decide which rows the scope's query has: indirect for every column
+        (worked out once per scope)."""
+        if id(scope) in self._row_flows:
+            return self._row_flows[id(scope)]
+        flow: _Flow = {}
+        problems: list[str] = []
+        self._row_flows[id(scope)] = (flow, problems)
         query = scope.expression
         parts: list[tuple[exp.Expr, str]] = [
             (query.args[arg], via) for arg, via in _CLAUSES if query.args.get(arg) is not None
@@ -368,6 +385,7 @@ class _SqlWalk:
             for col in _columns_in(part):
                 self._use(scope, col, "indirect", via, flow, problems)
             self._subqueries(scope, part, "indirect", via, flow, problems)
+        return flow, problems
 
     def _subqueries(self, scope: Scope, within: exp.Expr, kind: Kind, via: str, flow: _Flow, problems: list[str]) -> None:
         """Subqueries in ``within`` (a scalar one, ``IN (SELECT ...)``, ``EXISTS``): all they read."""
