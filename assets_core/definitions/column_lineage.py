@@ -241,6 +241,7 @@ class _SqlWalk:
     _row_flows: dict[int, tuple[_Flow, list[str]]] = field(default_factory=dict, init=False)
     _selects: dict[int, dict[str, exp.Expr]] = field(default_factory=dict, init=False)
     _names: dict[str, dict[str, str]] = field(init=False)
+    _assets: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         from sqlglot.optimizer.qualify import qualify
@@ -260,7 +261,9 @@ class _SqlWalk:
 
             raise SqlglotError("not a query")
         self.root = root
-        # qualify normalizes unquoted names (DuckDB ignores their case): give back the recorded spelling.
+        # qualify normalizes unquoted names (DuckDB ignores their case): give back the asset's
+        # name and the recorded spelling of its columns.
+        self._assets = {a.lower(): a for a in self.upstream}
         self._names = {a: {c.lower(): c for c in cols} for a, cols in self.schemas.items()}
 
     def outputs(self) -> tuple[dict[str, tuple[ColumnEdge, ...]], list[Unresolved]]:
@@ -422,7 +425,7 @@ class _SqlWalk:
         if problem:
             problems.append(problem)
             return
-        flow.setdefault((source.name, col.name.lower(), kind), set()).add(via)
+        flow.setdefault((self._assets[source.name.lower()], col.name.lower(), kind), set()).add(via)
 
     def _source(self, scope: Scope, col: exp.Column) -> Any:
         """The table or scope a column reference reads: by its qualifier, up through enclosing
@@ -442,15 +445,16 @@ class _SqlWalk:
 
         if isinstance(table.this, exp.Func):
             return f"reads {table.this.sql(dialect='duckdb')}, a table function: its columns are not known"
-        if table.db or table.catalog or table.name not in self.upstream:
+        if table.db or table.catalog or table.name.lower() not in self._assets:
             bare = table.copy()
             bare.set("alias", None)
             return f"reads {bare.sql(dialect='duckdb')}, which is not an asset"
-        known = self._names.get(table.name)
+        asset = self._assets[table.name.lower()]
+        known = self._names.get(asset)
         if known is None:
-            return None if column else f"'{table.name}' has no recorded schema yet: materialize it"
+            return None if column else f"'{asset}' has no recorded schema yet: materialize it"
         if column.lower() not in known and column.lower() != KEY_COLUMN:
-            return _not_a_column("", table.name, column, known.values()).lstrip()
+            return _not_a_column("", asset, column, known.values()).lstrip()
         return None
 
     def _star_problem(self, select: exp.Expr, scope: Scope) -> str | None:

@@ -236,6 +236,9 @@ def test_the_partition_key_of_an_input_read_over_several_partitions_is_a_column(
 def test_recorded_spelling_of_names_is_kept() -> None:
     lineage = sql("SELECT AMOUNT AS total FROM clean", schemas={"clean": {"Amount": "Float64"}}, own={"Total": "Float64"})
     assert edges(lineage) == {"Total": {("clean.Amount", D, "sql", ("identity",))}}
+    upper = sql("SELECT o.Amount, o.id FROM Orders AS o", schemas={"Orders": {"Amount": "Float64", "id": "Int64"}})
+    assert edges(upper) == {"amount": {("Orders.Amount", D, "sql", ("identity",))},
+                            "id": {("Orders.id", D, "sql", ("identity",))}}
 
 
 def test_a_query_that_cannot_be_analysed_is_unresolved() -> None:
