@@ -7,7 +7,8 @@
 
 An edge is **direct** when the upstream value flows into the column, **indirect** when the
 upstream column decides which rows there are or how they group (WHERE, JOIN, GROUP BY, HAVING,
-QUALIFY, a window's PARTITION BY / ORDER BY, a CASE condition, ORDER BY with LIMIT). ``how``
+QUALIFY, a window's PARTITION BY / ORDER BY, a CASE condition, DISTINCT ON, ORDER BY with
+LIMIT or DISTINCT ON). ``how``
 says where the edge comes from: the asset's SQL, its ``column_lineage=`` declaration, or an
 inference (a Python asset's column that keeps its name and type from exactly one input).
 What cannot be followed (DuckDB's ``COLUMNS(...)``, a table function, a UDF or macro, a column
@@ -381,8 +382,11 @@ class _SqlWalk:
             (query.args[arg], via) for arg, via in _CLAUSES if query.args.get(arg) is not None
         ]
         parts += [(join, "join") for join in query.args.get("joins") or []]
+        distinct_on = query.args["distinct"].args.get("on") if query.args.get("distinct") else None
+        if distinct_on is not None:  # one row kept per key, the first in ORDER BY
+            parts.append((distinct_on, "group_by"))
         limited = query.args.get("limit") is not None or query.args.get("offset") is not None
-        if limited and query.args.get("order") is not None:
+        if (limited or distinct_on is not None) and query.args.get("order") is not None:
             parts.append((query.args["order"], "sort"))
         for part, via in parts:
             for col in _columns_in(part):

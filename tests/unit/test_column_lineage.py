@@ -180,6 +180,39 @@ def test_order_by_counts_only_with_a_limit() -> None:
     }}
 
 
+def test_distinct_on_keeps_one_row_per_key_chosen_by_the_order() -> None:
+    lineage = sql("SELECT DISTINCT ON (customer) customer, amount FROM clean ORDER BY customer, day DESC")
+    assert edges(lineage)["amount"] == {
+        ("clean.amount", D, "sql", ("identity",)),
+        ("clean.customer", I, "sql", ("group_by", "sort")),
+        ("clean.day", I, "sql", ("sort",)),
+    }
+
+
+def test_qualify_and_an_aggregate_filter_are_filters() -> None:
+    lineage = sql("SELECT customer, count(*) FILTER (WHERE amount > 1) AS n FROM clean GROUP BY customer "
+                  "QUALIFY row_number() OVER (ORDER BY max(day)) = 1")
+    assert edges(lineage)["n"] == {
+        ("clean.amount", I, "sql", ("filter",)), ("clean.customer", I, "sql", ("group_by",)),
+        ("clean.day", I, "sql", ("filter",)),
+    }
+
+
+def test_a_recursive_cte_ends() -> None:
+    lineage = sql("WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r")
+    assert edges(lineage) == {"n": set()}
+
+
+def test_unnest_and_struct_fields_lead_to_their_column() -> None:
+    schemas = {"clean": {"customer": "String", "tags": "List(String)", "payload": "Struct({'x': Int64})"}}
+    lineage = sql("SELECT c.customer, t.tag, c.payload.x AS x FROM clean c, unnest(c.tags) AS t(tag)", schemas=schemas)
+    assert edges(lineage) == {
+        "customer": {("clean.customer", D, "sql", ("identity",)), ("clean.tags", I, "sql", ("join",))},
+        "tag": {("clean.tags", D, "sql", ("transformation",))},
+        "x": {("clean.payload", D, "sql", ("transformation",)), ("clean.tags", I, "sql", ("join",))},
+    }
+
+
 def test_columns_expression_is_unresolved_and_the_recorded_columns_it_made_are_named() -> None:
     lineage = sql("SELECT customer, COLUMNS('^a') FROM clean", own={"customer": "String", "amount": "Float64"})
     assert edges(lineage) == {"customer": {("clean.customer", D, "sql", ("identity",))}, "amount": set()}
