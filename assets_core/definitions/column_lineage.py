@@ -277,7 +277,8 @@ class _SqlWalk:
             if star:
                 unresolved.append(Unresolved(WHOLE_ASSET, star))
                 continue
-            picked = next(select.find_all(exp.Columns), None)
+            # exp.Columns is recent in sqlglot; before it, COLUMNS(...) is an unknown function (a UDF below)
+            picked = next(select.find_all(exp.Columns), None) if hasattr(exp, "Columns") else None
             if picked is not None:
                 unresolved.append(Unresolved(WHOLE_ASSET, (
                     f"{picked.sql(dialect='duckdb')} picks columns by pattern when the query runs: "
