@@ -138,7 +138,11 @@ def _python_lineage(spec: AssetSpec, schemas: Mapping[str, Schema], own: Schema 
     unresolved: list[Unresolved] = []
     for out, refs in spec.column_lineage:
         if own is not None and out not in own:
-            unresolved.append(Unresolved(out, _not_a_column(f"Asset '{spec.name}' declares column_lineage for", spec.name, out, own)))
+            close = difflib.get_close_matches(out, list(own), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else f" Its columns: {', '.join(own)}."
+            unresolved.append(Unresolved(out, (
+                f"Asset '{spec.name}' declares column_lineage for '{out}', a column its recorded schema does not have.{hint}"
+            )))
             continue
         edges = []
         for asset, column in refs:

@@ -336,7 +336,8 @@ def test_a_declared_column_the_upstream_does_not_have_names_the_closest() -> Non
     lineage = python({"total": "Float64", "totl": "Int64"}, column_lineage={"total": ["clean.amout"], "totals": ["vip.tier"]})
     assert reasons(lineage) == [
         ("total", "Asset 'summary' declares 'total' from 'clean.amout': 'clean' has no column 'amout'. Did you mean 'amount'?"),
-        ("totals", "Asset 'summary' declares column_lineage for 'summary' has no column 'totals'. Did you mean 'total'?"),
+        ("totals", ("Asset 'summary' declares column_lineage for 'totals', a column its recorded schema does not have. "
+                    "Did you mean 'total'?")),
         ("totl", "no input has a column 'totl' of type Int64: declare it in column_lineage=."),
     ]
 
