@@ -8,19 +8,21 @@
 An edge is **direct** when the upstream value flows into the column, **indirect** when the
 upstream column decides which rows there are or how they group (WHERE, JOIN, GROUP BY, HAVING,
 QUALIFY, a window's PARTITION BY / ORDER BY, a CASE condition, DISTINCT ON, ORDER BY with
-LIMIT or DISTINCT ON). ``how``
-says where the edge comes from: the asset's SQL, its ``column_lineage=`` declaration, or an
-inference (a Python asset's column that keeps its name and type from exactly one input).
-What cannot be followed (DuckDB's ``COLUMNS(...)``, a table function, a UDF or macro, a column
-of an upstream whose schema is not recorded yet) is listed in ``unresolved`` with its reason.
+LIMIT or DISTINCT ON). ``how`` says where the edge comes from: the asset's SQL, its
+``column_lineage=`` declaration, or an inference (a Python asset's column that keeps its name
+and type from exactly one input). What cannot be followed (DuckDB's ``COLUMNS(...)``, a table
+function, a UDF or macro, ``SELECT *`` over an upstream whose schema is not recorded yet, a
+column no upstream has) is listed in ``unresolved`` with its reason.
 
 Pure: the schemas come in as plain mappings (the catalog's latest ones, read by the caller),
-so this is computed only when a report asks for it, never while loading or planning. A SQL
-query is read with sqlglot's optimizer (``qualify``: stars expanded and every column tied to
-its table from the schemas) and walked scope by scope. sqlglot's own ``lineage`` follows the
-projections only, and counts a window's PARTITION BY / ORDER BY as values flowing in; the walk
-here keeps the same direct edges apart from those (tests check the two agree) and adds the
-clauses that shape the rows.
+so this is computed only when a report asks for it, never while loading or planning (the one
+outside question, which functions DuckDB has, goes once to an in-memory DuckDB, and only for a
+query calling a function sqlglot does not know). A SQL query is read with sqlglot's optimizer
+(``qualify``: stars expanded and every column tied to its table from the schemas) and walked
+scope by scope. sqlglot's own ``lineage`` follows the projections only, and counts a window's
+PARTITION BY / ORDER BY and a CASE condition as values flowing in; the walk here keeps the same
+direct edges apart from those (tests check the two agree) and adds the clauses that shape the
+rows.
 """
 
 from __future__ import annotations
