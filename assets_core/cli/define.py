@@ -75,19 +75,25 @@ class LineageFormat(str, Enum):
 
 @user_errors
 def lineage(
-    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    asset: Annotated[str, typer.Argument(help="Asset name, or ASSET.COLUMN for one column's lineage.")],
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
     fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
                                                help="tree, json or mermaid.")] = LineageFormat.tree,
+    columns: Annotated[bool, typer.Option("--columns", help="Column lineage: each column's upstream columns.")] = False,
 ) -> None:
-    """Asset lineage, with the partition mapping of every edge."""
+    """Asset lineage, with the partition mapping of every edge; column lineage with --columns
+    or ASSET.COLUMN."""
     from assets_core.project.loading import load_graph
     from assets_core.reports.lineage import lineage as build, members, mermaid
 
+    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
+    if columns or "." in asset:
+        from assets_core.cli import columns as column_lineage
+
+        return column_lineage.show(asset, directions, fmt.value)
     graph = load_graph(open_project())
     graph.require(asset)
-    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
     trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
     if fmt is LineageFormat.json:
         return print_json({d: t.to_dict() for d, t in trees.items()})
