@@ -73,16 +73,28 @@ class LineageFormat(str, Enum):
 
 @user_errors
 def lineage(
-    asset: Annotated[str | None, typer.Argument(help="Asset name (default: the whole project).")] = None,
+    asset: Annotated[str | None, typer.Argument(
+        help="Asset name, or ASSET.COLUMN for one column's lineage (default: the whole project).")] = None,
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
     fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
                                                help="tree, json, mermaid or dot.")] = LineageFormat.tree,
+    columns: Annotated[bool, typer.Option("--columns", help="Column lineage: each column's upstream columns.")] = False,
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection (without an asset).")] = None,
 ) -> None:
-    """Asset lineage, with the partition mapping of every edge: one asset's, or the project's."""
+    """Asset lineage, with the partition mapping of every edge: one asset's, or the project's
+    graph; column lineage with --columns or ASSET.COLUMN."""
     from assets_core.project.loading import load_graph
 
+    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
+    if asset is not None and (columns or "." in asset):
+        from assets_core.cli import columns as column_lineage
+
+        if select_ is not None:
+            raise UsageError("--select narrows the whole project's graph: give an asset or --select, not both.")
+        return column_lineage.show(asset, directions, fmt.value)
+    if columns:
+        raise UsageError("--columns needs an asset: `assets lineage ASSET --columns`.")
     graph = load_graph(open_project())
     if asset is None:
         if upstream or downstream:
@@ -91,14 +103,13 @@ def lineage(
     if select_ is not None:
         raise UsageError("--select narrows the whole project's graph: give an asset or --select, not both.")
     graph.require(asset)
-    _asset_lineage(graph, asset, upstream, downstream, fmt)
+    _asset_lineage(graph, asset, directions, fmt)
 
 
-def _asset_lineage(graph: Any, asset: str, upstream: bool, downstream: bool, fmt: LineageFormat) -> None:
+def _asset_lineage(graph: Any, asset: str, directions: list[str], fmt: LineageFormat) -> None:
     """One asset's trees, upstream and downstream (or one of them)."""
     from assets_core.reports.lineage import graph_lineage, lineage as build, members
 
-    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
     trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
     if fmt is LineageFormat.json:
         return print_json({d: t.to_dict() for d, t in trees.items()})

@@ -80,8 +80,31 @@ class _PythonOptions(_Options):
 _BATCH_SIZE = "give a whole number of partitions, 1 or more"
 
 
+_LINEAGE = "give a dict of output column to a list of 'asset.column', such as {'revenue': ['clean.amount']}"
+
+
 class AssetOptions(_PythonOptions):
     """``@asset(...)``."""
+
+    column_lineage: dict[StrictStr, tuple[StrictStr, ...]] | None = Field(default=None, description=_LINEAGE)
+
+    @field_validator("column_lineage", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        # A lone string is a list of its characters to pydantic: refuse it instead.
+        if isinstance(value, dict) and any(isinstance(refs, str) for refs in value.values()):
+            raise ValueError("a column's sources are a list")
+        return value
+
+    @field_validator("column_lineage")
+    @classmethod
+    def _dotted(cls, value: dict[str, tuple[str, ...]] | None) -> dict[str, tuple[str, ...]] | None:
+        for refs in (value or {}).values():
+            for ref in refs:
+                asset, dot, column = ref.partition(".")
+                if not (asset and dot and column):
+                    raise ValueError(f"{ref!r} is not 'asset.column'")
+        return value
 
 
 class SourceOptions(AssetOptions):

@@ -47,6 +47,8 @@ ARGUMENT_ERRORS = [
     ("lineage_select_unknown", ["lineage", "--select", "+summry"], 2, ["matches no asset", "Did you mean 'summary'?"]),
     ("lineage_asset_and_select", ["lineage", "clean", "--select", "raw"], 2, ["give an asset or --select, not both"]),
     ("lineage_upstream_without_asset", ["lineage", "--upstream"], 2, ["--upstream and --downstream need an asset"]),
+    ("lineage_columns_without_asset", ["lineage", "--columns"], 2, ["--columns needs an asset"]),
+    ("lineage_column_and_select", ["lineage", "clean.amount", "--select", "raw"], 2, ["not both"]),
     ("describe_unknown_asset", ["describe", "revnue"], 2, ["No asset is named 'revnue'.", "Did you mean 'revenue'?"]),
     ("schema_unknown_asset", ["schema", "sumary", "--history"], 2,
      ["No asset is named 'sumary'.", "Did you mean 'summary'?"]),
