@@ -437,7 +437,10 @@ def test_with_keys_refuses_a_bad_or_repeated_key() -> None:
     files = DynamicPartitions("files", ["a"])
     with pytest.raises(PartitionError) as raised:
         files.with_keys(["ok", "../etc"])
-    assert str(raised.value).startswith("Dynamic partitions 'files': Partition key '../etc' contains '/'")
+    assert str(raised.value).startswith(
+        "The catalog holds key '../etc' of DynamicPartitions('files'), refused now: Partition key '../etc' contains '/'"
+    )
+    assert str(raised.value).endswith("Remove it: assets partitions remove files ../etc --force")
     with pytest.raises(PartitionError, match="Dynamic partitions 'files': key 'b' is listed twice: remove one."):
         files.with_keys(["b", "c", "b"])
     assert files.keys() == ["a"]
