@@ -73,8 +73,18 @@ def lineage(
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
     fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
                                                help="tree, json or mermaid.")] = LineageFormat.tree,
+    partition: Annotated[str | None, typer.Option("--partition", help="What this published partition was built from, partition by partition.")] = None,
+    depth: Annotated[int | None, typer.Option("--depth", help="With --partition: levels up (default: down to the sources).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --partition: machine-readable output.")] = False,
 ) -> None:
-    """Asset lineage, with the partition mapping of every edge."""
+    """Asset lineage, with the partition mapping of every edge; with --partition, the exact
+    upstream partitions and versions one partition was built from."""
+    if partition is not None:
+        from assets_core.cli.lineage_partitions import partition_lineage
+
+        return partition_lineage(asset, partition, depth, as_json)
+    if depth is not None or as_json:
+        raise UsageError("--depth and --json go with --partition KEY; for the asset tree use --format json.")
     from assets_core.project.loading import load_graph
     from assets_core.reports.lineage import lineage as build, members, mermaid
 

@@ -1,0 +1,105 @@
+"""``assets lineage ASSET --partition KEY [--depth N] [--json]``: what one published partition
+was built from, partition by partition, down to the sources (see
+:mod:`assets_core.reports.provenance`). ``lineage`` in :mod:`assets_core.cli.define` hands
+over here when ``--partition`` is given."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assets_core.cli.output import (
+    check_key,
+    console,
+    open_catalog,
+    open_project,
+    print_json,
+    ref,
+    styled,
+)
+from assets_core.errors import UsageError
+
+if TYPE_CHECKING:
+    from assets_core.reports.provenance import Node, Provenance
+
+VERSION_CHARS = 12
+"""How much of a data version the tree shows (``--json`` gives them whole)."""
+
+
+def partition_key(spec: Any, key: str, flag: str = "--partition") -> str:
+    """The key of ``spec`` given with ``flag``: a bad one is a usage error naming what was
+    expected; an unpartitioned asset's one partition is ``''``."""
+    if spec.partitions is None:
+        if key:
+            raise UsageError(f"'{spec.name}' is unpartitioned: give {flag} '' (its one partition), or drop it.")
+        return key
+    check_key(spec, key)
+    return key
+
+
+def partition_lineage(asset: str, key: str, depth: int | None, as_json: bool) -> None:
+    from assets_core.project.loading import load_graph
+    from assets_core.reports.provenance import provenance
+
+    if depth is not None and depth < 0:
+        raise UsageError(f"--depth {depth} is negative: give 0 (the partition alone) or more levels.")
+    project = open_project()
+    graph = load_graph(project)
+    partition_key(graph.require(asset), key)
+    catalog = open_catalog(project)
+    try:
+        found = provenance(catalog, asset, key, depth)
+    finally:
+        catalog.close()
+    if as_json:
+        return print_json(found.to_dict())
+    render(found)
+
+
+def render(found: Provenance) -> None:
+    """The walk as a tree: each (partition, version) expanded once, later mentions say so."""
+    from rich.tree import Tree
+
+    nodes = found.by_ref()
+    shown: set[tuple[str, str, str]] = set()
+    root = found.root
+    tree = Tree(_line(root))
+    shown.add(root.ref)
+
+    def add(parent: Any, node: Node) -> None:
+        for upstream in node.inputs:
+            child = nodes.get(upstream)
+            if child is None:
+                parent.add(styled(f"{ref(upstream[0], upstream[1])} {_short(upstream[2])} (deeper than --depth)", "dim"))
+            elif child.ref in shown:
+                parent.add(styled(f"{ref(child.asset, child.partition)} {_short(child.data_version)} (see above)", "dim"))
+            else:
+                shown.add(child.ref)
+                add(parent.add(_line(child)), child)
+
+    add(tree, root)
+    console().print(tree)
+
+
+def _line(node: Node) -> Any:
+    from rich.text import Text
+
+    text = Text(ref(node.asset, node.partition), style="bold")
+    text.append(f" {_short(node.data_version)}")
+    if node.run_id is not None:
+        text.append(f" run {node.run_id} at {node.published_at}")
+    else:
+        text.append(" (no published attempt recorded)", style="dim")
+    if node.observed is not None:
+        text.append(f", source version {_short(node.observed)}")
+    if node.current:
+        text.append("  current", style="green")
+    elif node.replaced_by is not None:
+        by = node.replaced_by
+        text.append(f"  replaced by {_short(by.data_version)} (run {by.run_id} at {by.published_at})", style="yellow")
+    else:
+        text.append("  no longer published", style="red")
+    return text
+
+
+def _short(version: str) -> str:
+    return version if len(version) <= VERSION_CHARS else version[:VERSION_CHARS] + "…"
