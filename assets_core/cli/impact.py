@@ -129,7 +129,8 @@ def _render(graph: AssetGraph, asset: str, roots: list[str], totals: dict[str, i
     if not judged:
         out.print(f"Nothing reads {what}.")
         return
-    out.print(f"{what}: {totals['partitions']} partitions of {totals['assets']} downstream assets read it "
+    out.print(f"{what}: {_count(totals['partitions'], 'partition')} of "
+              f"{_count(totals['assets'], 'downstream asset')} read it "
               f"({totals['current']} current, {totals['stale']} stale, {totals['missing']} missing).")
     table = Table("asset", "depth", "partitions", "current", "stale", "missing", "keys")
     for item in judged:
@@ -142,3 +143,7 @@ def _render(graph: AssetGraph, asset: str, roots: list[str], totals: dict[str, i
         out.print(f"  {line}")
     if not exact:
         out.print("(no materialize command rebuilds exactly these partitions: these rebuild what they can)")
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
