@@ -9,7 +9,6 @@ import shlex
 from typing import Any
 
 import pytest
-
 from cli_project import DAY, PROJECTS, Project, copy_project
 
 CHANGED = "2025-01-15"
