@@ -4,6 +4,7 @@ rebuild them (checked against the planner's own plan of each command)."""
 
 from __future__ import annotations
 
+import pytest
 from snapshot_helpers import utc
 from test_provenance import Versions
 
@@ -169,3 +170,28 @@ def test_keys_become_ranges_in_the_command() -> None:
     [command] = rebuild_commands(GRAPH, found, NOW).commands
     assert command.partitions == "2025-01-01..2025-01-03,2025-01-05"
     assert command.selection == "clean monthly"
+
+
+def radius_from_above(graph: AssetGraph, asset: str, roots: set[str]) -> dict[str, set[str]]:
+    """The same question asked the other way: a partition is affected when one of the keys it
+    reads (the planner's UpstreamKeys, every edge) is a root or affected itself."""
+    from assets_core.partitions import keys_of
+    from assets_core.planning.reads import UpstreamKeys
+
+    upstream_keys = UpstreamKeys(graph, NOW)
+    hit: dict[str, set[str]] = {asset: set(roots)}
+    for name in graph.order:
+        for key in keys_of(graph[name].partitions, NOW):  # in order: an asset's own past comes first
+            if any(k in hit.get(e.upstream, ()) for e in graph.edges_in[name] for k in upstream_keys(e, key)):
+                hit.setdefault(name, set()).add(key)
+    hit[asset] -= roots
+    return {name: keys for name, keys in hit.items() if keys}
+
+
+@pytest.mark.parametrize("asset,roots", [
+    ("raw", {"2025-01-01"}), ("raw", {"2025-02-28"}), ("clean", {"2025-01-06", "2025-02-10"}),
+    ("week_back", {"2025-01-31"}), ("running", {"2025-02-20"}), ("monthly", {"2025-02"}),
+])
+def test_reach_agrees_with_the_mappings_asked_upstream(asset: str, roots: set[str]) -> None:
+    found = reach(GRAPH, asset, roots, NOW)
+    assert {name: set(keys) for name, keys in found.keys.items()} == radius_from_above(GRAPH, asset, roots)
