@@ -13,7 +13,8 @@ Three steps, each its own function:
   given partitions and everything affected, checked against the planner itself: each one's
   plan (:func:`~assets_core.planning.selection.make_plan`, as ``materialize`` runs it) is
   computed, and one command is given when one rebuilds exactly those partitions, else a
-  sequence, one per partitions definition and set of keys, in dependency order.
+  sequence, one per partitions definition and set of keys, in dependency order, a later
+  one's assets joining an earlier one as followers wherever the plans say that is exact.
 
     >>> found = reach(graph, "daily", ["2025-01-15"], now)                       # doctest: +SKIP
     >>> found.keys["rolling"]                                                   # doctest: +SKIP
@@ -30,6 +31,7 @@ from typing import Any
 
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.catalog.snapshot import CatalogSnapshot
+from assets_core.errors import PartitionError
 from assets_core.graph import AssetGraph, Edge, select
 from assets_core.partitions import IdentityMapping, PartitionsDefinition, keys_of
 from assets_core.reports.provenance import VersionLookup
@@ -295,7 +297,45 @@ def _sequence(graph: AssetGraph, found: Reach, assets: list[str], now: datetime)
         expression = None if not partitioned else key_expression(graph, partitioned[0], keys[partitioned[0]])
         command = _command(graph, names, expression, now, None)
         commands.append(command if command is not None else Command(" ".join(names), expression, frozenset()))
+    return _merged(graph, commands, now)
+
+
+def _merged(graph: AssetGraph, commands: list[Command], now: datetime) -> list[Command]:
+    """Fewer commands: a later command's assets join an earlier one's as followers (assets of
+    other partitions, not named by its ``--partitions``) when everything they read is rebuilt
+    by then and the merged command's plan rebuilds exactly what the two did."""
+    commands = list(commands)
+    later = 1
+    while later < len(commands):
+        names = commands[later].selection.split()
+        holding = {name: i for i, c in enumerate(commands) for name in c.selection.split()}
+        reads = {e.upstream for n in names for e in graph.edges_in[n]} - set(names)
+        lowest = max((holding[u] for u in reads if u in holding), default=0)
+        for earlier in range(lowest, later):
+            first = commands[earlier]
+            if first.partitions is None or any(_holds(graph, n, first.partitions, now) for n in names):
+                continue  # an asset that holds those keys would be rebuilt for them, not follow
+            together = [n for n in graph.order if n in set(first.selection.split()) | set(names)]
+            merged = _command(graph, together, first.partitions, now, None)
+            if merged is not None and merged.rebuilds == first.rebuilds | commands[later].rebuilds:
+                commands[earlier] = merged
+                del commands[later]
+                break
+        else:
+            later += 1
     return commands
+
+
+def _holds(graph: AssetGraph, asset: str, expression: str, now: datetime) -> bool:
+    """Whether ``--partitions expression`` names keys of ``asset`` (it is then rebuilt for them)."""
+    definition = graph[asset].partitions
+    if definition is None:
+        return False
+    try:
+        definition.select(expression, asset, now)
+    except PartitionError:
+        return False
+    return True
 
 
 def _command(graph: AssetGraph, assets: list[str], expression: str | None, now: datetime,
