@@ -75,7 +75,8 @@ def reach(
 ) -> Reach:
     """What reads ``asset``'s partitions ``roots``, through every mapping, recursively;
     ``only``: follow edges into these assets alone (what derives from a column)."""
-    reading: dict[str, set[str]] = {asset: set(roots)}
+    given = set(roots)
+    reading: dict[str, set[str]] = {asset: set(given)}
     depth = {asset: 0}
     due: dict[PartitionsDefinition | None, list[str]] = {}
     for name in graph.order[graph.position[asset]:]:
@@ -93,7 +94,6 @@ def reach(
             if found:
                 reading.setdefault(down, set()).update(found)
                 depth[down] = min(depth.get(down, depth[name] + 1), depth[name] + 1)
-    given = set(roots)
     affected: dict[str, list[str]] = {}
     for name in graph.order:
         keys = reading.get(name, set()) - (given if name == asset else set())
