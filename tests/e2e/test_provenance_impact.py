@@ -77,6 +77,10 @@ def test_lineage_of_a_partition_follows_the_versions_it_read_down_to_the_source(
     shallow = grains.json("lineage", "rolling", "--partition", "2025-01-20", "--depth", "1")
     assert shallow["truncated"] and {n["asset"] for n in shallow["partitions"]} == {"rolling", "daily"}
 
+    whole = grains.json("lineage", "overall", "--partition", "", "--depth", "1")  # unpartitioned: its one partition
+    assert [(n["asset"], n["partition"]) for n in whole["partitions"]] == [("overall", ""), ("monthly", "2025-01"),
+                                                                          ("monthly", "2025-02")]
+
     text = grains.ok("lineage", "running_total", "--partition", "2025-01-03").stdout
     assert "running_total[2025-01-02]" in text and "sales[2025-01-01]" in text and "current" in text
     assert "replaced by" in grains.ok("lineage", "daily", "--partition", CHANGED).stdout
