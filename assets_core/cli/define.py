@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from enum import Enum
@@ -25,11 +26,17 @@ def _template_dir() -> Path:
 
 @user_errors
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")]) -> None:
-    """Create a working project from the bundled template."""
-    if directory.exists() and any(directory.iterdir()):
+    """Create a working project from the bundled template, named after its folder."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file, not a folder: pick a new folder for the project.")
+    if directory.exists() and any(p.name != ".git" for p in directory.iterdir()):  # a fresh `git init` is fine
         raise UsageError(f"{directory} is not empty: pick a new folder for the project.")
     shutil.copytree(_template_dir(), directory, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", ".assets", "data"))
+    config = directory / "assets.toml"
+    name = json.dumps(directory.resolve().name)  # a TOML basic string
+    config.write_text(config.read_text().replace('name = "my_project"', f"name = {name}", 1))
+    (directory / ".gitignore").write_text("# The catalog and the published data: made by `assets materialize`.\n.assets/\ndata/\n")
     console().print(f"Created project in {directory}. Next:\n  cd {directory}\n  assets materialize\n  assets status")
 
 
@@ -68,17 +75,19 @@ class LineageFormat(str, Enum):
 
 @user_errors
 def lineage(
-    asset: Annotated[str, typer.Argument(help="Asset name.")],
+    asset: Annotated[str, typer.Argument(help="Asset name, or ASSET.COLUMN for one column's lineage.")],
     upstream: Annotated[bool, typer.Option("--upstream", help="Only what it reads.")] = False,
     downstream: Annotated[bool, typer.Option("--downstream", help="Only what reads it.")] = False,
     fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
                                                help="tree, json or mermaid.")] = LineageFormat.tree,
+    columns: Annotated[bool, typer.Option("--columns", help="Column lineage: each column's upstream columns.")] = False,
     partition: Annotated[str | None, typer.Option("--partition", help="What this published partition was built from, partition by partition.")] = None,
     depth: Annotated[int | None, typer.Option("--depth", help="With --partition: levels up (default: down to the sources).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --partition: machine-readable output.")] = False,
 ) -> None:
-    """Asset lineage, with the partition mapping of every edge; with --partition, the exact
-    upstream partitions and versions one partition was built from."""
+    """Asset lineage, with the partition mapping of every edge; column lineage with --columns
+    or ASSET.COLUMN; with --partition, the exact upstream partitions and versions one
+    partition was built from."""
     if partition is not None:
         from assets_core.cli.lineage_partitions import partition_lineage
 
@@ -88,9 +97,13 @@ def lineage(
     from assets_core.project.loading import load_graph
     from assets_core.reports.lineage import lineage as build, members, mermaid
 
+    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
+    if columns or "." in asset:
+        from assets_core.cli import columns as column_lineage
+
+        return column_lineage.show(asset, directions, fmt.value)
     graph = load_graph(open_project())
     graph.require(asset)
-    directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]
     trees = {d: build(graph, asset, d) for d in directions}  # type: ignore[arg-type]
     if fmt is LineageFormat.json:
         return print_json({d: t.to_dict() for d, t in trees.items()})

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import choice, console, open_context, print_json, ref, run_json, styled, user_errors
+from assets_core.cli.output import choice, console, open_context, print_json, ref, run_json, safe, styled, user_errors
 from assets_core.cli.plan import parse_as_of, plan_rows, render_plan
 from assets_core.errors import UsageError
 
@@ -107,7 +107,7 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: Catalog, the_pl
             if event.kind == "started":
                 return
             if event.kind in ("failed", "quarantined"):
-                print(f"{event.kind}: {ref(event.asset, event.key)}: {event.message}", flush=True)
+                print(safe(f"{event.kind}: {ref(event.asset, event.key)}: {event.message}"), flush=True)
             counts = done[event.asset]
             counts[event.kind] = counts.get(event.kind, 0) + 1
             remaining[event.asset] -= 1

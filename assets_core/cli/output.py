@@ -11,6 +11,7 @@ import functools
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -43,11 +44,34 @@ E = TypeVar("E", bound=Enum)
 # -- printing ------------------------------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and line feed (C0, DEL, C1): escape sequences that clear the
+screen, set the window title or move the cursor."""
+
+
+def safe(text: str) -> str:
+    """User text (names, messages, values) as it may reach a terminal: each control character
+    shown escaped (``\\x1b``), never sent.
+
+    >>> safe("ok\x1b]0;title\x07")
+    'ok\\x1b]0;title\\x07'
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
+    from rich.text import Text
 
-    # markup=False: user text such as "sales[us]" or "[project]" is printed as written.
-    made = Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
+    class SafeConsole(Console):
+        """Every string it renders (table cells too) goes through :func:`safe` first."""
+
+        def render_str(self, text: str, **options: Any) -> Text:
+            return super().render_str(safe(text), **options)
+
+    # markup=False, emoji=False: user text such as "sales[us]", "[project]" or "user:x:1000"
+    # is printed as written.
+    made = SafeConsole(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
     if not made.is_terminal:  # logs and pipes: wide enough that tables do not wrap
         made.width = int(os.environ.get("COLUMNS", "200"))
     return made
@@ -60,7 +84,7 @@ def print_json(value: Any) -> None:
 def styled(text: str, style: str) -> Any:
     from rich.text import Text
 
-    return Text(text, style=style)
+    return Text(safe(text), style=style)
 
 
 def number(n: int, colour: str) -> Any:
@@ -163,9 +187,13 @@ def open_catalog(project: Any) -> Catalog:
     return open_backend(project.config.catalog, project.root)
 
 
-def open_context(full: bool = False, reads_only: bool = False) -> tuple[Any, AssetGraph, Catalog, CatalogSnapshot]:
-    """The project, its graph (``full``: the real functions, not the cached manifest), its
-    catalog, and a snapshot in which dead runs' leases mark their partitions interrupted."""
+def open_context(
+    full: bool = False, reads_only: bool = False, bind_keys: bool = True
+) -> tuple[Any, AssetGraph, Catalog, CatalogSnapshot]:
+    """The project, its graph (``full``: the real functions, not the cached manifest; bound
+    to the catalog's dynamic keys unless ``bind_keys`` is false: the commands that edit the keys
+    work even when the catalog holds a key refused now), its catalog, and a snapshot in which
+    dead runs' leases mark their partitions interrupted."""
     from assets_core.execution.runs import live_snapshot
     from assets_core.project.loading import load_graph
 
@@ -182,4 +210,6 @@ def open_context(full: bool = False, reads_only: bool = False) -> tuple[Any, Ass
     gc.freeze()
     if reads_only:
         gc.disable()
+    if not bind_keys:
+        return project, graph, catalog, snapshot
     return project, graph.with_dynamic_keys(snapshot.dynamic_keys or {}), catalog, snapshot

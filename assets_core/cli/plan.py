@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import check_key, console, number, open_context, print_json, ref, styled, user_errors
+from assets_core.cli.output import check_key, console, number, open_context, print_json, ref, safe, styled, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def plan_rows(steps: list[Step]) -> list[dict[str, Any]]:
 def _render_waiting(the_plan: Plan) -> None:
     """Failed or quarantined partitions left out, and why, so nobody wonders where they went."""
     for step in the_plan.waiting[:20]:
-        sys.stdout.write(f"Waiting: {ref(step.asset, step.key)}: {step.reason.detail}.\n")
+        sys.stdout.write(safe(f"Waiting: {ref(step.asset, step.key)}: {step.reason.detail}.") + "\n")
     if len(the_plan.waiting) > 20:
         sys.stdout.write(f"... and {len(the_plan.waiting) - 20} more waiting; `assets plan --json` lists them all.\n")
 

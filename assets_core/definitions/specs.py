@@ -96,6 +96,9 @@ class AssetSpec:
     validated and published on its own)."""
     observe: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     """For a source: returns the version of a partition's external data (``assets observe``)."""
+    column_lineage: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """Python assets: ``column_lineage=`` as declared, each output column with the
+    (asset, column) pairs it derives from (see :mod:`assets_core.definitions.column_lineage`)."""
 
     def __post_init__(self) -> None:
         if not self.checks_version:
@@ -268,6 +271,8 @@ def _python_spec(fn: Callable[..., Any], given: Mapping[str, Any], schema: type[
     for unknown in set(ins) - {i.param for i in inputs}:
         problems.append(f"Asset '{name}' maps input '{unknown}' in ins=, but has no such parameter.")
     problems.extend(_annotation_problems(name, signature, annotations))
+    declared, wrong = _declared_lineage(name, getattr(options, "column_lineage", None) or {}, inputs)
+    problems.extend(wrong)
     try:
         code_version = options.code_version or code_fingerprint(inspect.getsource(fn))
     except (OSError, TypeError):
@@ -283,7 +288,33 @@ def _python_spec(fn: Callable[..., Any], given: Mapping[str, Any], schema: type[
         source=_source_location(fn),
         problems=tuple(problems),
         observe=getattr(options, "observe", None),
+        column_lineage=declared,
     )
+
+
+def _declared_lineage(
+    name: str, declared: Mapping[str, Sequence[str]], inputs: Sequence[AssetInput]
+) -> tuple[tuple[tuple[str, tuple[tuple[str, str], ...]], ...], list[str]]:
+    """``column_lineage={"out": ["asset.col", ...]}`` read into pairs; each reference to an
+    asset that is not one of the inputs is one line naming the closest input. (Whether the
+    columns exist is known only from recorded schemas, when the lineage is computed.)"""
+    assets = list(dict.fromkeys(i.asset for i in inputs))
+    read, problems = [], []
+    for out, refs in declared.items():
+        pairs = []
+        for ref in refs:
+            asset_name, _, column = ref.partition(".")
+            if asset_name not in assets:
+                close = get_close_matches(asset_name, assets, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else (
+                    f" Its inputs: {', '.join(assets)}." if assets else " It has no inputs.")
+                problems.append(
+                    f"Asset '{name}' has column_lineage '{out}' from '{ref}', but '{asset_name}' is not one of its inputs.{hint}"
+                )
+                continue
+            pairs.append((asset_name, column))
+        read.append((out, tuple(pairs)))
+    return tuple(read), problems
 
 
 def _finish(options: AssetOptions | SqlAssetOptions, **fields: Any) -> AssetSpec:
@@ -320,6 +351,7 @@ def asset(
     retry: RetryPolicy | None = None,
     timeout: float | None = None,
     pool: str | None = None,
+    column_lineage: dict[str, Sequence[str]] | None = None,
     **unknown: Never,
 ) -> Any:
     """Declare an asset: the function's parameters name the assets it reads.
@@ -331,11 +363,15 @@ def asset(
     >>> @asset(io="duckdb", group="sales")
     ... def customers(orders):
     ...     return orders.group_by("customer_id").len()
+
+    ``column_lineage={"out": ["asset.col", ...]}`` says which input columns each output
+    column derives from; without it, columns that keep their name and type from exactly one
+    input are inferred as passed through (``assets lineage ASSET --columns``).
     """
     options = dict(
         name=name, partitions=partitions, io=io, code_version=code_version, checks=checks,
         description=description, group=group, owner=owner, tags=tags, freshness=freshness, ins=ins,
-        retry=retry, timeout=timeout, pool=pool, **unknown,
+        retry=retry, timeout=timeout, pool=pool, column_lineage=column_lineage, **unknown,
     )
 
     def wrap(function: Callable[..., Any]) -> AssetSpec:
@@ -376,7 +412,7 @@ def sql_spec(name: str, sql: str, options: SqlAssetOptions, source: str, problem
     from assets_core.definitions.sql import parse_select  # sqlglot is heavy: import on first SQL asset
 
     found = [*_name_problems(name), *problems]
-    parsed = parse_select(sql, where=source)
+    parsed = parse_select(sql, where=f"SQL asset {name!r} ({source})")
     if parsed.problem:
         found.append(parsed.problem)
     ins = options.ins or {}

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
 from assets_core.catalog.models import RunStatus
-from assets_core.errors import AssetsCoreError, ConflictError
+from assets_core.errors import AssetsCoreError, ConflictError, StorageError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp
@@ -446,7 +446,7 @@ class _Runner:
         the DuckDB warehouse runs here in a thread, since this process holds the file."""
         from assets_core.execution.workers import WorkerLost, WorkerPool
 
-        pool = WorkerPool(workers, str(self.project.root))
+        pool = WorkerPool(min(workers, len(self.plan.steps)), str(self.project.root))
         finished = False
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
@@ -502,6 +502,25 @@ class _Runner:
         return 2 * (policy.max_attempts * spec.timeout + waits)
 
 
+def _refuse_foreign_tables(graph: AssetGraph, catalog: Catalog, storage: Storage, the_plan: Plan) -> None:
+    """A DuckDB asset never takes over a warehouse table it did not publish (made by hand, or
+    by another tool): refused before anything changes. Tables its publishes made before they
+    were marked as such are adopted (the catalog holds their published partitions)."""
+    unowned = storage.unowned_tables({s.asset for s in the_plan.steps if graph[s.asset].io == "duckdb"})
+    if not unowned:
+        return
+    published = catalog.published_summary()
+    foreign = [asset for asset in sorted(unowned) if published.get(asset, (0, None))[0] == 0]
+    if foreign:
+        table = unowned[foreign[0]]
+        raise StorageError(
+            f"The warehouse {storage.warehouse_path.name} already has a table or view '{table}' that asset "
+            f"'{foreign[0]}' did not publish (made by hand, or by another tool?): rename the asset, or drop "
+            f"the table (DROP TABLE \"{table}\") if its rows may be replaced."
+        )
+    storage.adopt_tables(sorted(unowned))
+
+
 def materialize(
     project: Project,
     graph: AssetGraph,
@@ -516,6 +535,12 @@ def materialize(
     reason: str | None = None,
 ) -> RunResult:
     """Run a plan. The graph must be the fully loaded one (functions, checks)."""
+    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    try:
+        _refuse_foreign_tables(graph, catalog, storage, the_plan)
+    except BaseException:
+        storage.close()
+        raise
     run = new_run(
         selection=selection, partitions=partitions, trigger=trigger, reason=reason,
         reference_time=the_plan.reference_time.isoformat(),
@@ -538,6 +563,7 @@ def materialize(
         lambda lease: lease.run_id in running and lease.run_id != run.run_id,
     )
     if conflicts:
+        storage.close()
         catalog.finish_run(run.run_id, "failed", stamp(), {})
         first = conflicts[0]
         raise ConflictError(
@@ -545,7 +571,6 @@ def materialize(
             f"{len(conflicts)} of the planned partitions, e.g. {first.asset}[{first.partition}]: "
             "wait for it to finish, or narrow --select/--partitions."
         )
-    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
     storage.discard_dead_staging(running)
     snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)

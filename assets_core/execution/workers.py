@@ -87,18 +87,24 @@ class WorkerPool:
         return future
 
     def _feed(self) -> None:
+        """One worker process, started with its first partition: a pool bigger than the work
+        there is starts only the processes the work needs (each costs ~70 MB)."""
         me = threading.get_ident()
-        worker = self._workers[me] = _Worker(self._context, self._root)
+        worker: _Worker | None = None
         try:
             while (item := self._queue.get()) is not None:
                 work, limit, future = item
                 if not future.set_running_or_notify_cancel():
                     continue
+                if worker is None:
+                    worker = self._workers[me] = _Worker(self._context, self._root)
                 worker = self._workers[me] = self._compute(worker, work, limit, future)
-            worker.connection.send(None)
-            worker.process.join(5)
+            if worker is not None:
+                worker.connection.send(None)
+                worker.process.join(5)
         except (OSError, EOFError):
-            worker.kill()
+            if worker is not None:
+                worker.kill()
 
     def _compute(self, worker: _Worker, work: Work, limit: float | None, future: Future[Computed]) -> _Worker:
         """Run one partition on ``worker``; returns the worker to use next (a fresh one if killed)."""

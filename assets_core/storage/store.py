@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 KEY_COLUMN = "partition_key"
+OWNED_TABLE = "published by assets-core"
+"""The comment on each warehouse table an asset's publish made: a table without it (made by
+hand, or by another tool) is never taken over."""
 PARQUET_FILE = "data.parquet"
 Fault = Callable[[str, str, str], None]
 
@@ -120,6 +123,11 @@ class Storage:
     # -- stage / publish / quarantine ----------------------------------------------------
 
     def stage(self, run_id: str, asset: str, key: str, data: pl.DataFrame) -> StagedPartition:
+        if KEY_COLUMN in data.columns and key != UNPARTITIONED:
+            raise DefinitionError([
+                f"Asset '{asset}' returned a column named '{KEY_COLUMN}', which the engine writes for each "
+                "partition (readers across partitions take it from the folder name, not the file): rename that column."
+            ])
         path = self.staging_dir(run_id) / asset / f"{_slot(key)}.parquet"
         self._mkdir(path.parent)
         data.write_parquet(path, compression="snappy")
@@ -203,6 +211,7 @@ class Storage:
                 try:
                     if staged.key == UNPARTITIONED:
                         db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {source}", [str(staged.path)])
+                        db.execute(f"COMMENT ON TABLE {table} IS '{OWNED_TABLE}'")
                         self.fault("publish", staged.asset, staged.key)
                     else:
                         self._ensure_columns(db, table, staged)
@@ -227,6 +236,35 @@ class Storage:
         staged.path.unlink(missing_ok=True)
         return f"{self.warehouse_path.name}:{staged.asset}"
 
+    def unowned_tables(self, assets: set[str]) -> dict[str, str]:
+        """Tables and views of the warehouse that no publish made, named like one of ``assets``
+        (ignoring case, as DuckDB does): {asset: the table's name}. Opens no warehouse that
+        does not exist."""
+        if not assets or not self.warehouse_path.exists():
+            return {}
+        by_folded = {asset.casefold(): asset for asset in assets}
+        db = self.warehouse()
+        try:
+            rows = db.execute(
+                """SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'
+                   UNION ALL SELECT view_name, NULL FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"""
+            ).fetchall()
+        finally:
+            db.close()
+        return {by_folded[name.casefold()]: name for name, comment in rows
+                if name.casefold() in by_folded and comment != OWNED_TABLE}
+
+    def adopt_tables(self, assets: list[str]) -> None:
+        """Mark the tables of ``assets`` as published by them (those of a version before the mark)."""
+        from sqlglot import exp
+
+        db = self.warehouse()
+        try:
+            for asset in assets:
+                db.execute(f"COMMENT ON TABLE {exp.to_identifier(asset, quoted=True).sql('duckdb')} IS '{OWNED_TABLE}'")
+        finally:
+            db.close()
+
     def _ensure_columns(self, db: duckdb.DuckDBPyConnection, table: str, staged: StagedPartition) -> None:
         """Create the table on first publish; add columns a new code version introduced."""
         known = self._table_columns.get(staged.asset)
@@ -238,6 +276,7 @@ class Storage:
             "FROM read_parquet(?) LIMIT 0",
             source,
         )
+        db.execute(f"COMMENT ON TABLE {table} IS '{OWNED_TABLE}'")
         existing = {row[0] for row in db.execute(f"DESCRIBE {table}").fetchall()}
         for name, kind, *_ in db.execute("DESCRIBE SELECT * FROM read_parquet(?)", source).fetchall():
             if name not in existing:
