@@ -14,6 +14,7 @@ from assets_core.cli.output import (
     open_project,
     print_json,
     ref,
+    safe,
     styled,
 )
 from assets_core.errors import UsageError
@@ -81,21 +82,24 @@ def render(found: Provenance) -> None:
 
 
 def _line(node: Node) -> Any:
+    """One partition at one version; every piece of it through :func:`safe` (a pinned version
+    or a run id is text from outside)."""
     from rich.text import Text
 
-    text = Text(ref(node.asset, node.partition), style="bold")
-    text.append(f" {_short(node.data_version)}")
+    text = Text(safe(ref(node.asset, node.partition)), style="bold")
+    text.append(safe(f" {_short(node.data_version)}"))
     if node.run_id is not None:
-        text.append(f" run {node.run_id} at {node.published_at}")
+        text.append(safe(f" run {node.run_id} at {node.published_at}"))
     else:
         text.append(" (no published attempt recorded)", style="dim")
     if node.observed is not None:
-        text.append(f", source version {_short(node.observed)}")
+        text.append(safe(f", source version {_short(node.observed)}"))
     if node.current:
         text.append("  current", style="green")
     elif node.replaced_by is not None:
         by = node.replaced_by
-        text.append(f"  replaced by {_short(by.data_version)} (run {by.run_id} at {by.published_at})", style="yellow")
+        text.append(safe(f"  replaced by {_short(by.data_version)} (run {by.run_id} at {by.published_at})"),
+                    style="yellow")
     else:
         text.append("  no longer published", style="red")
     return text
