@@ -1,7 +1,7 @@
 """``assets impact ASSET [--partition KEY|RANGE] [--column COL] [--json]``: the blast radius of
 some partitions of one asset (every downstream partition that reads them, through every
 mapping, recursively), what each was built from, and the command that rebuilds them (see
-:mod:`assets_core.reports.impact`)."""
+:mod:`assets_core.reports.impact`); with ``--column``, only what column lineage derives from it."""
 
 from __future__ import annotations
 
@@ -42,7 +42,6 @@ def impact(
     from assets_core.cli.plan import parse_as_of
     from assets_core.project.loading import load_graph
     from assets_core.reports.impact import (
-        every_downstream,
         judge,
         reach,
         rebuild_commands,
@@ -56,7 +55,7 @@ def impact(
         graph = graph.with_dynamic_keys(catalog.dynamic_keys())
         now = parse_as_of(None)
         roots = _roots(graph, catalog, asset, partition, now)
-        only, columns = _derived(graph, catalog, asset, column, every_downstream(graph))
+        only, columns = _derived(graph, catalog, asset, column)
         found = reach(graph, asset, roots, now, only)
         judged = judge(catalog, found)
     finally:
@@ -96,12 +95,14 @@ def _roots(graph: AssetGraph, catalog: Catalog, asset: str, partition: str | Non
 
 
 def _derived(
-    graph: AssetGraph, catalog: Catalog, asset: str, column: str | None, derives: Derives,
+    graph: AssetGraph, catalog: Catalog, asset: str, column: str | None,
 ) -> tuple[set[str] | None, dict[str, set[str]] | None]:
-    """With ``--column``: the assets that derive from it and their columns ('*': every one)."""
+    """With ``--column``: the assets whose columns derive from it (column lineage over the
+    catalog's latest schemas), and those columns ('*': every one of that asset)."""
     if column is None:
         return None, None
-    schema = catalog.latest_schemas([asset]).get(asset)
+    schemas = catalog.latest_schemas()
+    schema = schemas.get(asset)
     if schema is None:
         raise UsageError(
             f"'{asset}' has no recorded schema (nothing published since schemas are recorded): "
@@ -112,6 +113,19 @@ def _derived(
         close = difflib.get_close_matches(column, names, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else f" Its columns: {', '.join(names)}."
         raise UsageError(f"'{asset}' has no column '{column}'.{hint}")
+    return derived_columns(graph, schemas, asset, column)
+
+
+def derived_columns(
+    graph: AssetGraph, schemas: Any, asset: str, column: str, derives: Derives | None = None,
+) -> tuple[set[str], dict[str, set[str]]]:
+    """The assets and columns ``derives`` says come from ``asset.column`` (by default column
+    lineage's answer)."""
+    if derives is None:
+        from assets_core.reports.columns import ColumnIndex, schemas_of
+        from assets_core.reports.impact import through_column_lineage
+
+        derives = through_column_lineage(ColumnIndex(graph, schemas_of(schemas)))
     columns: dict[str, set[str]] = {}
     for name, derived in derives(asset, column):
         columns.setdefault(name, set()).add(derived)

@@ -27,7 +27,7 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.catalog.snapshot import CatalogSnapshot
@@ -36,19 +36,66 @@ from assets_core.graph import AssetGraph, Edge, select
 from assets_core.partitions import IdentityMapping, PartitionsDefinition, keys_of
 from assets_core.reports.provenance import VersionLookup
 
+if TYPE_CHECKING:
+    from assets_core.reports.columns import ColumnIndex
+
+WHOLE_ASSET = "*"
+"""A whole asset in a ``derives`` answer (column lineage's ``WHOLE_ASSET``): every column of it."""
+
 Derives = Callable[[str, str], set[tuple[str, str]]]
 """``derives(asset, column)``: every downstream ``(asset, column)`` that derives from that
 column, transitively (column lineage answers it)."""
 
 
 def every_downstream(graph: AssetGraph) -> Derives:
-    """The ``derives`` used until column lineage is wired in: every downstream asset derives
-    from every column (``"*"``), so ``--column`` narrows nothing yet."""
+    """A ``derives`` that knows no column lineage: every downstream asset derives from every
+    column (``"*"``), so ``--column`` narrows nothing."""
 
     def derives(asset: str, column: str) -> set[tuple[str, str]]:
         return {(name, "*") for name in graph.downstream_closure({asset}) - {asset}}
 
     return derives
+
+
+def through_column_lineage(index: ColumnIndex) -> Derives:
+    """The ``derives`` of column lineage (:mod:`assets_core.reports.columns`): each reader's
+    columns that derive from the column, directly or indirectly, recursively.
+
+    Two things column lineage has no edge for count as deriving, never as a gap: what a
+    reader's lineage could not follow (its unresolved column; when the whole asset is
+    unresolved, ``"*"``, it and everything downstream of it), and the rows. A column used in a
+    filter, join or grouping (an indirect edge) changes which rows its reader has; then the
+    reader's columns that read no column at all (``count(*)``, a constant) may change too, and
+    so may the rows of whatever reads it."""
+
+    def derives(asset: str, column: str) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        rows_change: set[str] = set()
+        frontier = [(asset, column)]
+        while frontier:
+            at, name = frontier.pop()
+            for reader in sorted({e.downstream for e in index.graph.edges_out[at]}):
+                read = index.of(reader)
+                edges = read.readers_of(at, name) if name != _ROWS else []
+                reached = [out for out, _ in edges] + [u.column for u in read.unresolved if u.column != WHOLE_ASSET]
+                if at in rows_change or any(edge.kind == "indirect" for _, edge in edges):
+                    reached += [out for out, upstream in read.columns.items() if not upstream]
+                    if reader not in rows_change:
+                        rows_change.add(reader)
+                        frontier.append((reader, _ROWS))
+                if any(u.column == WHOLE_ASSET for u in read.unresolved):
+                    found |= {(below, WHOLE_ASSET) for below in index.graph.downstream_closure({reader})}
+                for out in reached:
+                    if (reader, out) not in found and (reader, WHOLE_ASSET) not in found:
+                        found.add((reader, out))
+                        frontier.append((reader, out))
+        return found
+
+    return derives
+
+
+_ROWS = "\x00rows"
+"""In the walk of :func:`through_column_lineage`: not a column, the rows of the asset changed."""
 
 
 # -- reach: the mappings, downstream -------------------------------------------------------------

@@ -1,7 +1,7 @@
 """`assets lineage ASSET --partition KEY` and `assets impact` through the real CLI: on the
 grains project (lookback, cross-grain, all, its own past, a source), after one day's source
 data changed and only that day was rebuilt; the printed rebuild commands run and rebuild
-exactly what impact listed; the JSON shapes; one-line errors."""
+exactly what impact listed; --column through column lineage; the JSON shapes; one-line errors."""
 
 from __future__ import annotations
 
@@ -138,13 +138,18 @@ def test_impact_of_every_published_partition_and_of_a_range(grains: Project) -> 
     assert {a["asset"]: a["partitions"] for a in ranged["assets"]}["rolling"] == ["2025-02-27", "2025-02-28"]
 
 
-def test_impact_of_a_column_checks_it_against_the_recorded_schema(built_landing: Project) -> None:
+def test_impact_of_a_column_follows_column_lineage(built_landing: Project) -> None:
     report = built_landing.json("impact", "clean", "--partition", DAY, "--column", "amount")
     assert report["column"] == "amount"
     by_asset = {item["asset"]: item for item in report["assets"]}
-    assert by_asset["revenue"]["partitions"] == [DAY] and by_asset["summary"]["partitions"] == [""]
-    assert by_asset["revenue"]["columns"] == ["*"]  # every column, until column lineage answers
+    assert by_asset["revenue"]["partitions"] == [DAY] and by_asset["revenue"]["columns"] == ["revenue"]
+    # summary is Python without column_lineage=: its aggregates are unresolved, so they count
+    assert by_asset["summary"]["partitions"] == [""] and by_asset["summary"]["columns"] == ["orders", "revenue"]
     assert report["commands"] == [f"assets materialize --select clean+ --partitions {DAY}"]
+    # revenue counts rows (count(*)): it derives nothing from order_id, and is left out
+    narrow = built_landing.json("impact", "clean", "--partition", DAY, "--column", "order_id")
+    assert [item["asset"] for item in narrow["assets"]] == ["summary"]
+    assert narrow["commands"] == [f"assets materialize --select 'clean summary' --partitions {DAY}"]
     assert built_landing.json("impact", "clean", "--partition", DAY)["assets"][0]["columns"] is None
 
 

@@ -195,3 +195,38 @@ def radius_from_above(graph: AssetGraph, asset: str, roots: set[str]) -> dict[st
 def test_reach_agrees_with_the_mappings_asked_upstream(asset: str, roots: set[str]) -> None:
     found = reach(GRAPH, asset, roots, NOW)
     assert {name: set(keys) for name, keys in found.keys.items()} == radius_from_above(GRAPH, asset, roots)
+
+
+def test_derives_follows_column_lineage_and_counts_what_it_cannot_follow() -> None:
+    from assets_core import sql_asset
+    from assets_core.reports.columns import ColumnIndex
+    from assets_core.reports.impact import through_column_lineage
+
+    @asset
+    def orders(): ...
+
+    @sql_asset
+    def clean() -> str:
+        return "SELECT id, amount FROM orders WHERE amount > 0"
+
+    @sql_asset
+    def totals() -> str:
+        return "SELECT count(*) AS n, sum(amount) AS total FROM clean"
+
+    @asset
+    def opaque(clean): ...  # type: ignore[no-untyped-def]  # Python, no column_lineage=, no schema
+
+    @asset
+    def after(opaque): ...  # type: ignore[no-untyped-def]
+
+    graph = build_graph([orders, clean, totals, opaque, after])
+    schemas = {"orders": {"id": "Int64", "amount": "Float64"}, "clean": {"id": "Int64", "amount": "Float64"},
+               "totals": {"n": "UInt32", "total": "Float64"}}
+    derives = through_column_lineage(ColumnIndex(graph, schemas))
+    from_amount = derives("orders", "amount")
+    # WHERE amount > 0: every column of clean, indirectly; its rows change, so count(*) does too
+    assert {("clean", "amount"), ("clean", "id"), ("totals", "total"), ("totals", "n")} <= from_amount
+    assert ("opaque", "*") in from_amount and ("after", "*") in from_amount  # not followed: counted
+    from_id = derives("clean", "id")  # used in no filter: the rows stay, count(*) and sum(amount) too
+    assert ("totals", "n") not in from_id and ("totals", "total") not in from_id
+    assert ("opaque", "*") in from_id
