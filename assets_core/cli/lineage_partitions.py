@@ -57,28 +57,40 @@ def partition_lineage(asset: str, key: str, depth: int | None, as_json: bool) ->
 
 
 def render(found: Provenance) -> None:
-    """The walk as a tree: each (partition, version) expanded once, later mentions say so."""
+    """The walk as a tree, breadth first: each (partition, version) is expanded once, where it
+    is fewest steps from the partition (its ``depth``); its other mentions point there. A loop
+    rather than recursion: an asset reading its own past makes a tree as deep as its history."""
+    from collections import deque
+
     from rich.tree import Tree
 
+    out = console()
+    deepest = max(node.depth for node in found.nodes)
+    if deepest * 4 + 60 > out.width:  # the tree's indentation would leave no room for the lines
+        out.print(f"{deepest} levels: too deep to draw as a tree here, listed level by level "
+                  "(--json gives what each one read).")
+        for node in found.nodes:
+            out.print(styled(f"{node.depth:>4}  ", "dim"), _line(node))
+        return
     nodes = found.by_ref()
-    shown: set[tuple[str, str, str]] = set()
     root = found.root
     tree = Tree(_line(root))
-    shown.add(root.ref)
-
-    def add(parent: Any, node: Node) -> None:
+    shown = {root.ref}
+    queue: deque[tuple[Any, Node]] = deque([(tree, root)])
+    while queue:
+        parent, node = queue.popleft()
         for upstream in node.inputs:
             child = nodes.get(upstream)
             if child is None:
-                parent.add(styled(f"{ref(upstream[0], upstream[1])} {_short(upstream[2])} (deeper than --depth)", "dim"))
+                text = f"{ref(upstream[0], upstream[1])} {_short(upstream[2])} (deeper than --depth)"
+                parent.add(styled(text, "dim"))
             elif child.ref in shown:
-                parent.add(styled(f"{ref(child.asset, child.partition)} {_short(child.data_version)} (see above)", "dim"))
+                text = f"{ref(child.asset, child.partition)} {_short(child.data_version)} (expanded at depth {child.depth})"
+                parent.add(styled(text, "dim"))
             else:
                 shown.add(child.ref)
-                add(parent.add(_line(child)), child)
-
-    add(tree, root)
-    console().print(tree)
+                queue.append((parent.add(_line(child)), child))
+    out.print(tree)
 
 
 def _line(node: Node) -> Any:

@@ -114,3 +114,21 @@ def test_the_walk_over_a_real_catalog(catalog: Catalog) -> None:  # noqa: F811 (
     assert (top.run_id, top.published_at, top.current) == ("r1", "end-r1", True)
     assert (src.data_version, src.run_id, src.current) == ("s1", "r1", False)
     assert src.replaced_by == Publish("s2", "r2", "end-r2") == src.current_version
+
+
+def test_the_tree_expands_each_version_once_and_a_deep_walk_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    from assets_core.cli.lineage_partitions import render
+
+    v = diamond()
+    v.publish("top", "e", "t2", "r1", {"left": {"d": "l1"}, "src": {"d": "s1"}})  # src[d] directly and via left
+    render(provenance(v, "top", "e"))
+    lines = capsys.readouterr().out.splitlines()
+    assert sum("src[d]" in line for line in lines) == 2
+    assert any("src[d] s1 (expanded at depth 1)" in line for line in lines)  # under left: shown at depth 1
+    chain = Versions()
+    for i in range(1500):  # an asset reading its own past, 1,500 days deep
+        chain.publish("run", f"{i:05d}", f"v{i}", "r1", {"run": {f"{i - 1:05d}": f"v{i - 1}"}} if i else None)
+    render(provenance(chain, "run", "01499"))
+    out = capsys.readouterr().out.splitlines()
+    assert "too deep to draw as a tree" in out[0] and len(out) == 1501
+    assert "run[00000] v0" in out[-1]
