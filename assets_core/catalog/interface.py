@@ -202,6 +202,15 @@ class Catalog(Protocol):
         never published are absent. Reads only these partitions' attempts."""
         ...
 
+    def published_schemas(self, versions: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[ColumnRecord, ...]]:
+        """The columns each ``(asset, partition, data_version)`` was published with: the
+        schema its newest published attempt of that data version recorded (an idempotent
+        rerun writes the same data, so the same schema). A triple no published attempt with a
+        recorded schema matches is absent; one given twice is answered once. Versions are
+        looked up by (asset, partition), so the cost grows with how many are asked, not with
+        the size of the catalog."""
+        ...
+
     def published_summary(self) -> dict[str, tuple[int, str | None]]:
         """Per asset with a recorded state: how many of its partitions are published, and the
         newest publish time (None when none is)."""

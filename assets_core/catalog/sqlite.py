@@ -55,6 +55,11 @@ def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState
     return AssetStates(columns, Column(count, published), others)
 
 
+_SCAN_ASSET_FROM = 2000
+"""``published_schemas``: from this many versions of one asset, reading all its published
+attempts at once is cheaper than looking each version up."""
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True)
 
@@ -461,6 +466,44 @@ class SqliteCatalog:
                 (asset,),
             )
         ]
+
+    def published_schemas(self, versions: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[ColumnRecord, ...]]:
+        by_asset: dict[str, set[tuple[str, str, str]]] = {}
+        for triple in versions:
+            by_asset.setdefault(triple[0], set()).add(triple)
+        ids: dict[tuple[str, str, str], str] = {}
+        few: list[tuple[str, str, str]] = []
+        for asset, wanted in by_asset.items():
+            if len(wanted) < _SCAN_ASSET_FROM:
+                few.extend(wanted)
+                continue
+            # Many versions of one asset (a plan rebuilding most of what reads it): one pass over
+            # its published attempts, oldest first so the newest of a version is kept.
+            for partition, version, schema_id in self._rows(
+                """SELECT partition, data_version, schema_id FROM materializations
+                   WHERE asset = ? AND status = 'published' AND schema_id IS NOT NULL ORDER BY id""",
+                (asset,),
+            ):
+                if (asset, partition, version) in wanted:
+                    ids[(asset, partition, version)] = schema_id
+        few.sort()
+        for start in range(0, len(few), 300):
+            chunk = few[start:start + 300]
+            rows = ",".join("(?, ?, ?)" for _ in chunk)
+            # From the wanted triples into the (asset, partition) index; in attempt order, so
+            # the newest published attempt of a version is the one kept.
+            for asset, partition, version, schema_id in self._rows(
+                f"""WITH wanted (asset, partition, data_version) AS (VALUES {rows})
+                    SELECT m.asset, m.partition, m.data_version, m.schema_id
+                    FROM wanted w CROSS JOIN materializations m
+                    WHERE m.asset = w.asset AND m.partition = w.partition AND m.data_version = w.data_version
+                      AND m.status = 'published' AND m.schema_id IS NOT NULL
+                    ORDER BY m.id""",
+                tuple(value for triple in chunk for value in triple),
+            ):
+                ids[(asset, partition, version)] = schema_id
+        schemas = self._schemas(set(ids.values()))
+        return {triple: schemas[schema_id] for triple, schema_id in ids.items()}
 
     def _checks_for(self, ids: list[int]) -> dict[int, list[CheckRecord]]:
         found: dict[int, list[CheckRecord]] = {}

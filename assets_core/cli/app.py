@@ -5,6 +5,7 @@ of its group. Imports point one way: this module imports the command modules, th
 | module | commands |
 | --- | --- |
 | ``define`` | ``init``, ``list``, ``lineage``: the project's definitions, no catalog |
+| ``describe`` | ``describe``, ``schema``: one asset's page, from its definition and the catalog |
 | ``plan`` | ``status``, ``plan``, ``why``: the planner's views, from the same rules |
 | ``materialize`` | ``materialize``: the one command that computes and publishes |
 | ``data`` | ``show``, ``freshness``: the published data, its rows and its age |
@@ -24,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli import data, define, impact, materialize, partitions, plan, review, runs
+from assets_core.cli import data, define, describe, impact, materialize, partitions, plan, review, runs
 from assets_core.cli.output import STATE
 
 app = typer.Typer(
@@ -52,6 +53,8 @@ app.command()(plan.why)
 app.command()(materialize.materialize)
 app.command()(data.show)
 app.command()(define.lineage)
+app.command()(describe.describe)
+app.command()(describe.schema)
 app.command()(impact.impact)
 app.command()(data.freshness)
 app.command()(partitions.observe)

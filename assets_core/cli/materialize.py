@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assets_core.cli.output import choice, console, open_context, print_json, ref, run_json, safe, styled, user_errors
-from assets_core.cli.plan import parse_as_of, plan_rows, render_plan
+from assets_core.cli.plan import parse_as_of, plan_rows, plan_schema_changes, render_plan
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -60,11 +60,13 @@ def materialize(
     resume = None if resumed is None else resumed.run_id
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
     if dry_run or not the_plan.steps:
+        changes = plan_schema_changes(catalog, the_plan)  # asks nothing of a plan without upstream changes
         if as_json:
             return print_json({"dry_run": dry_run, "reference_time": now.isoformat(),
                                "counts": the_plan.counts_by_asset(),
-                               "steps": plan_rows(the_plan.steps), "waiting": plan_rows(the_plan.waiting)})
-        return render_plan(graph, the_plan)
+                               "steps": plan_rows(the_plan.steps, changes),
+                               "waiting": plan_rows(the_plan.waiting, changes)})
+        return render_plan(graph, the_plan, changes)
     graph = load_graph(project, use_manifest=False).with_dynamic_keys(snapshot.dynamic_keys or {})  # the real functions
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,8 +18,12 @@ from assets_core.cli.output import check_key, console, number, open_context, pri
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from assets_core.catalog import Catalog
     from assets_core.graph import AssetGraph
-    from assets_core.planning.plan import Plan, Step
+    from assets_core.planning.plan import Plan, Reason, Step
+    from assets_core.reports.schema import ColumnChange
     from assets_core.reports.status import AssetStatus
 
 
@@ -83,13 +88,46 @@ def parse_as_of(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def plan_rows(steps: list[Step]) -> list[dict[str, Any]]:
-    """Steps as the ``steps`` and ``waiting`` lists of ``plan --json`` and ``materialize --json``."""
-    return [
-        {"asset": s.asset, "partition": s.key, "cause": s.reason.cause.value, "detail": s.reason.detail,
-         "upstream": None if s.reason.upstream is None else ref(*s.reason.upstream)}
-        for s in steps
-    ]
+def plan_rows(steps: list[Step], schema_changes: Mapping[Reason, list[ColumnChange]] | None = None) -> list[dict[str, Any]]:
+    """Steps as the ``steps`` and ``waiting`` lists of ``plan --json`` and ``materialize --json``;
+    with ``schema_changes`` (``plan --json``), each also says how the schema of the upstream
+    partition it names changed (``upstream_schema_changes``, None when it did not)."""
+    return [_reason_row(s.asset, s.key, s.reason, schema_changes) for s in steps]
+
+
+def _reason_row(asset: str, key: str, reason: Reason, schema_changes: Mapping[Reason, list[ColumnChange]] | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"asset": asset, "partition": key, "cause": reason.cause.value, "detail": reason.detail,
+           "upstream": None if reason.upstream is None else ref(*reason.upstream)}
+    if schema_changes is not None:
+        from assets_core.reports.schema import with_schema_note
+
+        changes = schema_changes.get(reason)
+        row["detail"] = with_schema_note(reason, schema_changes)
+        row["upstream_schema_changes"] = None if changes is None else [c.to_dict() for c in changes]
+    return row
+
+
+def plan_schema_changes(catalog: Catalog, the_plan: Plan) -> dict[Reason, list[ColumnChange]]:
+    """Of the plan's reasons, those whose upstream partition was republished with another
+    schema, and how it changed (the catalog is asked only when some upstream changed)."""
+    from assets_core.planning.rules import Cause
+
+    reasons = [s.reason for s in (*the_plan.steps, *the_plan.waiting) if s.reason.cause is Cause.UPSTREAM_CHANGED]
+    if not reasons:  # the no-op run's path: nothing more imported or asked
+        return {}
+    from assets_core.reports.schema import upstream_schema_changes
+
+    return upstream_schema_changes(catalog, reasons)
+
+
+def _with_schema_notes(steps: list[Step], schema_changes: Mapping[Reason, list[ColumnChange]]) -> list[Step]:
+    """The steps whose upstream's schema changed, with the change in their detail (the table's)."""
+    if not schema_changes:
+        return steps
+    from assets_core.reports.schema import with_schema_note
+
+    return [replace(s, reason=replace(s.reason, detail=with_schema_note(s.reason, schema_changes)))
+            if s.reason in schema_changes else s for s in steps]
 
 
 def _render_waiting(the_plan: Plan) -> None:
@@ -103,8 +141,12 @@ def _render_waiting(the_plan: Plan) -> None:
 _ASSETS_LISTED = 12  # in the plan's last line; `assets plan --json` has them all
 
 
-def render_plan(graph: AssetGraph, the_plan: Plan) -> None:
-    """Consecutive partitions with the same cause are shown as one range."""
+def render_plan(graph: AssetGraph, the_plan: Plan, schema_changes: Mapping[Reason, list[ColumnChange]] | None = None) -> None:
+    """Consecutive partitions with the same cause are shown as one range; a cause whose
+    upstream's schema changed says how (``schema_changes``, from :func:`plan_schema_changes`)."""
+    if schema_changes:
+        the_plan = replace(the_plan, steps=_with_schema_notes(the_plan.steps, schema_changes),
+                           waiting=_with_schema_notes(the_plan.waiting, schema_changes))
     if not the_plan.steps:  # the no-op run's path: no rich import needed
         fresh = "everything else selected is fresh" if the_plan.waiting else "everything selected is fresh"
         sys.stdout.write(f"Nothing to materialize: {fresh}.\n")
@@ -138,31 +180,41 @@ def plan(
     """What `materialize` would run, with the cause of each partition."""
     from assets_core.planning.selection import make_plan
 
-    _, graph, _, snapshot = open_context(reads_only=True)
+    _, graph, catalog, snapshot = open_context(reads_only=True)
     started = time.perf_counter()
     the_plan = make_plan(graph, snapshot, parse_as_of(as_of), select_, partitions, retry_failed)
     elapsed = time.perf_counter() - started
+    changes = plan_schema_changes(catalog, the_plan)
     if as_json:
         return print_json({"reference_time": the_plan.reference_time.isoformat(),
-                           "planning_seconds": round(elapsed, 6), "steps": plan_rows(the_plan.steps),
-                           "waiting": plan_rows(the_plan.waiting)})
-    render_plan(graph, the_plan)
+                           "planning_seconds": round(elapsed, 6), "steps": plan_rows(the_plan.steps, changes),
+                           "waiting": plan_rows(the_plan.waiting, changes)})
+    render_plan(graph, the_plan, changes)
 
 
 @user_errors
 def why(
     asset: Annotated[str, typer.Argument(help="Asset name.")],
     key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Why a partition is (or is not) due: the chain of causes down to the root."""
     from assets_core.execution.clock import utc_now
     from assets_core.planning.plan import explain
+    from assets_core.reports.schema import upstream_schema_changes, with_schema_note
 
-    _, graph, _, snapshot = open_context(reads_only=True)
+    _, graph, catalog, snapshot = open_context(reads_only=True)
     spec = graph.require(asset)
     key = "" if key == "-" or spec.partitions is None else key
     check_key(spec, key)
     chain = explain(graph, snapshot, asset, key, utc_now())
+    changes = upstream_schema_changes(catalog, (reason for _, _, reason in chain if reason is not None))
+    if as_json:
+        return print_json([
+            {"asset": name, "partition": k, "cause": None, "detail": None, "upstream": None,
+             "upstream_schema_changes": None} if reason is None else _reason_row(name, k, reason, changes)
+            for name, k, reason in chain
+        ])
     out = console()
     for depth, (name, k, reason) in enumerate(chain):
         indent = "  " * depth + ("<- " if depth else "")
@@ -176,4 +228,4 @@ def why(
             else:
                 out.print(f"{indent}{ref(name, k)}")
         else:
-            out.print(f"{indent}{ref(name, k)}: {reason.cause.value}: {reason.detail}")
+            out.print(f"{indent}{ref(name, k)}: {reason.cause.value}: {with_schema_note(reason, changes)}")

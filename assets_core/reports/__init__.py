@@ -1,1 +1,1 @@
-"""Values for the CLI and reports: freshness, lineage, run history. Pure: no printing."""
+"""Values for the CLI and reports: status, freshness, lineage, asset pages, schemas, run history. No printing."""

@@ -13,7 +13,7 @@ from cli_project import DAY, DAYS, Project
 STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "waiting",
                "upstream_stale", "last_published_at"}
 PLAN_KEYS = {"reference_time", "planning_seconds", "steps", "waiting"}
-STEP_KEYS = {"asset", "partition", "cause", "detail", "upstream"}
+STEP_KEYS = {"asset", "partition", "cause", "detail", "upstream", "upstream_schema_changes"}
 RUN_KEYS = {"run_id", "status", "counts", "reference_time", "started_at", "ended_at"}
 COUNT_KEYS = {"published", "failed", "quarantined", "skipped", "up_to_date"}
 FRESHNESS_KEYS = {"asset", "passed", "lag_seconds", "max_lag_seconds", "reason"}
@@ -151,7 +151,7 @@ def test_lineage_as_mermaid_and_json(landing: Project) -> None:
     mermaid = landing.ok("lineage", "clean", "--format", "mermaid").stdout.splitlines()
     assert mermaid[0] == "flowchart LR"
     edges = {line.strip() for line in mermaid if "-->" in line}
-    assert edges == {"raw -->|identity| clean", "clean -->|identity| revenue", "clean -->|all| summary"}
+    assert edges == {'raw -->|"identity"| clean', 'clean -->|"identity"| revenue', 'clean -->|"all"| summary'}
     assert any(line.strip().startswith('summary["summary') and "unpartitioned" in line for line in mermaid)
 
     tree = landing.ok("lineage", "summary", "--upstream", "--format", "json").json()

@@ -41,7 +41,17 @@ ARGUMENT_ERRORS = [
     ("key_outside_range", ["plan", "--partitions", "2025-01-01..2025-02-30"], None,
      ["'2025-02-30' is not a partition of", "expected YYYY-MM-DD"]),
     ("show_format", ["show", "clean", "--format", "xml"], 2, ["--format 'xml' is not one of table, csv, json."]),
-    ("lineage_format", ["lineage", "clean", "--format", "dot"], 2, ["--format 'dot' is not one of tree, json, mermaid."]),
+    ("lineage_format", ["lineage", "clean", "--format", "svg"], 2,
+     ["--format 'svg' is not one of tree, json, mermaid, dot."]),
+    ("lineage_unknown_asset", ["lineage", "claen"], 2, ["No asset is named 'claen'.", "Did you mean 'clean'?"]),
+    ("lineage_select_unknown", ["lineage", "--select", "+summry"], 2, ["matches no asset", "Did you mean 'summary'?"]),
+    ("lineage_asset_and_select", ["lineage", "clean", "--select", "raw"], 2, ["give an asset or --select, not both"]),
+    ("lineage_upstream_without_asset", ["lineage", "--upstream"], 2, ["--upstream and --downstream need an asset"]),
+    ("lineage_columns_without_asset", ["lineage", "--columns"], 2, ["--columns needs an asset"]),
+    ("lineage_column_and_select", ["lineage", "clean.amount", "--select", "raw"], 2, ["not both"]),
+    ("describe_unknown_asset", ["describe", "revnue"], 2, ["No asset is named 'revnue'.", "Did you mean 'revenue'?"]),
+    ("schema_unknown_asset", ["schema", "sumary", "--history"], 2,
+     ["No asset is named 'sumary'.", "Did you mean 'summary'?"]),
     ("unknown_run", ["runs", "show", "nope"], 2, ["No single run 'nope'", "`assets runs` lists them"]),
 ]
 

@@ -225,6 +225,37 @@ def test_schema_history_lists_each_schema_once_with_the_attempt_that_first_publi
     assert catalog.schema_history("nothing") == []
 
 
+def test_published_schemas_gives_the_schema_each_published_version_was_written_with(catalog: Catalog) -> None:
+    v1, v2 = columns("id:Int64"), columns("id:Int64", "amount:Float64?")
+    catalog.record([attempt(partition="2025-01-01", data_version="dv-1", columns=v1),
+                    attempt(partition="2025-01-02", data_version="dv-1", columns=v1)])
+    catalog.record([attempt(partition="2025-01-01", run_id="run-2", data_version="dv-2", columns=v2),
+                    attempt(asset="orders", partition="2025-01-02", status="failed", run_id="run-2")])
+    catalog.record([attempt(partition="2025-01-03", run_id="run-3", data_version="dv-3")])  # no schema recorded
+    asked = [("orders", "2025-01-01", "dv-1"), ("orders", "2025-01-01", "dv-2"), ("orders", "2025-01-02", "dv-1"),
+             ("orders", "2025-01-01", "dv-1"), ("orders", "2025-01-02", "dv-2"), ("orders", "2025-01-03", "dv-3"),
+             ("nothing", "", "dv-1")]
+    assert catalog.published_schemas(asked) == {
+        ("orders", "2025-01-01", "dv-1"): v1, ("orders", "2025-01-01", "dv-2"): v2, ("orders", "2025-01-02", "dv-1"): v1,
+    }
+    assert catalog.published_schemas([]) == {}
+
+
+def test_published_schemas_answers_many_versions_at_once(catalog: Catalog) -> None:
+    """Thousands of one asset's versions (a plan rebuilding most of what reads it) and a few of
+    another's, in one call: the same answers whichever way a backend reads them."""
+    catalog.record([attempt(partition=f"k{i}", data_version=f"dv-{i}", columns=columns(f"c{i % 3}:Int64"))
+                    for i in range(2100)])
+    catalog.record([attempt(partition="k5", run_id="run-2", data_version="dv-5b", columns=columns("x:String")),
+                    attempt(asset="other", partition="", data_version="dv-o", columns=columns("y:Int64"))])
+    asked = [("orders", f"k{i}", f"dv-{i}") for i in range(2100)] + [("orders", "k5", "dv-5b"), ("other", "", "dv-o"),
+                                                                     ("orders", "k5", "dv-6")]
+    found = catalog.published_schemas(iter(asked))
+    assert len(found) == 2102 and found[("orders", "k401", "dv-401")] == columns("c2:Int64")
+    assert found[("orders", "k5", "dv-5")] == columns("c2:Int64") and found[("orders", "k5", "dv-5b")] == columns("x:String")
+    assert found[("other", "", "dv-o")] == columns("y:Int64") and ("orders", "k5", "dv-6") not in found
+
+
 def test_an_attempt_without_a_schema_records_none(catalog: Catalog) -> None:
     catalog.record([attempt()])
     assert catalog.latest_schemas() == {} and catalog.schema_history("orders") == []
