@@ -199,6 +199,8 @@ def _find_cycle(remaining: dict[str, list[str]]) -> list[str]:
 # -- selection: dbt's grammar ----------------------------------------------------------------
 
 _ATOM = re.compile(r"^(?P<up>(\d*)\+)?(?P<body>[^+]+)(?P<down>\+(\d*))?$")
+_GLOB = re.compile(r"[*?\[]")
+"""What makes a name a glob for ``fnmatch``."""
 
 
 def select(graph: AssetGraph, expression: str | None) -> set[str]:
@@ -239,6 +241,8 @@ def _match_body(graph: AssetGraph, body: str) -> set[str]:
         found = {n for n, s in graph.specs.items() if s.group == value}
     elif method == "tag":
         found = {n for n, s in graph.specs.items() if value in s.tags}
+    elif method == "name" and not _GLOB.search(value):  # a plain name: no need to match every asset
+        found = {value} if value in graph.specs else set()
     elif method == "name":
         found = set(fnmatch.filter(graph.specs, value))
     else:

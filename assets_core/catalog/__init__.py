@@ -11,7 +11,7 @@ repository's ``catalog/`` folder (``migrations.py``).
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.interface import Catalog, open_catalog
-from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Lease",
     "Materialization",
     "PartitionState",
+    "PublishedVersion",
     "Run",
     "SchemaVersion",
     "open_catalog",

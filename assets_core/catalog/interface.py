@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import latest_version
-from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, Materialization, Run, RunStatus, SchemaVersion
+from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, Materialization, PublishedVersion, Run, RunStatus, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot
 
 __all__ = ["Catalog", "open_catalog", "latest_version"]
@@ -185,6 +185,21 @@ class Catalog(Protocol):
         """Each distinct schema ``asset`` has published, in the order they first appeared,
         each with the attempt that first published it and how many published attempts wrote it
         (a schema that comes back after another counts as the one it was)."""
+        ...
+
+    def published_versions(self, asset: str, keys: Iterable[str] | None = None) -> dict[str, PublishedVersion]:
+        """The current published version of each of ``keys`` of ``asset`` (every published
+        partition of the asset when ``keys`` is None), by key: what a snapshot's state says is
+        published (a failed or quarantined attempt since leaves it as it was), with the run
+        that published it, when, and the inputs it was built from. Keys never published, or
+        not in the catalog, are absent. Reads only these partitions, whatever the catalog's size."""
+        ...
+
+    def publish_history(self, asset: str, keys: Iterable[str]) -> dict[str, list[PublishedVersion]]:
+        """Every published attempt of each of ``keys`` of ``asset``, by key, oldest first (the
+        order they were recorded in; a version published twice is there twice), each with its
+        run, time and inputs; the last one of a key is its current published version. Keys
+        never published are absent. Reads only these partitions' attempts."""
         ...
 
     def published_schemas(self, versions: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[ColumnRecord, ...]]:

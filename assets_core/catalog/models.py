@@ -115,3 +115,22 @@ class Lease:
     run_id: str
     pid: int
     host: str
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """One version of one partition, as the attempt that published it recorded it: the run,
+    when (its ``ended_at``), and the upstream versions it was built from (``inputs``:
+    ``{upstream asset: {upstream key: data version}}``, None when it read nothing). A frozen
+    dataclass, not a pydantic record: provenance and impact read thousands of them.
+
+    >>> PublishedVersion("clean", "2025-01-02", "c1:ab", "run-1", "2025-01-03T00:00:00+00:00", None).run_id
+    'run-1'
+    """
+
+    asset: str
+    partition: str
+    data_version: str
+    run_id: str | None
+    published_at: str | None
+    inputs: dict[str, dict[str, str]] | None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
@@ -522,6 +522,43 @@ class SqliteCatalog:
                                 sample=json.loads(row[7]) if row[7] else None)
                 )
         return found
+
+    def published_versions(self, asset: str, keys: Iterable[str] | None = None) -> dict[str, PublishedVersion]:
+        """The partitions' rows, by their primary key (asset, partition)."""
+        query = """SELECT partition, data_version, published_run, published_at, inputs FROM partitions
+                   WHERE asset = ? AND data_version IS NOT NULL"""
+        found: dict[str, PublishedVersion] = {}
+        for key, version, run_id, at, inputs in self._in_chunks(query, asset, keys):
+            found[key] = PublishedVersion(asset, key, version, run_id, at, json.loads(inputs) if inputs else None)
+        return found
+
+    def publish_history(self, asset: str, keys: Iterable[str]) -> dict[str, list[PublishedVersion]]:
+        """The published attempts, found by materializations_by_partition (asset, partition)."""
+        query = """SELECT partition, data_version, run_id, ended_at, inputs, id FROM materializations
+                   WHERE asset = ? AND status = 'published'"""
+        rows = sorted(self._in_chunks(query, asset, keys), key=lambda row: row[5])
+        found: dict[str, list[PublishedVersion]] = {}
+        for key, version, run_id, at, inputs, _ in rows:
+            found.setdefault(key, []).append(
+                PublishedVersion(asset, key, version, run_id, at, json.loads(inputs) if inputs else None)
+            )
+        return found
+
+    def _in_chunks(self, query: str, asset: str, keys: Iterable[str] | None) -> list[tuple[Any, ...]]:
+        """``query`` (its first parameter the asset) for ``keys``, ``AND partition IN`` a few
+        hundred bound keys at a time (SQLite caps the parameters of one statement); for every
+        partition when ``keys`` is None."""
+        with self._lock:
+            if keys is None:
+                return self._db.execute(query, (asset,)).fetchall()
+            wanted = list(dict.fromkeys(keys))
+            rows: list[tuple[Any, ...]] = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows.extend(self._db.execute(
+                    f"{query} AND partition IN ({','.join('?' * len(chunk))})", (asset, *chunk)
+                ).fetchall())
+            return rows
 
     def published_summary(self) -> dict[str, tuple[int, str | None]]:
         """Per asset: how many partitions are published, and the newest publish time."""

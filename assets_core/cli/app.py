@@ -12,6 +12,7 @@ of its group. Imports point one way: this module imports the command modules, th
 | ``partitions`` | ``observe``, ``partitions list/add/remove``: source versions, dynamic keys |
 | ``review`` | ``check``, ``quarantine list/show/release/discard``: data quality |
 | ``runs`` | ``runs``, ``runs show``: run history |
+| ``impact`` | ``impact``: what reads some partitions, downstream, and the command that rebuilds it |
 
 Command modules import only typer at the top; rich and the engine are imported inside the
 commands, so that a no-op ``materialize`` stays fast.
@@ -24,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli import data, define, describe, materialize, partitions, plan, review, runs
+from assets_core.cli import data, define, describe, impact, materialize, partitions, plan, review, runs
 from assets_core.cli.output import STATE
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ app.command()(data.show)
 app.command()(define.lineage)
 app.command()(describe.describe)
 app.command()(describe.schema)
+app.command()(impact.impact)
 app.command()(data.freshness)
 app.command()(partitions.observe)
 app.add_typer(partitions.partitions_app, name="partitions")

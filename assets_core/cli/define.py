@@ -81,9 +81,21 @@ def lineage(
                                                help="tree, json, mermaid or dot.")] = LineageFormat.tree,
     columns: Annotated[bool, typer.Option("--columns", help="Column lineage: each column's upstream columns.")] = False,
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection (without an asset).")] = None,
+    partition: Annotated[str | None, typer.Option("--partition", help="What this published partition was built from, partition by partition.")] = None,
+    depth: Annotated[int | None, typer.Option("--depth", help="With --partition: levels up (default: down to the sources).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --partition: machine-readable output.")] = False,
 ) -> None:
     """Asset lineage, with the partition mapping of every edge: one asset's, or the project's
-    graph; column lineage with --columns or ASSET.COLUMN."""
+    graph; column lineage with --columns or ASSET.COLUMN; with --partition, the exact upstream
+    partitions and versions one partition was built from."""
+    if partition is not None:
+        from assets_core.cli.lineage_partitions import partition_lineage
+
+        if asset is None:
+            raise UsageError("--partition needs an asset: `assets lineage ASSET --partition KEY`.")
+        return partition_lineage(asset, partition, depth, as_json)
+    if depth is not None or as_json:
+        raise UsageError("--depth and --json go with --partition KEY; for the asset tree use --format json.")
     from assets_core.project.loading import load_graph
 
     directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]

@@ -338,6 +338,8 @@ def test_identity_mapping_between_different_partitions_is_a_definition_error() -
         ("clean_orders", {"clean_orders"}),
         ("clean_*", {"clean_orders", "clean_customers"}),
         ("*_orders", {"raw_orders", "clean_orders"}),
+        ("clean_order?", {"clean_orders"}),  # globs go through fnmatch, plain names are looked up
+        ("[r]aw_*", {"raw_orders", "raw_customers"}),
         ("+daily_revenue", {"daily_revenue", "clean_orders", "clean_customers", "raw_orders", "raw_customers"}),
         ("1+daily_revenue", {"daily_revenue", "clean_orders", "clean_customers"}),
         ("2+report", {"report", "daily_revenue", "clean_orders", "clean_customers"}),
