@@ -296,6 +296,7 @@
 
   function renderDetails(i) {
     const a = assets[i];
+    document.getElementById("tooltip").hidden = true;  // its strip is about to go
     clear(details);
     details.appendChild(el("h2", { id: "asset-name" }, a.name));
     append(details, el("div", {}, el("span", { class: "badge " + a.status }, a.status),
