@@ -134,10 +134,10 @@ def crossings(columns: Sequence[Sequence[str]], edges: Iterable[tuple[str, str]]
             end = start
             while end < len(pairs) and pairs[end][0] == pairs[start][0]:
                 end += 1
-            for _, down in pairs[start:end]:
-                total += added - _prefix(tree, down + 1)  # earlier edges ending at a higher rank
-            for _, down in pairs[start:end]:
-                i = down + 1
+            for _, lower in pairs[start:end]:
+                total += added - _prefix(tree, lower + 1)  # earlier edges ending at a higher rank
+            for _, lower in pairs[start:end]:
+                i = lower + 1
                 while i <= size:
                     tree[i] += 1
                     i += i & -i
