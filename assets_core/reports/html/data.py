@@ -15,6 +15,7 @@ and the reasons as runs of consecutive partitions sharing one text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from itertools import compress
 from operator import itemgetter
@@ -58,11 +59,14 @@ def report_data(
     chosen = set(names)
     edges = [(e.upstream, e.downstream, e.mapping.describe()) for name in names for e in graph.edges_in[name]
              if e.upstream in chosen and e.upstream != name]
-    placed = layout(names, [(up, down) for up, down, _ in edges])
-    rows = statuses(graph, snapshot, names, now)
-    published = catalog.published_summary()
-    fresh_by_asset = {r.asset: r for r in freshness(graph, snapshot, names, now)}
-    runs = catalog.runs()
+    # The catalog's history is read in a thread while the planner works on the snapshot:
+    # SQLite runs its queries without the GIL, and a million partitions take both a while.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        history = pool.submit(_read_history, catalog, names)
+        placed = layout(names, [(up, down) for up, down, _ in edges])
+        rows = statuses(graph, snapshot, names, now)
+        fresh_by_asset = {r.asset: r for r in freshness(graph, snapshot, names, now)}
+        published, runs, attempts = history.result()
     keysets = _KeySets()
     reasons = _Texts()
     index = {name: i for i, name in enumerate(names)}
@@ -88,7 +92,7 @@ def report_data(
             "keyset": keysets.add(spec.partitions, rows[name]),
             "strip": strip(rows[name]),
             "reasons": reason_runs(rows[name], reasons),
-            "page": asset_page(graph, name, catalog.materializations(asset=name, limit=ATTEMPTS_READ), runs),
+            "page": asset_page(graph, name, attempts[name], runs),
         })
     return {
         "project": project,
@@ -103,6 +107,15 @@ def report_data(
         "keysets": keysets.entries,
         "reasons": reasons.entries,
     }
+
+
+def _read_history(
+    catalog: Catalog, names: Sequence[str]
+) -> tuple[dict[str, tuple[int, str | None]], list[Run], dict[str, list[Materialization]]]:
+    """What the report reads of the catalog besides the snapshot: the publish summary, the
+    runs, and each asset's newest attempts."""
+    attempts = {name: catalog.materializations(asset=name, limit=ATTEMPTS_READ) for name in names}
+    return catalog.published_summary(), catalog.runs(), attempts
 
 
 def overall_status(counts: Mapping[str, int]) -> str:
