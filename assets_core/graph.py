@@ -116,6 +116,7 @@ def _self_dependency_problems(spec: AssetSpec, item: AssetInput) -> list[str]:
 def build_graph(specs: Iterable[AssetSpec]) -> AssetGraph:
     """Validate the definitions and order them; every problem is reported at once."""
     by_name: dict[str, AssetSpec] = {}
+    by_folded: dict[str, AssetSpec] = {}
     problems: list[str] = []
     for spec in specs:
         problems.extend(spec.problems)
@@ -125,7 +126,15 @@ def build_graph(specs: Iterable[AssetSpec]) -> AssetGraph:
                 "rename one."
             )
             continue
+        twin = by_folded.get(spec.name.casefold())
+        if twin is not None:  # DuckDB tables, and folders on some file systems, ignore case
+            problems.append(
+                f"Assets '{twin.name}' ({twin.source}) and '{spec.name}' ({spec.source}) differ only in case, "
+                "and would share one table or folder: rename one."
+            )
+            continue
         by_name[spec.name] = spec
+        by_folded[spec.name.casefold()] = spec
     for spec in by_name.values():
         for item in spec.inputs:
             if item.asset == spec.name:

@@ -11,7 +11,7 @@ repository's ``catalog/`` folder (``migrations.py``).
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.interface import Catalog, open_catalog
-from assets_core.catalog.models import AssetRow, CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 
 __all__ = [
@@ -20,9 +20,11 @@ __all__ = [
     "CatalogError",
     "CatalogSnapshot",
     "CheckRecord",
+    "ColumnRecord",
     "Lease",
     "Materialization",
     "PartitionState",
     "Run",
+    "SchemaVersion",
     "open_catalog",
 ]

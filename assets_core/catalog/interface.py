@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import latest_version
-from assets_core.catalog.models import AssetRow, Lease, Materialization, Run, RunStatus
+from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, Materialization, Run, RunStatus, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot
 
 __all__ = ["Catalog", "open_catalog", "latest_version"]
@@ -174,6 +174,17 @@ class Catalog(Protocol):
     def quarantined(self) -> list[Materialization]:
         """The attempts that hold partitions in quarantine now (each such partition's last
         attempt), oldest first."""
+        ...
+
+    def latest_schemas(self, assets: Iterable[str] | None = None) -> dict[str, tuple[ColumnRecord, ...]]:
+        """Per asset (of ``assets``, or every one), the columns of its newest published
+        attempt that recorded a schema; an asset with none is absent."""
+        ...
+
+    def schema_history(self, asset: str) -> list[SchemaVersion]:
+        """Each distinct schema ``asset`` has published, in the order they first appeared,
+        each with the attempt that first published it and how many published attempts wrote it
+        (a schema that comes back after another counts as the one it was)."""
         ...
 
     def published_summary(self) -> dict[str, tuple[int, str | None]]:

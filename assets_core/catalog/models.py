@@ -58,6 +58,26 @@ class CheckRecord(Record):
     sample: list[dict[str, Any]] | None = None
 
 
+class ColumnRecord(Record):
+    """One column of a published partition's schema."""
+
+    name: str
+    type: str
+    """The polars type as text: ``Int64``, ``String``, ``Datetime(time_unit='us', time_zone=None)``."""
+    nullable: bool
+
+
+class SchemaVersion(Record):
+    """One schema an asset has published, and the attempt that published it first."""
+
+    columns: tuple[ColumnRecord, ...]
+    run_id: str
+    partition: str
+    published_at: str
+    attempts: int
+    """How many published attempts wrote this schema."""
+
+
 class Materialization(Record):
     """One attempt to compute one partition of one asset."""
 
@@ -84,6 +104,8 @@ class Materialization(Record):
     checks_version: str | None = None
     note: str | None = None
     """A person's reason, e.g. for releasing a quarantined partition."""
+    columns: tuple[ColumnRecord, ...] | None = None
+    """The schema of the data a published attempt wrote (None for the other attempts)."""
 
 
 @dataclass(frozen=True)

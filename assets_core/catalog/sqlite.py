@@ -5,6 +5,7 @@ method guarantees; opened through ``open_catalog`` from a ``sqlite:///`` URL."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.models import AssetRow, CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
@@ -56,6 +57,16 @@ def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState
 
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True)
+
+
+def _schema_text(columns: tuple[ColumnRecord, ...]) -> tuple[str, str]:
+    """A schema's fingerprint and its stored text: a JSON list of ``[name, type, nullable]``."""
+    text = json.dumps([[c.name, c.type, c.nullable] for c in columns])
+    return hashlib.sha256(text.encode()).hexdigest()[:32], text
+
+
+def _columns(text: str) -> tuple[ColumnRecord, ...]:
+    return tuple(ColumnRecord(name=n, type=t, nullable=bool(null)) for n, t, null in json.loads(text))
 
 
 class SqliteCatalog:
@@ -312,16 +323,27 @@ class SqliteCatalog:
             return
         with self._transaction() as db:
             for m in attempts:
+                schema_id = self._schema_id(db, m.columns) if m.columns is not None else None
                 cursor = db.execute(
                     """INSERT INTO materializations (run_id, asset, partition, status, cause,
                          started_at, ended_at, rows, bytes, code_version, data_version, inputs,
-                         error, location, timings, attempt, failure, checks_version, note)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         error, location, timings, attempt, failure, checks_version, note, schema_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (m.run_id, m.asset, m.partition, m.status, m.cause, m.started_at, m.ended_at,
                      m.rows, m.bytes, m.code_version, m.data_version, _json(m.inputs),
-                     m.error, m.location, _json(m.timings), m.attempt, m.failure, m.checks_version, m.note),
+                     m.error, m.location, _json(m.timings), m.attempt, m.failure, m.checks_version, m.note,
+                     schema_id),
                 )
                 attempt_id = cursor.lastrowid
+                if schema_id is not None:
+                    db.execute(
+                        """INSERT INTO asset_schemas (asset, schema_id, first_materialization,
+                             last_materialization, attempts) VALUES (?, ?, ?, ?, 1)
+                           ON CONFLICT (asset, schema_id) DO UPDATE SET
+                             last_materialization = excluded.last_materialization,
+                             attempts = asset_schemas.attempts + 1""",
+                        (m.asset, schema_id, attempt_id, attempt_id),
+                    )
                 db.executemany(
                     """INSERT INTO check_results (materialization_id, run_id, asset, partition,
                          check_name, severity, passed, observed, message, duration, sample)
@@ -336,6 +358,11 @@ class SqliteCatalog:
                     (m.asset, m.partition, m.run_id),
                 )
             before_commit()
+
+    def _schema_id(self, db: sqlite3.Connection, columns: tuple[ColumnRecord, ...]) -> str:
+        schema_id, text = _schema_text(columns)
+        db.execute("INSERT INTO schemas (id, columns) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", (schema_id, text))
+        return schema_id
 
     @staticmethod
     def _update_state(db: sqlite3.Connection, m: Materialization, attempt_id: int | None) -> None:
@@ -391,14 +418,49 @@ class SqliteCatalog:
     def _attempts(self, query: str, params: tuple[Any, ...] = ()) -> list[Materialization]:
         rows = self._rows(query, params)
         checks = self._checks_for([r["id"] for r in rows])
+        schemas = self._schemas({r["schema_id"] for r in rows if r["schema_id"] is not None})
         result = []
         for row in rows:
             data = dict(row)
             attempt_id = data.pop("id")
+            schema_id = data.pop("schema_id")
             for column in ("inputs", "timings"):
                 data[column] = json.loads(data[column]) if data[column] else None
-            result.append(Materialization(**data, checks=tuple(checks.get(attempt_id, ()))))
+            result.append(Materialization(**data, checks=tuple(checks.get(attempt_id, ())),
+                                          columns=schemas.get(schema_id) if schema_id else None))
         return result
+
+    def _schemas(self, ids: set[str]) -> dict[str, tuple[ColumnRecord, ...]]:
+        found: dict[str, tuple[ColumnRecord, ...]] = {}
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for schema_id, text in self._rows(f"SELECT id, columns FROM schemas WHERE id IN ({marks})", tuple(chunk)):
+                found[schema_id] = _columns(text)
+        return found
+
+    def latest_schemas(self, assets: Iterable[str] | None = None) -> dict[str, tuple[ColumnRecord, ...]]:
+        rows = self._rows(
+            """SELECT a.asset, s.columns FROM asset_schemas a JOIN schemas s ON s.id = a.schema_id
+               WHERE a.last_materialization = (SELECT max(last_materialization) FROM asset_schemas
+                                               WHERE asset = a.asset)"""
+        )
+        wanted = None if assets is None else set(assets)
+        return {asset: _columns(text) for asset, text in rows if wanted is None or asset in wanted}
+
+    def schema_history(self, asset: str) -> list[SchemaVersion]:
+        return [
+            SchemaVersion(columns=_columns(text), run_id=run_id, partition=partition, published_at=ended_at,
+                          attempts=attempts)
+            for text, run_id, partition, ended_at, attempts in self._rows(
+                """SELECT s.columns, m.run_id, m.partition, m.ended_at, a.attempts
+                   FROM asset_schemas a JOIN schemas s ON s.id = a.schema_id
+                   JOIN materializations m ON m.id = a.first_materialization
+                   WHERE a.asset = ? ORDER BY a.first_materialization""",
+                (asset,),
+            )
+        ]
 
     def _checks_for(self, ids: list[int]) -> dict[int, list[CheckRecord]]:
         found: dict[int, list[CheckRecord]] = {}

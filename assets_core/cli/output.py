@@ -163,9 +163,13 @@ def open_catalog(project: Any) -> Catalog:
     return open_backend(project.config.catalog, project.root)
 
 
-def open_context(full: bool = False, reads_only: bool = False) -> tuple[Any, AssetGraph, Catalog, CatalogSnapshot]:
-    """The project, its graph (``full``: the real functions, not the cached manifest), its
-    catalog, and a snapshot in which dead runs' leases mark their partitions interrupted."""
+def open_context(
+    full: bool = False, reads_only: bool = False, bind_keys: bool = True
+) -> tuple[Any, AssetGraph, Catalog, CatalogSnapshot]:
+    """The project, its graph (``full``: the real functions, not the cached manifest; bound
+    to the catalog's dynamic keys unless ``bind_keys`` is false: the commands that edit the keys
+    work even when the catalog holds a key refused now), its catalog, and a snapshot in which
+    dead runs' leases mark their partitions interrupted."""
     from assets_core.execution.runs import live_snapshot
     from assets_core.project.loading import load_graph
 
@@ -182,4 +186,6 @@ def open_context(full: bool = False, reads_only: bool = False) -> tuple[Any, Ass
     gc.freeze()
     if reads_only:
         gc.disable()
+    if not bind_keys:
+        return project, graph, catalog, snapshot
     return project, graph.with_dynamic_keys(snapshot.dynamic_keys or {}), catalog, snapshot

@@ -68,7 +68,7 @@ def partitions_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """The keys of a dynamic partitions definition, in the order they were added."""
-    _, graph, catalog, _ = open_context()
+    _, graph, catalog, _ = open_context(bind_keys=False)
     _dynamic_users(graph, name)
     keys = catalog.dynamic_keys().get(name, [])
     if as_json:
@@ -107,7 +107,7 @@ def partitions_remove(
     force: Annotated[bool, typer.Option("--force", help="Remove even when published partitions use the key.")] = False,
 ) -> None:
     """Remove keys. Refused while published partitions use them, unless --force."""
-    _, graph, catalog, snapshot = open_context()
+    _, graph, catalog, snapshot = open_context(bind_keys=False)
     users = _dynamic_users(graph, name)
     known = set(catalog.dynamic_keys().get(name, []))
     unknown = [k for k in keys if k not in known]

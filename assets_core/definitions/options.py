@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, InstanceOf, Strict, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, Field, InstanceOf, Strict, StrictInt, StrictStr, StringConstraints, field_validator
 
 from assets_core.checks.base import Check
 from assets_core.definitions.freshness import FreshnessPolicy
@@ -31,7 +31,14 @@ from assets_core.partitions import PartitionMapping, PartitionsDefinition
 _Seconds = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 """An int or a float above 0, finite; never a bool or a string."""
 
-_TEXT = "give a string"
+_Line = Annotated[StrictStr, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]*$")]
+"""Text that names or versions something: no control characters (a version holding the
+catalog's separator made every later run report a damaged catalog; an escape sequence in a
+name would reach every terminal that prints it)."""
+_Prose = Annotated[StrictStr, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+"""Text for people: tabs and line breaks, no other control characters."""
+
+_TEXT = "give a string without control characters"
 
 
 class _Options(BaseModel):
@@ -40,23 +47,25 @@ class _Options(BaseModel):
     model_config = SCHEMA
 
     io: Literal["parquet", "duckdb"] = Field(default="parquet", description="use 'parquet' or 'duckdb'")
-    code_version: StrictStr | None = Field(default=None, description="give a string, such as code_version='2'")
-    description: StrictStr | None = Field(default=None, description=_TEXT)
-    group: StrictStr | None = Field(default=None, description=_TEXT)
-    owner: StrictStr | None = Field(default=None, description=_TEXT)
-    tags: tuple[StrictStr, ...] = Field(default=(), description="give a list of strings, such as ['finance']")
+    code_version: _Line | None = Field(
+        default=None, description="give a string without control characters, such as code_version='2'"
+    )
+    description: _Prose | None = Field(default=None, description="give a string (no control characters but tabs and line breaks)")
+    group: _Line | None = Field(default=None, description=_TEXT)
+    owner: _Line | None = Field(default=None, description=_TEXT)
+    tags: tuple[_Line, ...] = Field(default=(), description="give a list of strings, such as ['finance']")
     freshness: FreshnessPolicy | None = Field(
         default=None, description="give a FreshnessPolicy or a dict such as {'max_lag': '1d'}"
     )
     retry: RetryPolicy | None = Field(default=None, description="give a RetryPolicy(max_attempts=..., ...)")
     timeout: _Seconds | None = Field(default=None, description="give a number of seconds above 0")
-    pool: StrictStr | None = Field(default=None, description="give the name of a pool in assets.toml's [pools]")
+    pool: _Line | None = Field(default=None, description="give the name of a pool in assets.toml's [pools]")
 
 
 class _PythonOptions(_Options):
     """What assets declared in Python take besides: objects rather than their TOML spelling."""
 
-    name: StrictStr | None = Field(default=None, description=_TEXT)
+    name: _Line | None = Field(default=None, description=_TEXT)
     partitions: InstanceOf[PartitionsDefinition] | None = Field(
         default=None, description="give a partitions definition, such as DailyPartitions(start=...), or None"
     )

@@ -376,7 +376,7 @@ def sql_spec(name: str, sql: str, options: SqlAssetOptions, source: str, problem
     from assets_core.definitions.sql import parse_select  # sqlglot is heavy: import on first SQL asset
 
     found = [*_name_problems(name), *problems]
-    parsed = parse_select(sql, where=source)
+    parsed = parse_select(sql, where=f"SQL asset {name!r} ({source})")
     if parsed.problem:
         found.append(parsed.problem)
     ins = options.ins or {}

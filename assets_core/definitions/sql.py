@@ -16,6 +16,14 @@ from sqlglot import exp
 DIALECT = "duckdb"
 BOUND_VALUES = ("start", "end", "partition_key")
 
+_WRITES: tuple[type[exp.Expression], ...] = (
+    exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.TruncateTable,
+    exp.Into, exp.Copy, exp.Command, exp.Pragma, exp.Set, exp.Use, exp.Attach, exp.Detach, exp.Transaction,
+    exp.Commit, exp.Rollback, exp.Export, exp.Install,
+)
+"""What changes data, schema or the session, anywhere in a query's tree: a CTE may hold a
+DELETE ... RETURNING, a SELECT an INTO; a statement sqlglot does not parse is a Command."""
+
 
 @dataclass(frozen=True)
 class ParsedSelect:
@@ -44,6 +52,13 @@ def parse_select(sql: str, where: str) -> ParsedSelect:
     if not isinstance(query, exp.Query):
         kind = query.key.upper()
         return ParsedSelect((), (), "", f"{where}: a SQL asset holds one SELECT, found {kind}: remove it.")
+    writes = next(query.find_all(*_WRITES), None)
+    if writes is not None:
+        kind = "SELECT ... INTO" if isinstance(writes, exp.Into) else writes.key.upper()
+        return ParsedSelect(
+            (), (), "", f"{where}: a SQL asset only reads, but its query holds {kind} "
+            f"({writes.sql(dialect=DIALECT)[:60]}): remove it; the engine writes the asset's rows."
+        )
     ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
     # Unqualified names are assets; qualified ones (main.t) and table functions are not.
     tables = tuple(dict.fromkeys(

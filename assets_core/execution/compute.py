@@ -314,7 +314,7 @@ class Computer:
         import polars as pl
 
         params = self._sql_params(spec, context.partition_key, slices)
-        return pl.from_arrow(db.execute(self._rendered_sql(spec, slices), params).to_arrow_table())
+        return pl.from_arrow(_query_leaving_no_trace(db, self._rendered_sql(spec, slices), params))
 
     def _sql_params(self, spec: AssetSpec, key: str, slices: tuple[Slice, ...], suffix: str = "") -> dict[str, Any]:
         """The values a partition's query binds: its interval and key, and the inputs to read."""
@@ -340,7 +340,7 @@ class Computer:
             params[f"__key_{i}"] = work.key
         db = self._duckdb(any(w.reads_warehouse for w in works))
         try:
-            result: pl.DataFrame = pl.from_arrow(db.execute(query, params).to_arrow_table())  # type: ignore[assignment]
+            result: pl.DataFrame = pl.from_arrow(_query_leaving_no_trace(db, query, params))  # type: ignore[assignment]
         finally:
             db.close()
         parts = {str(key[0]): frame.drop(BATCH_KEY) for key, frame in result.partition_by(BATCH_KEY, as_dict=True).items()}
@@ -361,6 +361,17 @@ class Computer:
             }
             rendered = self._sql[shape] = replace_tables(spec.sql, sources)
         return rendered
+
+
+def _query_leaving_no_trace(db: Any, query: str, params: dict[str, Any]) -> Any:
+    """An asset's query in a transaction rolled back once its rows are read: on the warehouse's
+    connection, nothing it could do (parse_select refuses DML and DDL anywhere in the tree:
+    this is the second wall) is ever committed to the published tables."""
+    db.execute("BEGIN TRANSACTION")
+    try:
+        return db.execute(query, params).to_arrow_table()
+    finally:
+        db.execute("ROLLBACK")
 
 
 def _empty_input(kind: str, db: Any) -> Any:

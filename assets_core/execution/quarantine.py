@@ -21,7 +21,7 @@ from typing import Any
 
 from assets_core.errors import ConflictError, UsageError
 from assets_core.execution.clock import stamp, utc_now
-from assets_core.execution.runs import HOST, live_run_ids, new_run
+from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.storage.store import Storage
 from assets_core.catalog import Catalog
@@ -58,6 +58,7 @@ def release(
             "run_id": run.run_id, "status": "published", "cause": "released", "started_at": run.started_at,
             "ended_at": stamp(), "rows": staged.rows, "bytes": staged.bytes, "data_version": staged.data_version,
             "error": None, "location": location, "timings": None, "attempt": 1, "failure": None, "note": reason,
+            "columns": columns_of(staged),
         })
 
     try:

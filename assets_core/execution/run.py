@@ -29,7 +29,7 @@ from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp
 from assets_core.execution.row_history import row_history
-from assets_core.execution.runs import HOST, live_run_ids, new_run
+from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
@@ -390,6 +390,7 @@ class _Runner:
             attempt=attempt.attempt if attempt is not None else 1,
             failure=attempt.failure if attempt is not None and outcome.kind != "published" else None,
             checks_version=spec.checks_version,
+            columns=columns_of(attempt.staged) if attempt is not None and attempt.staged is not None and outcome.kind == "published" else None,
         ))
 
     # the loops --------------------------------------------------------------------------------

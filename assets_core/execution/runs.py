@@ -1,5 +1,6 @@
 """Runs of this process and of others: a new run's record, whether a run's process is alive,
-and the catalog snapshot as live runs see it (leases of dead runs marked interrupted)."""
+the catalog snapshot as live runs see it (leases of dead runs marked interrupted), and the
+schema a publish records."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ import socket
 from datetime import datetime
 from typing import Any
 
-from assets_core.catalog import CatalogSnapshot, Run, Catalog
+from assets_core.catalog import CatalogSnapshot, ColumnRecord, Run, Catalog
 from assets_core.execution.clock import stamp, utc_now
+from assets_core.storage.store import StagedPartition
 
 HOST = socket.gethostname()
+
+
+def columns_of(staged: StagedPartition) -> tuple[ColumnRecord, ...]:
+    """The schema recorded with a published partition."""
+    return tuple(ColumnRecord(name=name, type=type_, nullable=nullable) for name, type_, nullable in staged.schema)
 
 
 def process_alive(host: str | None, pid: int | None) -> bool:

@@ -11,6 +11,7 @@ declared has none, and ``with_keys`` gives a new definition holding the catalog'
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -18,12 +19,21 @@ from typing import Any, ClassVar
 from assets_core.errors import PartitionError
 from assets_core.partitions.base import PartitionsDefinition, check_identifier
 
-MAX_KEY_LENGTH = 200
-"""Keys become directory names: most file systems stop at 255 bytes per name."""
+MAX_KEY_BYTES = 200
+"""Keys become directory names (``partition_key=<key>``, ``<key>.parquet``): most file systems
+stop at 255 bytes per name, and a character past ASCII takes two to four bytes in UTF-8."""
 
 _FORBIDDEN = ("/", "\\", "|", "..", ",")
 """Path separators and ``..`` could escape the asset's directory; ``|`` joins the keys of
 multi partitions; ``,`` separates keys in ``--partitions`` lists."""
+
+_READ_AS_PATTERNS = ("*", "?", "[", "]", "{", "}", "%", "=")
+"""What polars and DuckDB do not read literally in a path: glob characters (a key ``a*``
+would read every partition starting with ``a``), and in a ``partition_key=<key>`` folder the
+``%`` they decode and the ``=`` that splits the folder's name."""
+
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+"""The folder value Hive readers turn into NULL."""
 
 
 def validate_key(key: str) -> str | None:
@@ -38,8 +48,10 @@ def validate_key(key: str) -> str | None:
         return f"Partition key {key!r} is not a string: give keys as text."
     if not key:
         return "A partition key cannot be empty: give at least one character."
-    if len(key) > MAX_KEY_LENGTH:
-        return f"Partition key '{key[:20]}...' is {len(key)} characters long: use at most {MAX_KEY_LENGTH}."
+    size = len(key.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_BYTES:
+        return (f"Partition key '{key[:20]}...' is {size} bytes long in UTF-8 ({len(key)} characters): "
+                f"keys become file names, so use at most {MAX_KEY_BYTES} bytes.")
     if key != key.strip():
         return f"Partition key {key!r} starts or ends with whitespace: strip it."
     if key == ".":
@@ -53,6 +65,13 @@ def validate_key(key: str) -> str | None:
     if bad is not None:
         return (f"Partition key {key!r} contains '{bad}': keys become directory names and items of "
                 "comma lists, so use no '/', '\\', '|', '..', ',' or control characters.")
+    pattern = next((c for c in _READ_AS_PATTERNS if c in key), None)
+    if pattern is not None:
+        return (f"Partition key {key!r} contains '{pattern}', which Parquet and DuckDB readers do not read "
+                "literally in a path (a glob pattern, a Hive folder's escape or separator): "
+                "use no '*', '?', '[', ']', '{', '}', '%' or '='.")
+    if key == _HIVE_NULL:
+        return f"Partition key '{_HIVE_NULL}' is read as NULL by Hive-partitioned readers: use another key."
     return None
 
 
@@ -78,8 +97,19 @@ class DynamicPartitions(PartitionsDefinition):
         self._state: tuple[tuple[str, ...], dict[str, int]] = (tuple(keys), positions)
 
     def with_keys(self, keys: Sequence[str]) -> DynamicPartitions:
-        """The same definition with these keys (order kept); a bad or repeated key is a PartitionError."""
-        return self if tuple(keys) == self._state[0] else DynamicPartitions(self.name, keys)
+        """The same definition with the catalog's keys (order kept). A key the catalog holds
+        that is refused now (added by an older version, or by hand) is a PartitionError
+        saying how to remove it; a repeated key is one too."""
+        if tuple(keys) == self._state[0]:
+            return self
+        for key in keys:
+            problem = validate_key(key)
+            if problem is not None:
+                raise PartitionError(
+                    f"The catalog holds key {key!r} of DynamicPartitions('{self.name}'), refused now: {problem} "
+                    f"Remove it: assets partitions remove {self.name} {shlex.quote(key)} --force"
+                )
+        return DynamicPartitions(self.name, keys)
 
     def keys(self, now: datetime | None = None) -> list[str]:
         return list(self._state[0])

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from assets_core.errors import PartitionError
 from assets_core.partitions.base import PartitionsDefinition
+from assets_core.partitions.dynamic import MAX_KEY_BYTES
 
 STATIC_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*$")
 """Static keys end up in file paths and SQL values: letters, digits, ``_ - .``, no ``..``."""
@@ -33,6 +34,12 @@ class StaticPartitions(PartitionsDefinition):
             raise PartitionError(
                 f"Static partition key {bad[0]!r} is not allowed: use letters, digits, '_', '-' "
                 "and single dots."
+            )
+        long = next((k for k in keys if len(k) > MAX_KEY_BYTES), None)  # ASCII: one byte each
+        if long is not None:
+            raise PartitionError(
+                f"Static partition key '{long[:20]}...' is {len(long)} characters long: keys become file names, "
+                f"so use at most {MAX_KEY_BYTES}."
             )
         if len(set(keys)) != len(keys):
             dup = next(k for k in keys if list(keys).count(k) > 1)

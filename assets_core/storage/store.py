@@ -48,7 +48,12 @@ class StagedPartition:
     rows: int
     bytes: int
     data_version: str
-    columns: tuple[str, ...]
+    schema: tuple[tuple[str, str, bool], ...]
+    """Each column's name, polars type (as text) and whether it may hold nulls."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(name for name, _, _ in self.schema)
 
 
 # DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
@@ -67,6 +72,13 @@ def _version_of(asset: str, key: str, staged: Path | pl.DataFrame) -> str:
             f"The staged data of {asset}[{key}] cannot be read as Arrow to compute its data version ({first}): "
             "if a column has a type pyarrow does not read (Int128, UInt128), cast it (to Int64 or a Decimal)."
         ) from None
+
+
+def frame_schema(frame: pl.DataFrame) -> tuple[tuple[str, str, bool], ...]:
+    """The schema recorded for a partition staged from ``frame``. A polars column has no
+    not-null constraint (the Parquet file polars writes declares every column nullable), so
+    every column of a frame is nullable; a file staged as it is keeps what its schema declares."""
+    return tuple((name, str(dtype), True) for name, dtype in frame.schema.items())
 
 
 def _slot(key: str) -> str:
@@ -108,21 +120,30 @@ class Storage:
     # -- stage / publish / quarantine ----------------------------------------------------
 
     def stage(self, run_id: str, asset: str, key: str, data: pl.DataFrame) -> StagedPartition:
+        if KEY_COLUMN in data.columns and key != UNPARTITIONED:
+            raise DefinitionError([
+                f"Asset '{asset}' returned a column named '{KEY_COLUMN}', which the engine writes for each "
+                "partition (readers across partitions take it from the folder name, not the file): rename that column."
+            ])
         path = self.staging_dir(run_id) / asset / f"{_slot(key)}.parquet"
         self._mkdir(path.parent)
         data.write_parquet(path, compression="snappy")
         return StagedPartition(
-            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, data), tuple(data.columns)
+            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, data), frame_schema(data)
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
         """A Parquet file kept aside (quarantine) described as staged, to publish it as it is."""
         import polars as pl
 
+        import pyarrow.parquet as pq
+
         frame = pl.scan_parquet(path, hive_partitioning=False)
-        columns = tuple(frame.collect_schema().names())
+        types = frame.collect_schema()
+        declared = pq.read_schema(path)
+        schema = tuple((name, str(dtype), declared.field(name).nullable) for name, dtype in types.items())
         rows = frame.select(pl.len()).collect().item()
-        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _version_of(asset, key, path), columns)
+        return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _version_of(asset, key, path), schema)
 
     def publish(self, staged: StagedPartition, io: str) -> str:
         """Make the staged partition the published one, atomically; returns where it went."""

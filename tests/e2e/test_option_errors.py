@@ -73,7 +73,7 @@ HEADER_ERRORS = [
     ("unknown_option", '-- partition = { kind = "daily", start = "2025-01-01" }',
      ["sql/daily_revenue.sql: unknown option 'partition'. Did you mean 'partitions'?"]),
     ("code_version_number", "-- code_version = 5",
-     ["sql/daily_revenue.sql has code_version=5: give a string, such as code_version='2'."]),
+     ["sql/daily_revenue.sql has code_version=5: give a string without control characters, such as code_version='2'."]),
     ("timeout_nan", "-- timeout = nan", ["sql/daily_revenue.sql has timeout=nan: give a number of seconds above 0."]),
     ("checks_a_string", '-- checks = "not_null"',
      ["sql/daily_revenue.sql has checks='not_null': give a list of checks, such as"]),

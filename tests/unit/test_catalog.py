@@ -18,7 +18,7 @@ from assets_core.catalog import Catalog
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.interface import open_catalog
 from assets_core.catalog.migrations import latest_version, migrations
-from assets_core.catalog.models import CheckRecord, Lease, Materialization, Run
+from assets_core.catalog.models import CheckRecord, ColumnRecord, Lease, Materialization, Run
 from assets_core.catalog.snapshot import PartitionState
 from assets_core.catalog.sqlite import SqliteCatalog
 from catalog_backends import catalog, catalog_url, open_again, sqlite_only  # noqa: F401 (fixtures)
@@ -188,6 +188,46 @@ def test_record_is_one_transaction(catalog: Catalog) -> None:
 def test_record_of_nothing_is_a_no_op(catalog: Catalog) -> None:
     catalog.record([])
     assert catalog.snapshot().partitions == {}
+
+
+# -- schemas -----------------------------------------------------------------------------
+
+
+def columns(*spec: str) -> tuple[ColumnRecord, ...]:
+    """``columns("id:Int64", "name:String?")``: a trailing ``?`` marks a nullable column."""
+    return tuple(ColumnRecord(name=s.split(":")[0], type=s.split(":")[1].rstrip("?"), nullable=s.endswith("?"))
+                 for s in spec)
+
+
+def test_each_published_attempt_keeps_its_schema_and_latest_schemas_gives_the_newest(catalog: Catalog) -> None:
+    v1, v2 = columns("id:Int64", "name:String?"), columns("id:Int64", "name:String?", "amount:Float64?")
+    catalog.record([attempt(partition="2025-01-01", columns=v1), attempt(partition="2025-01-02", columns=v1)])
+    catalog.record([attempt(partition="2025-01-03", run_id="run-2", columns=v2),
+                    attempt(asset="summary", partition="", columns=columns("n:UInt32")),
+                    attempt(asset="orders", partition="2025-01-04", status="failed", run_id="run-2")])
+    assert catalog.latest_schemas() == {"orders": v2, "summary": columns("n:UInt32")}
+    assert catalog.latest_schemas(["summary", "nothing"]) == {"summary": columns("n:UInt32")}
+    newest, *_ = catalog.materializations(asset="orders", partition="2025-01-03")
+    assert newest.columns == v2
+    assert catalog.materializations(asset="orders", partition="2025-01-04")[0].columns is None
+
+
+def test_schema_history_lists_each_schema_once_with_the_attempt_that_first_published_it(catalog: Catalog) -> None:
+    v1, v2 = columns("id:Int64"), columns("id:Float64")
+    catalog.record([attempt(partition="2025-01-01", run_id="run-1", columns=v1)])
+    catalog.record([attempt(partition="2025-01-02", run_id="run-2", columns=v2)])
+    catalog.record([attempt(partition="2025-01-03", run_id="run-3", columns=v1)])  # back to the first
+    history = catalog.schema_history("orders")
+    assert [(h.columns, h.run_id, h.partition, h.attempts) for h in history] == [
+        (v1, "run-1", "2025-01-01", 2), (v2, "run-2", "2025-01-02", 1),
+    ]
+    assert catalog.latest_schemas() == {"orders": v1}
+    assert catalog.schema_history("nothing") == []
+
+
+def test_an_attempt_without_a_schema_records_none(catalog: Catalog) -> None:
+    catalog.record([attempt()])
+    assert catalog.latest_schemas() == {} and catalog.schema_history("orders") == []
 
 
 # -- leases ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The schema as SQL files: how they are split, found and numbered, and that a catalog made
-from them is the catalog assets-core made before (tests/unit/catalog_schema_v4.sql, written
-by that code), whether new or migrated from any earlier version."""
+"""The schema as SQL files: how they are split, found and numbered, that the first four make
+the catalog assets-core made before them (tests/unit/catalog_schema_v4.sql, written by that
+code), and that a catalog of any earlier version migrates to the schema a new one has."""
 
 from __future__ import annotations
 
@@ -173,18 +173,8 @@ def test_the_expected_schema_holds_every_table_and_index(old_schema: list[tuple[
     assert len(names) == 14 and {"partitions", "schema_version", "partitions_last_attempt_not_the_publish"} <= names
 
 
-def test_a_new_catalog_has_the_schema_the_python_migrations_made(
-    tmp_path: Path, old_schema: list[tuple[str, str, str]]
-) -> None:
-    SqliteCatalog(tmp_path / "new.db").close()
-    assert schema(tmp_path / "new.db") == old_schema
-
-
-@pytest.mark.parametrize("version", [1, 2, 3])
-def test_a_catalog_at_an_earlier_version_is_migrated_to_the_same_schema(
-    tmp_path: Path, version: int, old_schema: list[tuple[str, str, str]]
-) -> None:
-    path = tmp_path / "old.db"
+def files_up_to(path: Path, version: int) -> None:
+    """A catalog at ``version``, made by applying the first files by hand."""
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     for migration in migrations()[:version]:
@@ -193,13 +183,27 @@ def test_a_catalog_at_an_earlier_version_is_migrated_to_the_same_schema(
         db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))
     db.commit()
     db.close()
+
+
+def test_the_first_four_files_make_the_schema_the_python_migrations_made(
+    tmp_path: Path, old_schema: list[tuple[str, str, str]]
+) -> None:
+    files_up_to(tmp_path / "v4.db", 4)
+    assert schema(tmp_path / "v4.db") == old_schema
+
+
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
+def test_a_catalog_at_an_earlier_version_is_migrated_to_the_schema_of_a_new_one(tmp_path: Path, version: int) -> None:
+    SqliteCatalog(tmp_path / "new.db").close()
+    path = tmp_path / "old.db"
+    files_up_to(path, version)
     catalog = SqliteCatalog(path)
-    assert catalog.schema_version() == latest_version() == 4
+    assert catalog.schema_version() == latest_version() == 5
     catalog.close()
-    assert schema(path) == old_schema
+    assert schema(path) == schema(tmp_path / "new.db")
 
 
-def test_a_catalog_made_before_the_files_opens_unchanged(tmp_path: Path) -> None:
+def test_a_catalog_made_before_the_files_keeps_its_tables_and_gains_the_newer_ones(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     make_old_catalog(path)
     db = sqlite3.connect(path)
@@ -207,14 +211,18 @@ def test_a_catalog_made_before_the_files_opens_unchanged(tmp_path: Path) -> None
     db.close()
     catalog = SqliteCatalog(path)
     try:
-        assert catalog.schema_version() == 4
+        assert catalog.schema_version() == 5
         assert [r.run_id for r in catalog.runs()] == ["r0"]
     finally:
         catalog.close()
     db = sqlite3.connect(path)
     try:
-        assert db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall() == before  # verbatim
-        assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,), (3,), (4,)]
+        after = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+        changed = {"materializations"}  # 0005 adds its schema_id column
+        assert [row for row in after if row[1] not in changed and row in before] == \
+            [row for row in before if row[1] not in changed]  # verbatim
+        assert {row[1] for row in after} - {row[1] for row in before} == {"schemas", "asset_schemas", "sqlite_autoindex_schemas_1", "sqlite_autoindex_asset_schemas_1"}
+        assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,), (3,), (4,), (5,)]
     finally:
         db.close()
 

@@ -94,7 +94,7 @@ def test_an_unknown_key_of_a_freshness_dict_is_named() -> None:
      "Asset 'orders' has partitions=5: give a partitions definition, such as DailyPartitions(start=...), or None."),
     ({"checks": [5]}, "Asset 'orders' has checks[0]=5: give a list of checks, such as [not_null('id')]."),
     ({"checks": "x"}, "Asset 'orders' has checks='x': give a list of checks, such as [not_null('id')]."),
-    ({"code_version": 5}, "Asset 'orders' has code_version=5: give a string, such as code_version='2'."),
+    ({"code_version": 5}, "Asset 'orders' has code_version=5: give a string without control characters, such as code_version='2'."),
     ({"timeout": math.nan}, "Asset 'orders' has timeout=nan: give a number of seconds above 0."),
     ({"timeout": math.inf}, "Asset 'orders' has timeout=inf: give a number of seconds above 0."),
     ({"timeout": True}, "Asset 'orders' has timeout=True: give a number of seconds above 0."),
@@ -102,7 +102,7 @@ def test_an_unknown_key_of_a_freshness_dict_is_named() -> None:
     ({"tags": "finance"}, "Asset 'orders' has tags='finance': give a list of strings, such as ['finance']."),
     ({"retry": 3}, "Asset 'orders' has retry=3: give a RetryPolicy(max_attempts=..., ...)."),
     ({"io": "csv"}, "Asset 'orders' has io='csv': use 'parquet' or 'duckdb'."),
-    ({"group": 5}, "Asset 'orders' has group=5: give a string."),
+    ({"group": 5}, "Asset 'orders' has group=5: give a string without control characters."),
     ({"freshness": {"max_lag": "one day"}},
      "Asset 'orders' has freshness.max_lag='one day': write a duration like '90m', '26h' or '2d'."),
 ])
@@ -121,7 +121,7 @@ def test_a_bad_batch_size_of_a_sql_asset_is_named() -> None:
 def test_every_mistake_of_an_asset_is_reported_together() -> None:
     problems = problems_of(python_asset(partition=DAYS, code_version=5, timeout=-1, checks=[not_null("id"), "x"]))
     assert problems == [  # in the order of the decorator's signature, unknown options last
-        "Asset 'orders' has code_version=5: give a string, such as code_version='2'.",
+        "Asset 'orders' has code_version=5: give a string without control characters, such as code_version='2'.",
         "Asset 'orders' has checks[1]='x': give a list of checks, such as [not_null('id')].",
         "Asset 'orders' has timeout=-1: give a number of seconds above 0.",
         "Asset 'orders': unknown option 'partition'. Did you mean 'partitions'?",

@@ -419,7 +419,7 @@ def test_dynamic_name_must_be_an_identifier(name: str) -> None:
         (" a", "Partition key ' a' starts or ends with whitespace: strip it."),
         ("a\t", "starts or ends with whitespace"),
         (".", "Partition key '.' names the current directory: use another key."),
-        ("x" * 201, "Partition key 'xxxxxxxxxxxxxxxxxxxx...' is 201 characters long: use at most 200."),
+        ("x" * 201, "Partition key 'xxxxxxxxxxxxxxxxxxxx...' is 201 bytes long in UTF-8 (201 characters)"),
     ],
 )
 def test_validate_key_names_the_problem_in_one_line(key: str, message: str) -> None:
