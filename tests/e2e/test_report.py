@@ -78,6 +78,9 @@ def test_report_of_a_built_project_is_self_contained_and_agrees_with_status(buil
     checks = {c["check"]: c["last"] for c in page["checks"]}
     assert list(checks) == ["not_null(order_id)", "unique(order_id)", "non_negative_amount", "plausible_amount"]
     assert all(last is not None and last["passed"] for last in checks.values())
+    assert page["schema"] == [{"name": "order_id", "type": "Int64", "nullable": True},
+                              {"name": "customer", "type": "String", "nullable": True},
+                              {"name": "amount", "type": "Float64", "nullable": True}]
     (run,) = page["runs"]
     assert run["partitions"] == 4 and run["status"] == "succeeded" and run["seconds"] > 0
     assert run["run_id"] == built_landing.json("runs")[0]["run_id"]
@@ -144,3 +147,4 @@ def test_report_of_a_project_never_run(landing: Project) -> None:
     # Four missing days with one reason are one run of the reasons.
     assert assets["raw"]["reasons"][:2] == [0, 4] and data["reasons"][assets["raw"]["reasons"][2]] == "missing: never published"
     assert assets["raw"]["page"]["runs"] == [] and assets["raw"]["page"]["checks"] == []
+    assert assets["raw"]["page"]["schema"] is None

@@ -102,6 +102,7 @@ def test_graph_details_search_and_screenshot(driver: Any, built_landing: Project
     checks = text_of(driver, "#asset-checks")
     assert "not_null(order_id)" in checks and "passed" in checks
     assert "Orders with an amount, sorted by id." in text_of(driver, "#details")
+    assert "order_id Int64 yes" in text_of(driver, "#asset-schema")
     assert "upstream" in classes(node(driver, "raw"))
     assert {"downstream"} <= classes(node(driver, "revenue")) and "downstream" in classes(node(driver, "summary"))
     assert "selected" in classes(node(driver, "clean"))

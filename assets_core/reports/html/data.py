@@ -32,7 +32,7 @@ from assets_core.reports.status import asset_status
 
 if TYPE_CHECKING:
     from assets_core.catalog import Catalog, CatalogSnapshot
-    from assets_core.catalog.models import Materialization, Run
+    from assets_core.catalog.models import ColumnRecord, Materialization, Run
     from assets_core.graph import AssetGraph
 
 STATUS_CHARS = {"fresh": "f", "stale": "s", "missing": "m", "failed": "x", "quarantined": "q", "unknown": "u"}
@@ -66,7 +66,7 @@ def report_data(
         placed = layout(names, [(up, down) for up, down, _ in edges])
         rows = statuses(graph, snapshot, names, now)
         fresh_by_asset = {r.asset: r for r in freshness(graph, snapshot, names, now)}
-        published, runs, attempts = history.result()
+        published, runs, attempts, schemas = history.result()
     keysets = _KeySets()
     reasons = _Texts()
     index = {name: i for i, name in enumerate(names)}
@@ -92,7 +92,7 @@ def report_data(
             "keyset": keysets.add(spec.partitions, rows[name]),
             "strip": strip(rows[name]),
             "reasons": reason_runs(rows[name], reasons),
-            "page": asset_page(graph, name, attempts[name], runs),
+            "page": asset_page(graph, name, attempts[name], runs, schemas.get(name)),
         })
     return {
         "project": project,
@@ -109,13 +109,15 @@ def report_data(
     }
 
 
-def _read_history(
-    catalog: Catalog, names: Sequence[str]
-) -> tuple[dict[str, tuple[int, str | None]], list[Run], dict[str, list[Materialization]]]:
+_History = tuple[dict[str, tuple[int, str | None]], list["Run"], dict[str, list["Materialization"]],
+                 dict[str, tuple["ColumnRecord", ...]]]
+
+
+def _read_history(catalog: Catalog, names: Sequence[str]) -> _History:
     """What the report reads of the catalog besides the snapshot: the publish summary, the
-    runs, and each asset's newest attempts."""
+    runs, each asset's newest attempts, and the schema each one published last."""
     attempts = {name: catalog.materializations(asset=name, limit=ATTEMPTS_READ) for name in names}
-    return catalog.published_summary(), catalog.runs(), attempts
+    return catalog.published_summary(), catalog.runs(), attempts, catalog.latest_schemas(names)
 
 
 def overall_status(counts: Mapping[str, int]) -> str:
@@ -187,20 +189,22 @@ class _KeySets:
 
 
 def asset_page(
-    graph: AssetGraph, name: str, attempts: Sequence[Materialization], runs: Sequence[Run]
+    graph: AssetGraph, name: str, attempts: Sequence[Materialization], runs: Sequence[Run],
+    schema: Sequence[ColumnRecord] | None = None,
 ) -> dict[str, Any]:
     """What clicking an asset shows, as sections the page renders generically (a section it
     does not know is drawn as a nested definition list, all as text).
 
     The one place the page's content comes from: ``describe`` (its definitions), ``checks``
     (each check's last result), ``runs`` (its last runs with durations), ``schema`` and
-    ``column_lineage`` (None until the catalog records them).
+    (the columns of its newest published attempt) and ``column_lineage`` (None until it is
+    recorded).
     """
     return {
         "describe": describe_spec(graph, name),
         "checks": last_check_results(graph, name, attempts),
         "runs": last_runs(name, attempts, runs),
-        "schema": None,
+        "schema": None if schema is None else [column.model_dump() for column in schema],
         "column_lineage": None,
     }
 

@@ -400,7 +400,9 @@
     },
     schema(columns) {
       if (!Array.isArray(columns) || !columns.every((c) => c && typeof c === "object" && "name" in c)) return value(columns);
-      return table(["column", "type", "nullable"], columns.map((c) => [c.name, c.type, c.nullable === undefined ? "" : (c.nullable ? "yes" : "no")]));
+      const t = table(["column", "type", "nullable"], columns.map((c) => [c.name, c.type, c.nullable === undefined ? "" : (c.nullable ? "yes" : "no")]));
+      t.id = "asset-schema";
+      return t;
     },
   };
 
