@@ -118,6 +118,11 @@ def test_graph_details_search_and_screenshot(driver: Any, built_landing: Project
     tooltip = driver.find_element(By.ID, "tooltip")
     assert tooltip.is_displayed() and tooltip.text.splitlines() == ["2025-01-01", "fresh"]
 
+    # And a node's own strip: its last cell is the last day.
+    strip = driver.find_element(By.CSS_SELECTOR, 'g.node[data-asset="raw"] rect.strip-hit')
+    ActionChains(driver).move_to_element_with_offset(strip, strip.size["width"] // 2 - 2, 0).perform()
+    assert tooltip.is_displayed() and tooltip.text.splitlines() == ["2025-01-04", "fresh"]
+
     search = driver.find_element(By.ID, "search")
     search.send_keys("summ")
     assert driver.find_element(By.CSS_SELECTOR, '#search-results li[data-asset="summary"]').is_displayed()
@@ -145,6 +150,13 @@ def test_script_in_user_text_runs_nothing(driver: Any, make_project: Callable[..
     assert "<b>1 row</b> holds markup <script>window.__pwned = 'message'</script>" in checks
     assert "<img src=x onerror=" in checks  # the failing row of no_markup, as text
     assert "quarantined" in text_of(driver, "#asset-counts")
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    strip = driver.find_element(By.CSS_SELECTOR, 'g.node[data-asset="cleaned"] rect.strip-hit')
+    ActionChains(driver).move_to_element(strip).perform()  # the middle of three cells
+    key, reason = driver.find_element(By.ID, "tooltip").text.splitlines()
+    assert key == "2025-01-02" and reason.startswith("quarantined: waiting: ") and "not_the_second" in reason
     assert driver.execute_script("return window.__pwned === undefined")
     assert driver.execute_script("return document.querySelectorAll('#details script, #details img, #details b').length") == 0
     assert driver.title == "report <escaping> & co: assets report"

@@ -180,13 +180,57 @@
                                   width: (end - runStart) * width / buckets, fill: COLOURS[STATUS_OF[runChar]] }));
     };
     for (let b = 0; b < buckets; b++) {
-      const lo = Math.floor(b * n / buckets), hi = Math.max(lo + 1, Math.floor((b + 1) * n / buckets));
-      let worst = strip[lo];
-      for (let k = lo + 1; k < hi; k++) if (RANK_OF_CHAR[strip[k]] < RANK_OF_CHAR[worst]) worst = strip[k];
+      const worst = strip[bucket(a, b, buckets).worst];
       if (worst !== runChar) { flush(b); runStart = b; runChar = worst; }
     }
     flush(buckets);
+    g.appendChild(svg("rect", { class: "strip-hit", x, y: y - 2, width, height: height + 4, fill: "transparent" }));
   }
+
+  // Partitions lo..hi-1 of bucket b of an asset's strip, and the one with the worst status.
+  function bucket(a, b, buckets) {
+    const strip = a.strip, n = strip.length;
+    const lo = Math.floor(b * n / buckets), hi = Math.max(lo + 1, Math.floor((b + 1) * n / buckets));
+    let worst = lo;
+    for (let k = lo + 1; k < hi; k++) if (RANK_OF_CHAR[strip[k]] < RANK_OF_CHAR[strip[worst]]) worst = k;
+    return { lo, hi, worst };
+  }
+
+  function keyOf(a, k) {
+    return a.keyset === null ? "(unpartitioned)" : DATA.keysets[a.keyset].keys[k];
+  }
+
+  function partitionText(a, k) {
+    const reason = reasonOf(a, k);
+    return `${keyOf(a, k)}\n${STATUS_OF[a.strip[k]]}` + (reason ? `: ${reason}` : "");
+  }
+
+  function showTooltip(text, event) {
+    const tooltip = document.getElementById("tooltip");
+    tooltip.textContent = text;
+    tooltip.style.left = Math.min(event.clientX + 12, window.innerWidth - 430) + "px";
+    tooltip.style.top = event.clientY + 14 + "px";
+    tooltip.hidden = false;
+  }
+
+  // Hovering a node's strip names the partition under the pointer (the worst of a cell that holds several).
+  graph.addEventListener("mousemove", (event) => {
+    const hit = event.target;
+    if (drag || !hit.classList || !hit.classList.contains("strip-hit")) {
+      document.getElementById("tooltip").hidden = true;
+      return;
+    }
+    const a = assets[Number(hit.parentNode.dataset.index)];
+    const n = a.strip.length;
+    if (!n) return;
+    const box = hit.getBoundingClientRect();
+    const buckets = Math.min(n, W - 22);
+    const b = Math.min(buckets - 1, Math.max(0, Math.floor((event.clientX - box.left) / box.width * buckets)));
+    const { lo, hi, worst } = bucket(a, b, buckets);
+    const span = hi - lo > 1 ? `${keyOf(a, lo)} .. ${keyOf(a, hi - 1)} (${hi - lo} partitions; the worst:)\n` : "";
+    showTooltip(span + partitionText(a, worst), event);
+  });
+  graph.addEventListener("mouseleave", () => { document.getElementById("tooltip").hidden = true; });
 
   // -- pan and zoom ----------------------------------------------------------------------------
 
@@ -472,12 +516,7 @@
       const row = Math.floor((event.clientY - box2.top - labelHeight) / size);
       const k = col >= 0 && col < cols && row >= 0 && row < rows ? at[row * cols + col] : -1;
       if (k < 0) { tooltip.hidden = true; return; }
-      const key = keyset ? keyset.keys[k] : "(unpartitioned)";
-      const reason = reasonOf(a, k);
-      tooltip.textContent = `${key}\n${STATUS_OF[a.strip[k]]}` + (reason ? `: ${reason}` : "");
-      tooltip.style.left = Math.min(event.clientX + 12, window.innerWidth - 430) + "px";
-      tooltip.style.top = event.clientY + 14 + "px";
-      tooltip.hidden = false;
+      showTooltip(partitionText(a, k), event);
     });
     canvas.addEventListener("mouseleave", () => { tooltip.hidden = true; });
     canvas.setAttribute("aria-label", `${n} partitions`);
