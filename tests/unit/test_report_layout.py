@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from datetime import UTC
 
 from assets_core import DailyPartitions, HourlyPartitions, MonthlyPartitions
 from assets_core.reports.html.calendar import calendar
@@ -90,3 +91,27 @@ def test_crossings_counts_pairs_in_opposite_orders() -> None:
         by_hand = sum(1 for (a, b), (c, d) in itertools.combinations(edges, 2)
                       if (rank[a] - rank[c]) * (rank[b] - rank[d]) < 0)
         assert crossings([top, bottom], edges) == by_hand
+
+
+def test_report_data_of_a_selection_given_as_an_iterator() -> None:
+    from datetime import datetime
+
+    from assets_core import asset
+    from assets_core.catalog import open_catalog
+    from assets_core.graph import build_graph
+    from assets_core.reports.html.data import report_data
+
+    @asset
+    def a():  # type: ignore[no-untyped-def]
+        ...
+
+    @asset
+    def b(a):  # type: ignore[no-untyped-def]
+        ...
+
+    graph = build_graph([a, b])
+    catalog = open_catalog("sqlite:///:memory:", ".")
+    data = report_data(graph, catalog.snapshot(), catalog, iter(["b", "a"]), datetime(2025, 1, 1, tzinfo=UTC), "p")
+    catalog.close()
+    assert [entry["name"] for entry in data["assets"]] == ["a", "b"] and data["edges"] == [[0, 1, "all"]]
+    assert [entry["strip"] for entry in data["assets"]] == ["m", "m"]

@@ -55,8 +55,8 @@ def report_data(
     selection: str | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows about ``assets`` (a selection of ``graph``) at ``now``."""
-    names = [name for name in graph.order if name in set(assets)]
-    chosen = set(names)
+    chosen = set(assets)
+    names = [name for name in graph.order if name in chosen]
     edges = [(e.upstream, e.downstream, e.mapping.describe()) for name in names for e in graph.edges_in[name]
              if e.upstream in chosen and e.upstream != name]
     # The catalog's history is read in a thread while the planner works on the snapshot:
