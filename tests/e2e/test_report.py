@@ -82,7 +82,7 @@ def test_report_of_a_built_project_is_self_contained_and_agrees_with_status(buil
                               {"name": "customer", "type": "String", "nullable": True},
                               {"name": "amount", "type": "Float64", "nullable": True}]
     (run,) = page["runs"]
-    assert run["partitions"] == 4 and run["status"] == "succeeded" and run["seconds"] > 0
+    assert run["partitions"] == 4 and run["status"] == "succeeded" and run["seconds"] > 0 and run["complete"]
     assert run["run_id"] == built_landing.json("runs")[0]["run_id"]
 
 

@@ -115,3 +115,20 @@ def test_report_data_of_a_selection_given_as_an_iterator() -> None:
     catalog.close()
     assert [entry["name"] for entry in data["assets"]] == ["a", "b"] and data["edges"] == [[0, 1, "all"]]
     assert [entry["strip"] for entry in data["assets"]] == ["m", "m"]
+
+
+def test_last_runs_say_which_run_the_attempts_read_may_cut() -> None:
+    from assets_core.catalog.models import Materialization, Run
+    from assets_core.reports.html.data import ATTEMPTS_READ, last_runs
+
+    def attempt(run: str, i: int) -> Materialization:
+        return Materialization(run_id=run, asset="a", partition=f"p{i}", status="published",
+                               started_at="2025-01-01T00:00:00+00:00", ended_at="2025-01-01T00:00:01+00:00", rows=1)
+
+    runs = [Run(run_id=r, reference_time="2025-01-01T00:00:00+00:00", started_at=f"2025-01-0{d}T00:00:00+00:00",
+                status="succeeded") for r, d in (("old", 1), ("new", 2))]
+    newest_first = [attempt("new", i) for i in range(3)] + [attempt("old", i) for i in range(ATTEMPTS_READ - 3)]
+    shown = last_runs("a", newest_first, runs)
+    assert [(r["run_id"], r["partitions"], r["seconds"], r["complete"]) for r in shown] == [
+        ("new", 3, 3.0, True), ("old", ATTEMPTS_READ - 3, ATTEMPTS_READ - 3.0, False)]
+    assert all(r["complete"] for r in last_runs("a", newest_first[:-1], runs))

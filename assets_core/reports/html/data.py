@@ -253,12 +253,15 @@ def last_check_results(graph: AssetGraph, name: str, attempts: Sequence[Material
 
 def last_runs(name: str, attempts: Sequence[Materialization], runs: Sequence[Run]) -> list[dict[str, Any]]:
     """The newest runs that did work on the asset, newest first, each with the seconds its
-    attempts of the asset took (``reports.history``)."""
+    attempts of the asset took (``reports.history``). ``attempts`` are the newest ones only: when
+    they are :data:`ATTEMPTS_READ`, the oldest run among them may have done more, and says
+    ``"complete": false``."""
     by_id = {run.run_id: run for run in runs}
     points = asset_history(name, runs, attempts, limit=RUNS_SHOWN)
+    oldest_read = attempts[-1].run_id if len(attempts) >= ATTEMPTS_READ else None
     return [
         {"run_id": p.run_id, "started_at": p.started_at, "status": by_id[p.run_id].status,
          "trigger": by_id[p.run_id].trigger, "seconds": round(p.seconds, 3), "partitions": p.partitions,
-         "rows": p.rows, "failed": p.failed}
+         "rows": p.rows, "failed": p.failed, "complete": p.run_id != oldest_read}
         for p in reversed(points)
     ]

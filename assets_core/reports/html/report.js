@@ -439,8 +439,10 @@
     },
     runs(runs) {
       if (!runs.length) return el("p", { class: "muted" }, "no run did work on it yet");
-      return table(["run", "started", "status", "seconds", "partitions", "rows", "failed"], runs.map((r) =>
-        [r.run_id, r.started_at, r.status, r.seconds, r.partitions, r.rows, r.failed]));
+      const box = el("div", { id: "asset-runs" }, table(["run", "started", "status", "seconds", "partitions", "rows", "failed"], runs.map((r) =>
+        [r.run_id, r.started_at, r.status, r.seconds, r.complete === false ? `${r.partitions}+` : r.partitions, r.rows, r.failed])));
+      if (runs.some((r) => r.complete === false)) box.appendChild(el("p", { class: "muted" }, "+: the oldest attempts of this run were not read; it did more."));
+      return box;
     },
     schema(columns) {
       if (!Array.isArray(columns) || !columns.every((c) => c && typeof c === "object" && "name" in c)) return value(columns);
