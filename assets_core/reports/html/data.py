@@ -196,9 +196,10 @@ def asset_page(
     does not know is drawn as a nested definition list, all as text).
 
     The one place the page's content comes from: ``describe`` (its definitions), ``checks``
-    (each check's last result), ``runs`` (its last runs with durations), ``schema`` and
-    (the columns of its newest published attempt) and ``column_lineage`` (None until it is
-    recorded).
+    (each check's last result), ``runs`` (its last runs with durations), ``schema`` (the
+    columns of its newest published attempt) and ``column_lineage`` (None until it is
+    recorded). Any JSON-able dict can replace ``describe`` or ``column_lineage``: the page
+    draws whatever keys it has.
     """
     return {
         "describe": describe_spec(graph, name),
