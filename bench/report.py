@@ -35,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 def measure(catalog_path: Path, assets: int, output: Path) -> dict[str, float]:
     """One report written, as `assets report` does it, phase by phase (run in a fresh process)."""
     import planner
+
     from assets_core.catalog.sqlite import SqliteCatalog
     from assets_core.cli.report import write_atomically
     from assets_core.reports.html.data import report_data
