@@ -13,6 +13,7 @@ of its group. Imports point one way: this module imports the command modules, th
 | ``review`` | ``check``, ``quarantine list/show/release/discard``: data quality |
 | ``runs`` | ``runs``, ``runs show``: run history |
 | ``impact`` | ``impact``: what reads some partitions, downstream, and the command that rebuilds it |
+| ``report`` | ``report``: the self-contained HTML report |
 
 Command modules import only typer at the top; rich and the engine are imported inside the
 commands, so that a no-op ``materialize`` stays fast.
@@ -25,7 +26,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli import data, define, describe, impact, materialize, partitions, plan, review, runs
+from assets_core.cli import data, define, describe, impact, materialize, partitions, plan, report, review, runs
 from assets_core.cli.output import STATE
 
 app = typer.Typer(
@@ -62,3 +63,4 @@ app.add_typer(partitions.partitions_app, name="partitions")
 app.add_typer(runs.runs_app, name="runs")
 app.command()(review.check)
 app.add_typer(review.quarantine_app, name="quarantine")
+app.command()(report.report)

@@ -4,12 +4,13 @@ wait, and the last publish. The table and ``--json`` both render these, so they 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from assets_core.planning.plan import Cause, statuses
+from assets_core.planning.plan import Cause, Status, statuses
 
 if TYPE_CHECKING:
     from assets_core.catalog import CatalogSnapshot
@@ -75,16 +76,20 @@ def asset_statuses(
 ) -> list[AssetStatus]:
     """The status of each of ``assets`` at ``now``, in graph order; ``published`` is
     ``catalog.published_summary()``; ``detail`` adds one entry per partition."""
-    report = []
-    for name, rows in statuses(graph, snapshot, assets, now).items():
-        counts = Counter({s: 0 for s in STATUSES})
-        counts.update(state for _, state, _ in rows)
-        waiting = sum(1 for _, _, r in rows if r is not None and r.cause == Cause.WAITING)
-        upstream_stale = sum(1 for _, _, r in rows if r is not None and r.cause == Cause.UPSTREAM_PLANNED)
-        summary = PublishSummary(*published.get(name, (0, None)))
-        partitions = None
-        if detail:
-            partitions = tuple(PartitionStatus(key, state, None if r is None else r.detail) for key, state, r in rows)
-        report.append(AssetStatus(name, len(rows), dict(counts), waiting, summary.last_published_at, partitions,
-                                  upstream_stale))
-    return report
+    return [asset_status(name, rows, published, detail) for name, rows in statuses(graph, snapshot, assets, now).items()]
+
+
+def asset_status(
+    name: str, rows: Sequence[Status], published: Mapping[str, tuple[int, str | None]], detail: bool = False
+) -> AssetStatus:
+    """One asset's entry from its partitions' ``(key, status, reason)`` (``planning.statuses``):
+    the HTML report counts the rows it also draws one by one, without planning twice."""
+    counts = Counter({s: 0 for s in STATUSES})
+    counts.update(map(itemgetter(1), rows))  # counted in C: an asset can have a million partitions
+    causes = Counter(r.cause for r in filter(None, map(itemgetter(2), rows)))  # only those with a reason
+    waiting, upstream_stale = causes[Cause.WAITING], causes[Cause.UPSTREAM_PLANNED]
+    summary = PublishSummary(*published.get(name, (0, None)))
+    partitions = None
+    if detail:
+        partitions = tuple(PartitionStatus(key, state, None if r is None else r.detail) for key, state, r in rows)
+    return AssetStatus(name, len(rows), dict(counts), waiting, summary.last_published_at, partitions, upstream_stale)
