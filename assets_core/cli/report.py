@@ -27,7 +27,7 @@ def report(
 
     project, graph, catalog, snapshot = open_context(reads_only=True)
     chosen = select(graph, select_)
-    data = report_data(graph, snapshot, catalog, chosen, utc_now(), project.config.name, select_)
+    data = report_data(graph, snapshot, catalog, chosen, utc_now(), project.config.name, select_, project.root)
     size = write_atomically(output, render(data))
     partitions = sum(len(entry["strip"]) for entry in data["assets"])
     console().print(f"Wrote {output}: {len(data['assets'])} assets, {partitions} partitions, {size / 1024:.0f} KB.")

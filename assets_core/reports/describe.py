@@ -12,6 +12,7 @@ by :mod:`assets_core.reports.status`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,15 +118,21 @@ def _attempt(m: Materialization) -> dict[str, Any]:
             "data_version": m.data_version}
 
 
-def _catalog_part(name: str, attempts: list[Materialization]) -> dict[str, Any]:
-    """The last publish, and each check's newest result, from the newest attempts first."""
+SAMPLE_ROWS_SHOWN = 5
+"""Failing rows kept with a check's result on an asset's page."""
+
+
+def last_results(name: str, attempts: Sequence[Materialization]) -> dict[str, Any]:
+    """The last publish and each check's newest result, from ``attempts`` (newest first): the
+    catalog part of an asset's page that ``describe`` and the HTML report both show."""
     published = next((m for m in attempts if m.status == "published"), None)
     results: dict[str, dict[str, Any]] = {}
     for m in attempts:
         for result in m.checks:
             results.setdefault(result.check, {
                 "check": result.check, "severity": result.severity, "passed": result.passed,
-                "message": result.message, "partition": m.partition, "run_id": m.run_id, "at": m.ended_at,
+                "message": result.message, "observed": result.observed, "partition": m.partition,
+                "run_id": m.run_id, "at": m.ended_at, "sample": (result.sample or [])[:SAMPLE_ROWS_SHOWN] or None,
             })
     return {"last_publish": None if published is None else _attempt(published),
             "check_results": sorted(results.values(), key=lambda r: str(r["check"]))}
@@ -141,13 +148,14 @@ def describe_asset(
       (None before its first publish);
     - ``last_publish``: ``{"run_id", "partition", "at", "rows", "data_version"}`` or None;
     - ``check_results``: each check's newest result ``{"check", "severity", "passed",
-      "message", "partition", "run_id", "at"}``;
+      "message", "observed", "partition", "run_id", "at", "sample"}`` (``sample``: up to
+      five failing rows, or None);
     - ``status``: the ``status --json`` entry (counts by status, waiting, last publish time).
     """
     body = asset_definition(graph, name, root)
     columns = catalog.latest_schemas([name]).get(name)
     body["schema"] = None if columns is None else [c.model_dump() for c in columns]
-    body.update(_catalog_part(name, catalog.materializations(asset=name, limit=_ATTEMPTS_READ)))
+    body.update(last_results(name, catalog.materializations(asset=name, limit=_ATTEMPTS_READ)))
     (entry,) = asset_statuses(graph, snapshot, [name], now, catalog.published_summary())
     body["status"] = entry.to_json()
     return body

@@ -73,8 +73,13 @@ def test_report_of_a_built_project_is_self_contained_and_agrees_with_status(buil
 
     # The asset's page: its definition, its checks' last results, its last run with a duration.
     page = assets["clean"]["page"]
+    described = built_landing.json("describe", "clean")
+    assert page["describe"] == {key: described[key] for key in page["describe"]}  # describe's own definition
     assert page["describe"]["description"] == "Orders with an amount, sorted by id."
-    assert page["describe"]["inputs"] == [{"asset": "raw", "mapping": "identity"}]
+    assert page["describe"]["inputs"] == [{"asset": "raw", "param": "raw", "type": "polars", "mapping": "identity"}]
+    assert page["describe"]["code"]["file"] == "landing_assets.py"
+    lineage = built_landing.ok("lineage", "revenue", "--columns", "--format", "json").json()
+    assert assets["revenue"]["page"]["column_lineage"] == lineage
     checks = {c["check"]: c["last"] for c in page["checks"]}
     assert list(checks) == ["not_null(order_id)", "unique(order_id)", "non_negative_amount", "plausible_amount"]
     assert all(last is not None and last["passed"] for last in checks.values())

@@ -19,11 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from itertools import compress
 from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assets_core.definitions.freshness import human_duration
 from assets_core.partitions import PartitionsDefinition
 from assets_core.planning.plan import Status, statuses
+from assets_core.reports.columns import ColumnIndex, columns_report, schemas_of
+from assets_core.reports.describe import asset_definition, last_results
 from assets_core.reports.freshness import freshness
 from assets_core.reports.history import asset_history
 from assets_core.reports.html.calendar import calendar
@@ -42,8 +45,6 @@ SEVERITY = ("failed", "quarantined", "stale", "unknown", "missing", "fresh")
 ATTEMPTS_READ = 200
 """Newest attempts read per asset for its last runs and its checks' last results."""
 RUNS_SHOWN = 10
-SAMPLE_ROWS_SHOWN = 5
-
 
 def report_data(
     graph: AssetGraph,
@@ -53,8 +54,10 @@ def report_data(
     now: datetime,
     project: str,
     selection: str | None = None,
+    root: Path | None = None,
 ) -> dict[str, Any]:
-    """Everything the page shows about ``assets`` (a selection of ``graph``) at ``now``."""
+    """Everything the page shows about ``assets`` (a selection of ``graph``) at ``now``;
+    ``root``: the project folder, which code locations are given relative to."""
     chosen = set(assets)
     names = [name for name in graph.order if name in chosen]
     edges = [(e.upstream, e.downstream, e.mapping.describe()) for name in names for e in graph.edges_in[name]
@@ -67,6 +70,7 @@ def report_data(
         rows = statuses(graph, snapshot, names, now)
         fresh_by_asset = {r.asset: r for r in freshness(graph, snapshot, names, now)}
         published, runs, attempts, schemas = history.result()
+    columns = ColumnIndex(graph, schemas_of(schemas))  # each asset's lineage computed when its page is
     keysets = _KeySets()
     reasons = _Texts()
     index = {name: i for i, name in enumerate(names)}
@@ -92,7 +96,8 @@ def report_data(
             "keyset": keysets.add(spec.partitions, rows[name]),
             "strip": strip(rows[name]),
             "reasons": reason_runs(rows[name], reasons),
-            "page": asset_page(graph, name, attempts[name], runs, schemas.get(name)),
+            "page": asset_page(graph, name, attempts[name], runs, schemas.get(name), root,
+                               columns_report(columns, name)),
         })
     return {
         "project": project,
@@ -115,9 +120,10 @@ _History = tuple[dict[str, tuple[int, str | None]], list["Run"], dict[str, list[
 
 def _read_history(catalog: Catalog, names: Sequence[str]) -> _History:
     """What the report reads of the catalog besides the snapshot: the publish summary, the
-    runs, each asset's newest attempts, and the schema each one published last."""
+    runs, each asset's newest attempts, and the schema every asset published last (those
+    outside the selection resolve the column lineage of those in it)."""
     attempts = {name: catalog.materializations(asset=name, limit=ATTEMPTS_READ) for name in names}
-    return catalog.published_summary(), catalog.runs(), attempts, catalog.latest_schemas(names)
+    return catalog.published_summary(), catalog.runs(), attempts, catalog.latest_schemas()
 
 
 def overall_status(counts: Mapping[str, int]) -> str:
@@ -190,66 +196,25 @@ class _KeySets:
 
 def asset_page(
     graph: AssetGraph, name: str, attempts: Sequence[Materialization], runs: Sequence[Run],
-    schema: Sequence[ColumnRecord] | None = None,
+    schema: Sequence[ColumnRecord] | None = None, root: Path | None = None,
+    column_lineage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What clicking an asset shows, as sections the page renders generically (a section it
-    does not know is drawn as a nested definition list, all as text).
-
-    The one place the page's content comes from: ``describe`` (its definitions), ``checks``
-    (each check's last result), ``runs`` (its last runs with durations), ``schema`` (the
-    columns of its newest published attempt) and ``column_lineage`` (None until it is
-    recorded). Any JSON-able dict can replace ``describe`` or ``column_lineage``: the page
-    draws whatever keys it has.
-    """
+    does not know is drawn as a nested definition list, all as text): ``describe`` (the
+    definition, as ``assets describe`` gives it), ``checks`` (each check with its newest
+    result, the one ``describe`` gives), ``runs`` (its last runs with durations), ``schema``
+    (the columns of its newest published attempt) and ``column_lineage`` (each output
+    column's upstream columns, as ``assets lineage ASSET --columns --format json`` gives it)."""
+    definition = asset_definition(graph, name, root)
+    latest = {r["check"]: r for r in last_results(name, attempts)["check_results"]}
+    defined = [check["name"] for check in definition["checks"]]
     return {
-        "describe": describe_spec(graph, name),
-        "checks": last_check_results(graph, name, attempts),
+        "describe": definition,
+        "checks": [{"check": check, "last": latest.get(check)} for check in dict.fromkeys([*defined, *latest])],
         "runs": last_runs(name, attempts, runs),
         "schema": None if schema is None else [column.model_dump() for column in schema],
-        "column_lineage": None,
+        "column_lineage": column_lineage,
     }
-
-
-def describe_spec(graph: AssetGraph, name: str) -> dict[str, Any]:
-    """The asset's definition, as far as the spec knows it."""
-    spec = graph[name]
-    return {
-        "description": spec.description,
-        "owner": spec.owner,
-        "group": spec.group,
-        "tags": list(spec.tags),
-        "kind": spec.kind,
-        "io": spec.io,
-        "partitions": spec.partitions.describe() if spec.partitions else "unpartitioned",
-        "inputs": [{"asset": e.upstream, "mapping": e.mapping.describe()} for e in graph.edges_in[name]],
-        "checks": [_check_name(c) for c in spec.checks],
-        "freshness": None if spec.freshness is None else f"max lag {human_duration(spec.freshness.max_lag)}",
-        "code_version": spec.code_version,
-        "source": spec.source or None,
-        "sql": spec.sql,
-    }
-
-
-def _check_name(check: Any) -> str:
-    """A real check's name, or the name a manifest keeps in its place."""
-    return check if isinstance(check, str) else str(getattr(check, "name", check))
-
-
-def last_check_results(graph: AssetGraph, name: str, attempts: Sequence[Materialization]) -> list[dict[str, Any]]:
-    """Each check of the asset with its newest recorded result (None when it never ran), and
-    recorded checks the definition no longer has after them."""
-    latest: dict[str, dict[str, Any]] = {}
-    for attempt in attempts:  # newest first
-        for record in attempt.checks:
-            if record.check not in latest:
-                latest[record.check] = {
-                    "passed": record.passed, "severity": record.severity, "observed": record.observed,
-                    "message": record.message, "partition": attempt.partition, "run_id": attempt.run_id,
-                    "at": attempt.ended_at, "sample": (record.sample or [])[:SAMPLE_ROWS_SHOWN] or None,
-                }
-    defined = [_check_name(c) for c in graph[name].checks]
-    ordered = dict.fromkeys([*defined, *latest])
-    return [{"check": check, "last": latest.get(check)} for check in ordered]
 
 
 def last_runs(name: str, attempts: Sequence[Materialization], runs: Sequence[Run]) -> list[dict[str, Any]]:
