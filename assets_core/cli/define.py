@@ -83,7 +83,7 @@ def lineage(
     select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection (without an asset).")] = None,
     partition: Annotated[str | None, typer.Option("--partition", help="What this published partition was built from, partition by partition.")] = None,
     depth: Annotated[int | None, typer.Option("--depth", help="With --partition: levels up (default: down to the sources).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="With --partition: machine-readable output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (--format json).")] = False,
 ) -> None:
     """Asset lineage, with the partition mapping of every edge: one asset's, or the project's
     graph; column lineage with --columns or ASSET.COLUMN; with --partition, the exact upstream
@@ -94,8 +94,10 @@ def lineage(
         if asset is None:
             raise UsageError("--partition needs an asset: `assets lineage ASSET --partition KEY`.")
         return partition_lineage(asset, partition, depth, as_json)
-    if depth is not None or as_json:
-        raise UsageError("--depth and --json go with --partition KEY; for the asset tree use --format json.")
+    if depth is not None:
+        raise UsageError("--depth goes with --partition KEY: `assets lineage ASSET --partition KEY --depth N`.")
+    if as_json:
+        fmt = LineageFormat.json
     from assets_core.project.loading import load_graph
 
     directions = [d for d, on in (("upstream", upstream), ("downstream", downstream)) if on] or ["upstream", "downstream"]

@@ -196,3 +196,9 @@ def test_an_upstream_change_that_keeps_the_schema_adds_no_note(built_landing: Pr
     plan = built_landing.json("plan")
     assert plan["steps"] and all(s["upstream_schema_changes"] is None for s in plan["steps"])
     assert "schema:" not in built_landing.ok("plan").stdout + built_landing.ok("why", "revenue", DAY).stdout
+
+
+def test_lineage_json_is_format_json_for_every_view(built_landing: Project) -> None:
+    """Every lineage view that prints data takes --json, and it is the --format json output."""
+    for args in (["lineage"], ["lineage", "clean"], ["lineage", "revenue", "--columns"], ["lineage", "clean.amount"]):
+        assert built_landing.json(*args) == built_landing.ok(*args, "--format", "json").json()

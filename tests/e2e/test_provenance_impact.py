@@ -166,7 +166,7 @@ ERRORS = [
     (["lineage", "clean", "--partition", "2025-13-01"], 2, "'2025-13-01' is not a partition of 'clean'", "YYYY-MM-DD"),
     (["lineage", "summary", "--partition", "x"], 2, "'summary' is unpartitioned", "--partition ''"),
     (["lineage", "clean", "--partition", DAY, "--depth", "-1"], 2, "--depth -1 is negative"),
-    (["lineage", "clean", "--depth", "2"], 2, "--depth and --json go with --partition KEY"),
+    (["lineage", "clean", "--depth", "2"], 2, "--depth goes with --partition KEY"),
     (["lineage", "--partition", DAY], 2, "--partition needs an asset"),
     (["impact", "claen"], 2, "No asset is named 'claen'.", "Did you mean 'clean'?"),
     (["impact", "clean", "--partition", "2025-01-09"], 2, "'2025-01-09' is not a partition of 'clean'"),
