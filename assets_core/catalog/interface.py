@@ -145,8 +145,9 @@ class Catalog(Protocol):
         at once for one partition never both get it. Returns ``[]`` once every lease is held."""
         ...
 
-    def release_leases(self, run_id: str) -> None:
-        """Drop every lease ``run_id`` holds, and no other."""
+    def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
+        """Drop the leases ``run_id`` holds: every one, or those of the ``(asset, partition)``
+        in ``refs``; never another run's. One transaction."""
         ...
 
     # -- attempts ----------------------------------------------------------------------------

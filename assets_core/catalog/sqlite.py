@@ -316,9 +316,13 @@ class SqliteCatalog:
             )
         return []
 
-    def release_leases(self, run_id: str) -> None:
+    def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
         with self._transaction() as db:
-            db.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
+            if refs is None:
+                db.execute("DELETE FROM leases WHERE run_id = ?", (run_id,))
+            else:
+                db.executemany("DELETE FROM leases WHERE asset = ? AND partition = ? AND run_id = ?",
+                               [(asset, key, run_id) for asset, key in refs])
 
     # -- materializations ----------------------------------------------------------------
 

@@ -57,12 +57,12 @@ def render_status(report: list[AssetStatus], per_partition: bool) -> None:
         out.print(table)
         return
     table = Table("asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined",
-                  "waiting", "last publish")
+                  "unknown", "waiting", "last publish")
     for e in report:
         table.add_row(e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
-                      number(e.count("stale") + e.count("unknown"), "yellow"), number(e.count("missing"), "yellow"),
+                      number(e.count("stale"), "yellow"), number(e.count("missing"), "yellow"),
                       number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
-                      number(e.waiting, "red"), e.last_published_at or "never")
+                      number(e.count("unknown"), "yellow"), number(e.waiting, "red"), e.last_published_at or "never")
     out.print(table)
     waiting = sum(e.waiting for e in report)
     if waiting:

@@ -223,6 +223,8 @@ class _Runner:
         self.records = _RecordBuffer(catalog)
         self.upstream_keys = UpstreamKeys(graph, the_plan.reference_time)
         self.outcomes: list[Outcome | None] = [None] * len(the_plan.steps)
+        self.started: set[int] = set()
+        """Steps whose partition this run began to compute: an interrupted run keeps only their leases."""
         self.inputs: dict[int, dict[str, dict[str, str]]] = {}
         self.computer = Computer(graph, storage, project.retry)
         self.pools = _Pools(dict(project.settings.pools), graph, the_plan.steps)
@@ -264,6 +266,7 @@ class _Runner:
         if observed is not None:  # the source version this partition is built from
             inputs[OBSERVED] = {step.key: observed}
         self.inputs[index] = inputs
+        self.started.add(index)
         self.on_event(Event("started", step.asset, step.key))
         return Work(step.asset, step.key, self.run.run_id, tuple(slices), row_history(self.snapshot, self.graph, step.asset, step.key))
 
@@ -586,9 +589,12 @@ def materialize(
             if outcome is not None:
                 counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
         if finished_cleanly:
-            # Leases of steps that did not run (interrupted runs keep theirs: replanned as unknown).
+            # Leases of steps that did not run.
             catalog.release_leases(run.run_id)
             storage.discard_staging(run.run_id)
+        else:  # interrupted: the partitions it was writing stay leased (replanned as unknown), not the others
+            catalog.release_leases(run.run_id, [(s.asset, s.key) for i, s in enumerate(the_plan.steps)
+                                                if i not in runner.started])
         status: RunStatus = "interrupted" if not finished_cleanly else (
             "failed" if counts.get("failed") or counts.get("quarantined") else "succeeded"
         )

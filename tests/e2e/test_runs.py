@@ -107,6 +107,27 @@ def test_ctrl_c_interrupts_with_one_line_and_the_next_run_resumes(make_project) 
     assert project.json("plan")["steps"] == []
 
 
+def test_ctrl_c_leaves_unknown_only_what_the_run_was_writing(make_project) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C made every never-published planned partition `unknown` ("a run died while
+    writing it") instead of `missing`, and the status table had no `unknown` column."""
+    import signal
+
+    project = make_project("slow")
+    process = project.popen("materialize")
+    project.wait_for("the first partition to be published",
+                     lambda: project.catalog_path.exists() and _published(project) >= 1)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode == 130
+    [slow, total] = project.json("status")
+    assert slow["unknown"] <= 1, slow  # the one partition being computed, at most
+    assert slow["fresh"] + slow["missing"] + slow["unknown"] == 20 and slow["missing"] >= 1
+    assert total["missing"] == 1 and total["unknown"] == 0
+    header = project.ok("status").stdout.splitlines()[1]
+    for key in ("fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting"):
+        assert key in header, header
+
+
 def _published(project: Project) -> int:
     try:
         return len(project.catalog("SELECT 1 FROM partitions WHERE data_version IS NOT NULL"))

@@ -297,6 +297,15 @@ def test_release_only_drops_that_runs_leases(catalog: Catalog) -> None:
     assert take(catalog, [("orders", "a"), ("orders", "b")], "run-3") == [Lease("orders", "b", "run-2", 100, "box")]
 
 
+def test_release_of_some_leases_drops_only_those_of_that_run(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a"), ("orders", "b")], "run-1")
+    take(catalog, [("orders", "c")], "run-2")
+    catalog.release_leases("run-1", [("orders", "a"), ("orders", "c")])  # c is run-2's: kept
+    assert take(catalog, [("orders", "a"), ("orders", "b"), ("orders", "c")], "run-3") == [
+        Lease("orders", "b", "run-1", 100, "box"), Lease("orders", "c", "run-2", 100, "box"),
+    ]
+
+
 def test_record_releases_the_lease_of_each_recorded_partition(catalog: Catalog) -> None:
     take(catalog, [("orders", "2025-01-01"), ("orders", "2025-01-02")], "run-1")
     catalog.record([attempt(partition="2025-01-01")])
