@@ -269,7 +269,8 @@ class SqliteCatalog:
         return self._run(rows[0]) if rows else None
 
     def run_ids_like(self, prefix: str) -> list[str]:
-        return [r["run_id"] for r in self._rows("SELECT run_id FROM runs WHERE run_id LIKE ? || '%'", (prefix,))]
+        # Compared as text, not with LIKE: a '%' or '_' a person types is a character of an id.
+        return [r["run_id"] for r in self._rows("SELECT run_id FROM runs WHERE substr(run_id, 1, length(?1)) = ?1", (prefix,))]
 
     @staticmethod
     def _run(row: sqlite3.Row) -> Run:

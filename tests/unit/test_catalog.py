@@ -349,6 +349,7 @@ def test_runs_are_started_finished_and_marked_interrupted(catalog: Catalog) -> N
     assert catalog.run("nope") is None
     assert set(catalog.run_ids_like("run-")) == {"run-a", "run-b"}
     assert catalog.run_ids_like("run-b") == ["run-b"]
+    assert catalog.run_ids_like("%") == [] and catalog.run_ids_like("run_") == []  # no pattern characters
 
 
 # -- observations, dynamic keys, quarantine, assets -----------------------------------------
