@@ -192,6 +192,25 @@ class TimeWindowPartitions(PartitionsDefinition):
     def _in_bounds(self, index: int) -> bool:
         return index >= 0 and (self._total is None or index < self._total)
 
+    def check_key(self, key: str, asset: str) -> None:
+        """A key that is not a window says why: malformed, before the start, past the end, or
+        inside a window rather than at its start."""
+        if self.is_key(key):
+            return
+        problem = f"expected {self.expected()}"
+        if self.key_pattern.fullmatch(key):
+            try:
+                index = self._windows_ended_by(self._parse_key(key))
+            except ValueError:
+                index = None
+            if index is not None and index < 0:
+                problem = f"before the start {self._make_keys(0, 1)[0]}"
+            elif index is not None and self._total is not None and index >= self._total:
+                problem = f"past the end: the last key is {self._make_keys(self._total - 1, self._total)[0]}"
+            elif index is not None:
+                problem = f"inside the window {self._make_keys(index, index + 1)[0]}: give the key at its start"
+        raise PartitionError(f"'{key}' is not a partition of '{asset}' ({self.kind}, {problem}).")
+
     def data_interval(self, key: str) -> DataInterval:
         index = self.index_of(key)
         if index is None:
