@@ -205,7 +205,13 @@ def why(
 
     _, graph, catalog, snapshot = open_context(reads_only=True)
     spec = graph.require(asset)
-    key = "" if key == "-" or spec.partitions is None else key
+    if spec.partitions is None and key not in ("-", ""):
+        raise UsageError(f"'{asset}' is not partitioned: ask `assets why {asset}`, without a key.")
+    if spec.partitions is not None and key in ("-", ""):
+        example = next(iter(spec.partitions.keys(utc_now())[-1:]), None)
+        hint = f", e.g. `assets why {asset} {example}`" if example else ""
+        raise UsageError(f"'{asset}' is {spec.partitions.describe()}: name one of its partitions{hint}.")
+    key = "" if spec.partitions is None else key
     check_key(spec, key)
     chain = explain(graph, snapshot, asset, key, utc_now())
     changes = upstream_schema_changes(catalog, (reason for _, _, reason in chain if reason is not None))

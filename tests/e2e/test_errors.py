@@ -53,6 +53,10 @@ ARGUMENT_ERRORS = [
     ("schema_unknown_asset", ["schema", "sumary", "--history"], 2,
      ["No asset is named 'sumary'.", "Did you mean 'summary'?"]),
     ("unknown_run", ["runs", "show", "nope"], 2, ["No single run 'nope'", "`assets runs` lists them"]),
+    ("why_without_key", ["why", "clean"], 2,
+     ["'clean' is daily from 2025-01-01", "name one of its partitions, e.g. `assets why clean 2025-01-04`"]),
+    ("why_key_of_unpartitioned", ["why", "summary", DAY], 2, ["'summary' is not partitioned: ask `assets why summary`"]),
+    ("why_key_before_start", ["why", "clean", "2024-12-31"], 2, ["'2024-12-31' is not a partition", "before the start 2025-01-01"]),
 ]
 
 
