@@ -131,7 +131,8 @@ class HttpTransport:
         if left:
             self.failures.add(f"{left} events were still queued when the run ended: not sent", left)
         if self.failures.count > 1:
-            _log.warning("OpenLineage: %s: %d events were not delivered", self.name, self.failures.count)
+            gave_up = f" (given up after {GIVE_UP_AFTER} failures in a row)" if self._given_up else ""
+            _log.warning("OpenLineage: %s: %d events were not delivered%s", self.name, self.failures.count, gave_up)
         return self.failures.count
 
     # the background thread -------------------------------------------------------------------
@@ -144,9 +145,8 @@ class HttpTransport:
                 break
             problem = "given up after repeated failures" if self._given_up else self._post(line)
             consecutive = 0 if problem is None else consecutive + 1
-            if problem is not None and consecutive == GIVE_UP_AFTER:
+            if consecutive == GIVE_UP_AFTER:
                 self._given_up = True
-                problem += f"; giving up on this endpoint for the rest of the run after {GIVE_UP_AFTER} failures"
             with self._lock:
                 if self._stopped.is_set():
                     break
