@@ -39,7 +39,7 @@ from assets_core.project.loading import Project
 from assets_core.storage.store import Storage
 
 if TYPE_CHECKING:
-    from assets_core.execution.openlineage import Lineage, LineageSummary
+    from assets_core.execution.openlineage.emitter import Lineage, LineageSummary
 
 FLUSH_EVERY_RECORDS = 200
 FLUSH_EVERY_SECONDS = 0.5
@@ -524,7 +524,7 @@ def _lineage(project: Project, run: Run, graph: AssetGraph, catalog: Catalog) ->
         "OPENLINEAGE_URL"
     ):
         return None
-    from assets_core.execution.openlineage import Lineage, lineage_settings
+    from assets_core.execution.openlineage.emitter import Lineage, lineage_settings
 
     settings = lineage_settings(project)
     if settings is None:

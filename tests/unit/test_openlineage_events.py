@@ -24,10 +24,14 @@ from assets_core import (
 )
 from assets_core.catalog import Run
 from assets_core.checks.base import CheckResult
-from assets_core.execution import openlineage
 from assets_core.execution.compute import Computed
-from assets_core.execution.openlineage import Lineage, LineageSettings, lineage_settings
+from assets_core.execution.openlineage import emitter
 from assets_core.execution.openlineage import events as ol
+from assets_core.execution.openlineage.emitter import (
+    Lineage,
+    LineageSettings,
+    lineage_settings,
+)
 from assets_core.execution.openlineage.transports import (
     GIVE_UP_AFTER,
     FileTransport,
@@ -80,7 +84,7 @@ def computed(part: StagedPartition | None, checks: tuple[CheckResult, ...] = (),
     return Computed(part, checks, error, time.time(), 0.01, "published" if part else "failed", **fields)
 
 
-def emitter(tmp_path: Path, graph: AssetGraph | None = None) -> Lineage:
+def lineage_for(tmp_path: Path, graph: AssetGraph | None = None) -> Lineage:
     settings = LineageSettings(namespace="assets-core://shop", file=tmp_path / "events.jsonl")
     return Lineage(settings, RUN, graph or shop())
 
@@ -119,8 +123,8 @@ def test_the_column_lineage_function_feeds_the_output_facet_of_published_partiti
         seen.append((spec.name, dict(upstream_schemas)))
         return {"total": [("orders", "amount", "direct")]}
 
-    monkeypatch.setattr(openlineage, "_column_lineage", lineage_of)
-    lineage = emitter(tmp_path)
+    monkeypatch.setattr(emitter, "_column_lineage", lineage_of)
+    lineage = lineage_for(tmp_path)
     lineage.started("orders", "2025-01-01", {})
     lineage.concluded("orders", "2025-01-01", computed(staged("orders", "2025-01-01")), "published", {})
     lineage.started("revenue", "2025-01-01", {"orders": {"2025-01-01": "v-orders-2025-01-01"}})
@@ -138,7 +142,7 @@ def test_the_column_lineage_function_feeds_the_output_facet_of_published_partiti
 
 
 def test_a_published_partition_carries_its_schema_statistics_version_partition_and_checks(tmp_path: Path) -> None:
-    lineage = emitter(tmp_path)
+    lineage = lineage_for(tmp_path)
     checks = (
         CheckResult("not_null(order_id)", True, "blocking", 0, ""),
         CheckResult("unique(order_id)", True, "blocking", 0, ""),
@@ -174,7 +178,7 @@ def test_a_published_partition_carries_its_schema_statistics_version_partition_a
 
 
 def test_inputs_are_the_upstream_partitions_read_with_their_versions_and_dimensions(tmp_path: Path) -> None:
-    lineage = emitter(tmp_path)
+    lineage = lineage_for(tmp_path)
     key = "2025-01-03|eu"
     lineage.started("regional", key, {"orders": {"2025-01-03": "v3"}, "@observed": {key: "seen"}})
     lineage.started("totals", "", {"orders": {"2025-01-01": "v1", "2025-01-02": "v2"}})
@@ -192,7 +196,7 @@ def test_inputs_are_the_upstream_partitions_read_with_their_versions_and_dimensi
 
 
 def test_retried_attempts_are_runs_of_their_own_and_a_skip_is_an_abort(tmp_path: Path) -> None:
-    lineage = emitter(tmp_path)
+    lineage = lineage_for(tmp_path)
     first = computed(None, error="ConnectionError: gone", attempt=1)
     second = computed(None, error="ConnectionError: gone", attempt=2)
     last = computed(staged("orders", "2025-01-04"), attempt=3, retried=(first, second))
@@ -221,7 +225,7 @@ def test_retried_attempts_are_runs_of_their_own_and_a_skip_is_an_abort(tmp_path:
 
 
 def test_a_quarantined_partition_fails_with_the_check_results_of_its_staged_data_and_no_version(tmp_path: Path) -> None:
-    lineage = emitter(tmp_path)
+    lineage = lineage_for(tmp_path)
     checks = (CheckResult("unique(order_id)", False, "blocking", 1, "1 duplicate"),)
     part = staged("orders", "2025-01-02")
     lineage.concluded("orders", "2025-01-02", computed(part, checks), "quarantined", {}, "unique(order_id): 1 duplicate")

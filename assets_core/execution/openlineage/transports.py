@@ -13,15 +13,17 @@ one as a warning, the rest counted) and ``close`` says how many events were not 
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import queue
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import SplitResult, urljoin, urlsplit
+
+if TYPE_CHECKING:
+    import http.client
 
 _log = logging.getLogger("assets.openlineage")
 
@@ -160,6 +162,7 @@ class HttpTransport:
 
     def _post(self, line: bytes) -> str | None:
         """One POST; None when the server answered 2xx, else the cause in words."""
+        import http.client  # here: loading a project checks the URL with this module, and needs no HTTP
         path = self.target.path or "/"
         if self.target.query:
             path += "?" + self.target.query
@@ -185,6 +188,8 @@ class HttpTransport:
         return f"the server answered HTTP {response.status} {response.reason}" + (f": {said!r}" if said else "")
 
     def _connect(self) -> http.client.HTTPConnection:
+        import http.client
+
         if self._connection is None:
             host, port = self.target.hostname or "localhost", self.target.port
             if self.target.scheme == "https":
