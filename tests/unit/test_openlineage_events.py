@@ -183,7 +183,8 @@ def test_inputs_are_the_upstream_partitions_read_with_their_versions_and_dimensi
     lineage.started("regional", key, {"orders": {"2025-01-03": "v3"}, "@observed": {key: "seen"}})
     lineage.started("totals", "", {"orders": {"2025-01-01": "v1", "2025-01-02": "v2"}})
     lineage.close()
-    regional, totals = read_events(tmp_path / "events.jsonl")
+    regional, totals, *aborted = read_events(tmp_path / "events.jsonl")
+    assert [e["eventType"] for e in aborted] == ["ABORT", "ABORT"]  # never concluded
     assert [(i["name"], i["facets"]["version"]["datasetVersion"]) for i in regional["inputs"]] == [("orders", "v3")]
     assert regional["outputs"][0]["outputFacets"]["subset"]["outputCondition"]["partitions"] == [
         {"identifier": key, "dimensions": {"day": "2025-01-03", "region": "eu"}}
@@ -222,6 +223,20 @@ def test_retried_attempts_are_runs_of_their_own_and_a_skip_is_an_abort(tmp_path:
     }
     assert events[7]["run"]["facets"]["errorMessage"]["message"] == "upstream orders[2025-01-04] failed"
     assert "version" not in events[-1]["outputs"][0].get("facets", {})
+
+
+def test_attempts_still_open_when_an_interrupted_run_closes_are_aborted(tmp_path: Path) -> None:
+    lineage = lineage_for(tmp_path)
+    lineage.started("orders", "2025-01-01", {})
+    lineage.started("orders", "2025-01-02", {})
+    lineage.concluded("orders", "2025-01-01", computed(staged("orders", "2025-01-01")), "published", {})
+    assert lineage.close().events == 4
+    events = read_events(tmp_path / "events.jsonl")
+    assert [(e["eventType"], e["outputs"][0]["outputFacets"]["subset"]["outputCondition"]["partitions"][0]["identifier"])
+            for e in events] == [("START", "2025-01-01"), ("START", "2025-01-02"), ("COMPLETE", "2025-01-01"),
+                                 ("ABORT", "2025-01-02")]
+    assert events[-1]["run"]["runId"] == events[1]["run"]["runId"]
+    assert "interrupted" in events[-1]["run"]["facets"]["errorMessage"]["message"]
 
 
 def test_a_quarantined_partition_fails_with_the_check_results_of_its_staged_data_and_no_version(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,12 +130,16 @@ class Lineage:
         self._column_lineage: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
         self._events = 0
+        self._open: dict[tuple[str, str], tuple[int, Mapping[str, Mapping[str, str]]]] = {}
+        """Attempts started and not ended: (asset, key) -> (attempt, inputs)."""
 
     # what the run loop calls -------------------------------------------------------------------
 
     def started(self, asset: str, key: str, inputs: Mapping[str, Mapping[str, str]], attempt: int = 1,
                 at: str | None = None) -> None:
         """An attempt starts (``at`` defaults to now)."""
+        with self._lock:
+            self._open[asset, key] = (attempt, inputs)
         self._emit(self._event("START", asset, key, attempt, at or stamp(), inputs, self._output(asset, key)))
 
     def skipped(self, asset: str, key: str, reason: str) -> None:
@@ -150,11 +155,14 @@ class Lineage:
     ) -> None:
         """The end of a partition's attempts in this run: each earlier attempt that failed and
         was retried (its FAIL, the next one's START), then the last one's COMPLETE or FAIL."""
-        for earlier in computed.retried:
+        attempts = (*computed.retried, computed)
+        for earlier, after in pairwise(attempts):
             ended = _iso(earlier.started_at + earlier.seconds)
             self._emit(self._event("FAIL", asset, key, earlier.attempt, ended, inputs, self._output(asset, key),
                                    earlier.error or "failed"))
-            self.started(asset, key, inputs, earlier.attempt + 1, _iso(earlier.started_at + earlier.seconds))
+            self.started(asset, key, inputs, after.attempt, _iso(max(after.started_at, earlier.started_at + earlier.seconds)))
+        with self._lock:
+            self._open.pop((asset, key), None)
         staged = computed.staged
         published = kind == "published"
         output = self._output(asset, key) if staged is None else self._output(
@@ -164,7 +172,13 @@ class Lineage:
                                output, None if published else message or computed.error or kind))
 
     def close(self) -> LineageSummary:
-        """Deliver what is queued, waiting at most the timeout; the run's counts."""
+        """ABORT the attempts still open (an interrupted run), deliver what is queued, waiting
+        at most the timeout; the run's counts."""
+        with self._lock:
+            left, self._open = self._open, {}
+        for (asset, key), (attempt, inputs) in left.items():
+            self._emit(self._event("ABORT", asset, key, attempt, stamp(), inputs, self._output(asset, key),
+                                   "the run was interrupted before this attempt ended"))
         deadline = time.monotonic() + self.settings.timeout
         failed = sum(transport.close(deadline) for transport in self.transports)
         return LineageSummary(self._events, failed)
