@@ -7,6 +7,7 @@ process and its worker processes together, sampled every 50 ms.
 
     python bench/w1.py --repeat 3            # prints a Markdown table, writes bench/results/w1.json
     python bench/w1.py --repeat 3 --baseline e821a29   # also that commit's code, interleaved, with ratios
+    python bench/w1.py --repeat 3 --openlineage        # this code with and without OpenLineage to a file
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from baseline import checkout
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "orders"
 ASSETS = [sys.executable, "-m", "assets_core.cli"]
+OPENLINEAGE = '\n[openlineage]\nfile = ".assets/openlineage.jsonl"\n'
+"""What ``--openlineage`` adds to the project's assets.toml: every event to a JSON-lines file."""
 VARIANTS = {
     "backfill_w1": ["--workers", "1"],
     "backfill_w2_threads": ["--workers", "2", "--executor", "threads"],
@@ -37,13 +40,17 @@ VARIANTS = {
 }
 
 
-def fresh_copy(rows_per_day: int, into: Path) -> Path:
+def fresh_copy(rows_per_day: int, into: Path, config: str = "") -> Path:
+    """A fresh copy of the example at ``rows_per_day``; ``config`` is appended to its assets.toml."""
     project = into / f"orders_{rows_per_day}"
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("data", ".assets", "__pycache__"))
     module = project / "orders_assets.py"
     text = re.sub(r"ORDERS_PER_DAY = [\d_]+", f"ORDERS_PER_DAY = {rows_per_day}", module.read_text())
     module.write_text(text)
+    if config:
+        with (project / "assets.toml").open("a") as toml:
+            toml.write(config)
     return project
 
 
@@ -113,17 +120,18 @@ def calibration_ms() -> float:
 CALIBRATION: list[float] = []
 
 
-def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, Path]) -> dict[str, dict[str, Any]]:
+def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, tuple[Path, str]]) -> dict[str, dict[str, Any]]:
     """Every workload, ``repeat`` times, for each code in turn within each repeat (interleaved,
-    so that a busy moment of the host hits every code alike)."""
+    so that a busy moment of the host hits every code alike). A code is the folder its
+    assets_core is imported from and what it adds to the project's assets.toml."""
     results: dict[str, dict[str, list[tuple[float, float]]]] = {c: {} for c in codes}
     phases: dict[str, list[dict[str, float]]] = {c: [] for c in codes}
     plans: dict[str, list[float]] = {c: [] for c in codes}
     for _ in range(repeat):
         CALIBRATION.append(calibration_ms())
-        for code, folder in codes.items():
+        for code, (folder, config) in codes.items():
             for name, options in VARIANTS.items():
-                project = fresh_copy(rows_per_day, workdir)
+                project = fresh_copy(rows_per_day, workdir, config)
                 # Warm the manifest and the OS file cache the same way for every run.
                 timed_with_rusage(["list", "--json"], project, folder)
                 results[code].setdefault(name, []).append(timed_with_rusage(["materialize", *options], project, folder)[:2])
@@ -133,8 +141,8 @@ def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, Path
             _, _, out = timed_with_rusage(["plan", "--json"], project, folder)
             plans[code].append(json.loads(out)["planning_seconds"])
     report: dict[str, dict[str, Any]] = {}
-    for code, folder in codes.items():
-        empty = fresh_copy(rows_per_day, workdir)
+    for code, (folder, config) in codes.items():
+        empty = fresh_copy(rows_per_day, workdir, config)
         _, _, out = timed_with_rusage(["plan", "--json"], empty, folder)
         summary = {
             name: {
@@ -158,12 +166,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rows", type=int, nargs="*", default=[20_000, 10])
     parser.add_argument("--baseline", metavar="GIT_REF", help="also measure this commit's code, in the same run")
+    parser.add_argument("--openlineage", action="store_true",
+                        help="measure this code emitting OpenLineage to a file against the same code without")
     args = parser.parse_args()
     report: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
-        codes = {"this code": ROOT}
+        codes = {"this code": (ROOT, OPENLINEAGE if args.openlineage else "")}
         if args.baseline:
-            codes[f"baseline {args.baseline}"] = checkout(args.baseline, Path(tmp) / "baseline")
+            codes[f"baseline {args.baseline}"] = (checkout(args.baseline, Path(tmp) / "baseline"), "")
+        elif args.openlineage:
+            codes["without OpenLineage"] = (ROOT, "")
         by_rows = {str(rows): measure(rows, args.repeat, Path(tmp), codes) for rows in args.rows}
     partitions = 365 * 3 + 1
     baseline = next((c for c in codes if c != "this code"), None)
@@ -185,6 +197,13 @@ def main() -> None:
                 print(f"| {name} | {rows} | {code} | {g['median_seconds']:.3f} | {runs} | {g['peak_mb']:.0f} |{ratio}")
     print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median "
           f"{statistics.median(CALIBRATION):.0f} ms (from {min(CALIBRATION):.0f} to {max(CALIBRATION):.0f} ms)")
+    if args.openlineage and baseline:
+        for rows, by_code in by_rows.items():
+            for name in VARIANTS:
+                added = by_code["this code"][name]["median_seconds"] - by_code[baseline][name]["median_seconds"]
+                print(f"OpenLineage to a file, {name}, {rows} rows/day: {added * 1000 / partitions:+.3f} ms per partition "
+                      f"({by_code['this code'][name]['median_seconds'] / by_code[baseline][name]['median_seconds']:.3f}x)")
+                report[f"openlineage_ms_per_partition ({name}, {rows} rows/day)"] = added * 1000 / partitions
     report.update(by_rows)
     report["calibration_ms"] = CALIBRATION
     if "10" in by_rows:
