@@ -7,6 +7,7 @@ process and its worker processes together, sampled every 50 ms.
 
     python bench/w1.py --repeat 3            # prints a Markdown table, writes bench/results/w1.json
     python bench/w1.py --repeat 3 --baseline e821a29   # also that commit's code, interleaved, with ratios
+    python bench/w1.py --repeat 3 --openlineage        # this code with and without OpenLineage to a file
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,6 +32,8 @@ from baseline import checkout
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "orders"
 ASSETS = [sys.executable, "-m", "assets_core.cli"]
+OPENLINEAGE = '\n[openlineage]\nfile = ".assets/openlineage.jsonl"\n'
+"""What ``--openlineage`` adds to the project's assets.toml: every event to a JSON-lines file."""
 VARIANTS = {
     "backfill_w1": ["--workers", "1"],
     "backfill_w2_threads": ["--workers", "2", "--executor", "threads"],
@@ -37,13 +41,17 @@ VARIANTS = {
 }
 
 
-def fresh_copy(rows_per_day: int, into: Path) -> Path:
+def fresh_copy(rows_per_day: int, into: Path, config: str = "") -> Path:
+    """A fresh copy of the example at ``rows_per_day``; ``config`` is appended to its assets.toml."""
     project = into / f"orders_{rows_per_day}"
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("data", ".assets", "__pycache__"))
     module = project / "orders_assets.py"
     text = re.sub(r"ORDERS_PER_DAY = [\d_]+", f"ORDERS_PER_DAY = {rows_per_day}", module.read_text())
     module.write_text(text)
+    if config:
+        with (project / "assets.toml").open("a") as toml:
+            toml.write(config)
     return project
 
 
@@ -68,6 +76,7 @@ def timed_with_rusage(args: list[str], cwd: Path, code: Path = ROOT) -> tuple[fl
     """Wall seconds, peak resident memory in MB (the process plus its workers), stdout; the
     assets_core package imported from ``code`` (this checkout, or a baseline's)."""
     env = {**os.environ, "PYTHONPATH": str(code)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(ASSETS + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0.0]
@@ -81,6 +90,8 @@ def timed_with_rusage(args: list[str], cwd: Path, code: Path = ROOT) -> tuple[fl
     sampler.start()
     out, err = process.communicate()
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and its waited-for workers
+    LAST_CPU[0] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     done.set()
     sampler.join()
     if process.returncode != 0:
@@ -111,36 +122,42 @@ def calibration_ms() -> float:
 
 
 CALIBRATION: list[float] = []
+LAST_CPU = [0.0]
+"""CPU seconds (user + system) of the last process timed: less disturbed by a busy host than wall time."""
 
 
-def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, Path]) -> dict[str, dict[str, Any]]:
+def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, tuple[Path, str]]) -> dict[str, dict[str, Any]]:
     """Every workload, ``repeat`` times, for each code in turn within each repeat (interleaved,
-    so that a busy moment of the host hits every code alike)."""
+    so that a busy moment of the host hits every code alike). A code is the folder its
+    assets_core is imported from and what it adds to the project's assets.toml."""
     results: dict[str, dict[str, list[tuple[float, float]]]] = {c: {} for c in codes}
     phases: dict[str, list[dict[str, float]]] = {c: [] for c in codes}
     plans: dict[str, list[float]] = {c: [] for c in codes}
+    cpu: dict[str, dict[str, list[float]]] = {c: {} for c in codes}
     for _ in range(repeat):
         CALIBRATION.append(calibration_ms())
-        for code, folder in codes.items():
+        for code, (folder, config) in codes.items():
             for name, options in VARIANTS.items():
-                project = fresh_copy(rows_per_day, workdir)
+                project = fresh_copy(rows_per_day, workdir, config)
                 # Warm the manifest and the OS file cache the same way for every run.
                 timed_with_rusage(["list", "--json"], project, folder)
                 results[code].setdefault(name, []).append(timed_with_rusage(["materialize", *options], project, folder)[:2])
+                cpu[code].setdefault(name, []).append(LAST_CPU[0])
                 if name == "backfill_w1":
                     phases[code].append(phase_ms(project))
             results[code].setdefault("noop", []).append(timed_with_rusage(["materialize"], project, folder)[:2])
             _, _, out = timed_with_rusage(["plan", "--json"], project, folder)
             plans[code].append(json.loads(out)["planning_seconds"])
     report: dict[str, dict[str, Any]] = {}
-    for code, folder in codes.items():
-        empty = fresh_copy(rows_per_day, workdir)
+    for code, (folder, config) in codes.items():
+        empty = fresh_copy(rows_per_day, workdir, config)
         _, _, out = timed_with_rusage(["plan", "--json"], empty, folder)
         summary = {
             name: {
                 "median_seconds": statistics.median(t for t, _ in runs),
                 "runs": [round(t, 3) for t, _ in runs],
                 "peak_mb": max(m for _, m in runs),
+                **({"median_cpu_seconds": statistics.median(cpu[code][name])} if name in cpu[code] else {}),
             }
             for name, runs in results[code].items()
         }
@@ -158,12 +175,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rows", type=int, nargs="*", default=[20_000, 10])
     parser.add_argument("--baseline", metavar="GIT_REF", help="also measure this commit's code, in the same run")
+    parser.add_argument("--openlineage", action="store_true",
+                        help="measure this code emitting OpenLineage to a file against the same code without")
     args = parser.parse_args()
     report: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
-        codes = {"this code": ROOT}
+        codes = {"this code": (ROOT, OPENLINEAGE if args.openlineage else "")}
         if args.baseline:
-            codes[f"baseline {args.baseline}"] = checkout(args.baseline, Path(tmp) / "baseline")
+            codes[f"baseline {args.baseline}"] = (checkout(args.baseline, Path(tmp) / "baseline"), "")
+        elif args.openlineage:
+            codes["without OpenLineage"] = (ROOT, "")
         by_rows = {str(rows): measure(rows, args.repeat, Path(tmp), codes) for rows in args.rows}
     partitions = 365 * 3 + 1
     baseline = next((c for c in codes if c != "this code"), None)
@@ -185,6 +206,16 @@ def main() -> None:
                 print(f"| {name} | {rows} | {code} | {g['median_seconds']:.3f} | {runs} | {g['peak_mb']:.0f} |{ratio}")
     print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median "
           f"{statistics.median(CALIBRATION):.0f} ms (from {min(CALIBRATION):.0f} to {max(CALIBRATION):.0f} ms)")
+    if args.openlineage and baseline:
+        for rows, by_code in by_rows.items():
+            for name in VARIANTS:
+                added = by_code["this code"][name]["median_seconds"] - by_code[baseline][name]["median_seconds"]
+                print(f"OpenLineage to a file, {name}, {rows} rows/day: {added * 1000 / partitions:+.3f} ms per partition "
+                      f"({by_code['this code'][name]['median_seconds'] / by_code[baseline][name]['median_seconds']:.3f}x)")
+                report[f"openlineage_ms_per_partition ({name}, {rows} rows/day)"] = added * 1000 / partitions
+                with_cpu, without_cpu = (by_code[c][name]["median_cpu_seconds"] for c in ("this code", baseline))
+                print(f"    CPU (user + system, workers included): {with_cpu:.2f} s against {without_cpu:.2f} s, "
+                      f"{(with_cpu - without_cpu) * 1000 / partitions:+.3f} ms per partition ({with_cpu / without_cpu:.3f}x)")
     report.update(by_rows)
     report["calibration_ms"] = CALIBRATION
     if "10" in by_rows:

@@ -73,7 +73,8 @@ def materialize(
                                 quiet=as_json, trigger=trigger, reason=reason)
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json(run_json(result.run, elapsed))
+        lineage = result.openlineage
+        print_json({**run_json(result.run, elapsed), "openlineage": None if lineage is None else lineage.to_json()})
     else:
         _print_summary(result, elapsed)
     if not result.ok:
@@ -143,4 +144,6 @@ def _print_summary(result: Any, elapsed: float) -> None:
     line = (f"Run {result.run.run_id}: {c.get('published', 0)} published, {c.get('failed', 0)} failed, "
             f"{c.get('quarantined', 0)} quarantined, {c.get('skipped', 0)} skipped, "
             f"{c.get('up_to_date', 0)} already up to date in {elapsed:.1f}s")
+    if result.openlineage is not None:  # a failing endpoint is counted here, never a failed run
+        line += f"; OpenLineage: {result.openlineage.events} events, {result.openlineage.failed} not delivered"
     console().print(styled(line, "green" if result.ok else "red"))

@@ -13,6 +13,7 @@ process publishes to the DuckDB warehouse and records, since it owns the file an
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import heapq
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
 from assets_core.catalog.models import RunStatus
@@ -36,6 +37,9 @@ from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
 from assets_core.project.loading import Project
 from assets_core.storage.store import Storage
+
+if TYPE_CHECKING:
+    from assets_core.execution.openlineage.emitter import Lineage, LineageSummary
 
 FLUSH_EVERY_RECORDS = 200
 FLUSH_EVERY_SECONDS = 0.5
@@ -77,6 +81,8 @@ class RunResult:
     plan: Plan
     outcomes: list[Outcome]
     counts: dict[str, int] = field(default_factory=dict)
+    openlineage: LineageSummary | None = None
+    """Events emitted and deliveries that failed; None when OpenLineage is not configured."""
 
     @property
     def ok(self) -> bool:
@@ -229,6 +235,7 @@ class _Runner:
         self.computer = Computer(graph, storage, project.retry)
         self.pools = _Pools(dict(project.settings.pools), graph, the_plan.steps)
         self.notify = _Notifier(project, run)
+        self.lineage = _lineage(project, run, graph, catalog)
 
     # the phases of one step -------------------------------------------------------------------
 
@@ -261,6 +268,8 @@ class _Runner:
         if blocked:
             outcome = Outcome("skipped", blocked)
             self._record(step, outcome, stamp(), stamp())
+            if self.lineage is not None:
+                self.lineage.skipped(step.asset, step.key, blocked)
             return outcome
         observed = self.snapshot.observed.get(step.asset, {}).get(step.key)
         if observed is not None:  # the source version this partition is built from
@@ -268,6 +277,8 @@ class _Runner:
         self.inputs[index] = inputs
         self.started.add(index)
         self.on_event(Event("started", step.asset, step.key))
+        if self.lineage is not None:
+            self.lineage.started(step.asset, step.key, inputs)
         return Work(step.asset, step.key, self.run.run_id, tuple(slices), row_history(self.snapshot, self.graph, step.asset, step.key))
 
     def _blocked_by(self, step: Step) -> str:
@@ -318,6 +329,8 @@ class _Runner:
         outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock, computed.attempt)
         self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
                      staged.data_version if kind == "published" else None, inputs, checks, location, computed)
+        if self.lineage is not None:
+            self.lineage.concluded(step.asset, step.key, computed, kind, inputs, message)
         if kind == "quarantined":
             self.notify("quarantine", step, outcome, checks)
         return outcome
@@ -334,6 +347,8 @@ class _Runner:
     ) -> Outcome:
         outcome = Outcome("failed", error, None, computed.seconds + extra, computed.attempt)
         self._record(step, outcome, _iso(computed.started_at), stamp(), inputs=inputs, attempt=computed)
+        if self.lineage is not None:
+            self.lineage.concluded(step.asset, step.key, computed, "failed", inputs, error)
         self.notify("failure", step, outcome)
         return outcome
 
@@ -523,6 +538,21 @@ def _refuse_foreign_tables(graph: AssetGraph, catalog: Catalog, storage: Storage
         )
     storage.adopt_tables(sorted(unowned))
 
+def _lineage(project: Project, run: Run, graph: AssetGraph, catalog: Catalog) -> Lineage | None:
+    """The run's OpenLineage emitter, when [openlineage] or OPENLINEAGE_URL asks for one (the
+    module is imported only then: a run without it pays nothing)."""
+    if project.settings.openlineage.file is None and project.settings.openlineage.url is None and not os.environ.get(
+        "OPENLINEAGE_URL"
+    ):
+        return None
+    from assets_core.execution.openlineage.emitter import Lineage, lineage_settings
+
+    settings = lineage_settings(project)
+    if settings is None:
+        return None
+    schemas = catalog.latest_schemas()  # what each asset reads, and its own (inferred column lineage)
+    return Lineage(settings, run, graph, {a: [(c.name, c.type, c.nullable) for c in cols] for a, cols in schemas.items()})
+
 
 def materialize(
     project: Project,
@@ -583,6 +613,7 @@ def materialize(
         finished_cleanly = True
     finally:
         runner.notify.close()
+        lineage = runner.lineage.close() if runner.lineage is not None else None
         runner.records.flush()
         counts: dict[str, int] = {}
         for outcome in runner.outcomes:
@@ -602,4 +633,4 @@ def materialize(
         catalog.finish_run(run.run_id, status, stamp(), counts)
     finished = catalog.run(run.run_id)
     assert finished is not None
-    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts)
+    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage)

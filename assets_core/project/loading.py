@@ -20,6 +20,10 @@
     on_failure = ["alerts:page_oncall"]
     on_quarantine = ["http://127.0.0.1:8080/assets"]
 
+    [openlineage]                    # OpenLineage events of every partition materialization
+    file = "openlineage.jsonl"       # JSON lines, appended
+    url = "http://localhost:5000"    # an OpenLineage HTTP endpoint (Marquez); or OPENLINEAGE_URL
+
 Paths are relative to the project folder.
 """
 
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, ValidationError
 
 from assets_core.definitions.retries import RetryPolicy
 from assets_core.definitions.schema import SCHEMA, problems_from
@@ -73,6 +77,20 @@ class HooksConfig(BaseModel):
     on_quarantine: list[str] = Field(default=[], description='give a list of hooks, such as ["alerts:post_to_channel"]')
 
 
+class OpenLineageConfig(BaseModel):
+    """The ``[openlineage]`` table: where OpenLineage events go (nowhere without ``file`` or
+    ``url``, unless ``OPENLINEAGE_URL`` is set). See ``assets_core.execution.openlineage``."""
+
+    model_config = SCHEMA
+
+    file: str | None = Field(default=None, description='give a file in the project folder, such as "openlineage.jsonl"')
+    url: str | None = Field(default=None, description='give the URL of an OpenLineage server, such as "http://localhost:5000"')
+    endpoint: str | None = Field(default=None, description='give the path of the API on that server, such as "api/v1/lineage"')
+    api_key: str | None = Field(default=None, description="give the token the server expects (or set OPENLINEAGE_API_KEY)")
+    namespace: str | None = Field(default=None, description='give a namespace, such as "assets-core://shop"')
+    timeout: PositiveFloat = Field(default=5.0, description="give seconds above 0, such as 5")
+
+
 class Settings(BaseModel):
     """The tables of assets.toml besides [project]."""
 
@@ -83,6 +101,9 @@ class Settings(BaseModel):
     )
     retry: RetryPolicy = Field(default=RetryPolicy(), description="give a table such as max_attempts = 3")
     hooks: HooksConfig = Field(default=HooksConfig(), description="give a table such as on_failure = [\"alerts:page\"]")
+    openlineage: OpenLineageConfig = Field(
+        default=OpenLineageConfig(), description='give a table such as file = "openlineage.jsonl"'
+    )
 
 
 class ConfigFile(Settings):
@@ -159,6 +180,12 @@ def _check_settings(project: Project, path: Path) -> None:
             problem = validate_hook(hook)
             if problem:
                 raise ProjectError(f"{path}: [hooks] {event}: {problem}")
+    if project.settings.openlineage.url is not None:
+        from assets_core.execution.openlineage.transports import url_problem
+
+        problem = url_problem(project.settings.openlineage.url)
+        if problem:
+            raise ProjectError(f"{path}: [openlineage] url: {problem}")
 
 
 # -- loading definitions -----------------------------------------------------------------------
