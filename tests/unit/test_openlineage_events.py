@@ -119,7 +119,7 @@ def test_the_column_lineage_function_feeds_the_output_facet_of_published_partiti
 ) -> None:
     seen: list[tuple[str, dict[str, Any]]] = []
 
-    def lineage_of(spec: Any, upstream_schemas: dict[str, Any]) -> ol.ColumnLineage:
+    def lineage_of(spec: Any, upstream_schemas: dict[str, Any], own: Any = None) -> ol.ColumnLineage:
         seen.append((spec.name, dict(upstream_schemas)))
         return {"total": [("orders", "amount", "direct")]}
 
@@ -174,7 +174,7 @@ def test_a_published_partition_carries_its_schema_statistics_version_partition_a
         ("in_range", "amount", False, "warn"), ("custom", None, True, "error"),
     ]
     assert assertions[2]["actual"] == "2"
-    assert "columnLineage" not in output["facets"]  # nothing known until column lineage is wired in
+    assert "columnLineage" not in output["facets"]  # an asset reading nothing: no column comes from another
 
 
 def test_inputs_are_the_upstream_partitions_read_with_their_versions_and_dimensions(tmp_path: Path) -> None:

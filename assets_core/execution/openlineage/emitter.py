@@ -99,7 +99,8 @@ def _column_lineage(spec: AssetSpec, upstream_schemas: Mapping[str, Schema], own
 
     found = column_lineage(spec, {asset: by_name(s) for asset, s in upstream_schemas.items()},
                            None if own is None else by_name(own))
-    return {column: [(edge.asset, edge.column, edge.kind) for edge in edges] for column, edges in found.columns.items()}
+    return {column: [(edge.asset, edge.column, edge.kind) for edge in edges]
+            for column, edges in found.columns.items() if edges}
 
 
 def _version() -> str:
