@@ -82,9 +82,11 @@ class Project:
 
     # -- running the CLI -----------------------------------------------------------------
 
-    def run(self, *args: str, fault: str | None = None, cwd: Path | None = None, timeout: float = 120) -> Result:
+    def run(self, *args: str, fault: str | None = None, cwd: Path | None = None, timeout: float = 120,
+            env: dict[str, str] | None = None) -> Result:
+        """``env``: variables over :func:`cli_env`'s (``{"COLUMNS": "80"}`` for a narrow table)."""
         done = subprocess.run(
-            [*assets_command(), *args], cwd=cwd or self.root, env=cli_env(fault),
+            [*assets_command(), *args], cwd=cwd or self.root, env={**cli_env(fault), **(env or {})},
             capture_output=True, text=True, timeout=timeout,
         )
         return Result(tuple(args), done.returncode, done.stdout, done.stderr)

@@ -213,3 +213,78 @@ def open_context(
     if not bind_keys:
         return project, graph, catalog, snapshot
     return project, graph.with_dynamic_keys(snapshot.dynamic_keys or {}), catalog, snapshot
+
+
+# -- tables that fit the terminal ----------------------------------------------------------------
+
+
+class Col:
+    """A column of :func:`fitted_table`. ``whole``: ids and names, never cut nor folded (a
+    person copies them into the next command); ``drop``: left out when the table does not fit,
+    higher first (0: never). Other columns wrap at spaces."""
+
+    def __init__(self, header: str, whole: bool = False, drop: int = 0, justify: str = "left") -> None:
+        self.header, self.whole, self.drop, self.justify = header, whole, drop, justify
+
+
+def _least_width(col: Col, cells: list[str]) -> int:
+    """A column's least width: the whole text of a ``whole`` column; else its longest word,
+    up to 10 (a longer word, a timestamp, folds)."""
+    from rich.cells import cell_len
+
+    if col.whole:
+        return max([cell_len(col.header), *map(cell_len, cells)])
+    words = [w for c in [col.header, *cells] for w in c.split()] or [""]
+    return max(3, min(10, max(map(cell_len, words))))
+
+
+def _plain(cell: Any) -> str:
+    return cell if isinstance(cell, str) else str(getattr(cell, "plain", cell))
+
+
+def fitted_table(out: Console, columns: list[Col], rows: list[list[Any]]) -> tuple[Any, list[str]] | None:
+    """A rich table as wide as ``out`` allows, and the headers of the columns left out for it;
+    None when even without them it does not fit (print the rows as records then).
+
+    While the least widths do not fit, the droppable column of highest ``drop`` goes, ties by
+    the rightmost."""
+    from rich.table import Table
+
+    least = [_least_width(col, [_plain(row[i]) for row in rows]) for i, col in enumerate(columns)]
+    kept = list(range(len(columns)))
+
+    def too_wide() -> bool:  # each column: its text, a space either side and a border; one more border
+        return sum(least[i] + 3 for i in kept) + 1 > out.width
+
+    while too_wide() and any(columns[i].drop for i in kept):
+        kept.remove(max((i for i in kept if columns[i].drop), key=lambda i: (columns[i].drop, i)))
+    if too_wide():
+        return None
+    table = Table()
+    for i in kept:
+        col = columns[i]
+        table.add_column(col.header, justify=col.justify, no_wrap=col.whole,  # type: ignore[arg-type]
+                         min_width=least[i] if col.whole else None, overflow="fold")
+    for row in rows:
+        table.add_row(*(row[i] for i in kept))
+    return table, [columns[i].header for i in range(len(columns)) if i not in kept]
+
+
+def print_fitted(out: Console, columns: list[Col], rows: list[list[Any]]) -> None:
+    """:func:`fitted_table` printed, with a line naming the columns left out; on a terminal
+    too narrow for it, one record per row: its whole columns on a line, then ``header value``
+    pairs of the cells that are not empty, indented."""
+    from rich.text import Text
+
+    fitted = fitted_table(out, columns, rows)
+    if fitted is not None:
+        table, dropped = fitted
+        out.print(table)
+        if dropped:
+            out.print(f"({', '.join(dropped)} left out to fit {out.width} columns; `--json` has every field)")
+        return
+    for row in rows:
+        out.print(Text("  ").join(styled(_plain(cell), "bold") for col, cell in zip(columns, row, strict=True) if col.whole))
+        pairs = Text("  ").join(Text.assemble(f"{col.header} ", cell if isinstance(cell, Text) else safe(_plain(cell)))
+                                for col, cell in zip(columns, row, strict=True) if not col.whole and _plain(cell))
+        out.print(Text("  ") + pairs, soft_wrap=False)

@@ -46,24 +46,24 @@ def status(
 
 
 def render_status(report: list[AssetStatus], per_partition: bool) -> None:
-    from rich.table import Table
+    from assets_core.cli.output import Col, print_fitted
 
     out = console()
     if per_partition:
-        table = Table("asset", "partition", "status", "reason")
-        for entry in report:
-            for row in entry.detail or ():
-                table.add_row(entry.asset, row.partition or "-", _coloured(row.status), row.reason or "")
-        out.print(table)
+        print_fitted(out, [Col("asset", whole=True), Col("partition", whole=True), Col("status"), Col("reason")],
+                     [[entry.asset, row.partition or "-", _coloured(row.status), row.reason or ""]
+                      for entry in report for row in entry.detail or ()])
         return
-    table = Table("asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined",
-                  "unknown", "waiting", "last publish")
-    for e in report:
-        table.add_row(e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
-                      number(e.count("stale"), "yellow"), number(e.count("missing"), "yellow"),
-                      number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
-                      number(e.count("unknown"), "yellow"), number(e.waiting, "red"), e.last_published_at or "never")
-    out.print(table)
+    columns = [Col("asset", whole=True), Col("partitions", justify="right"),
+               *(Col(h, justify="right") for h in ("fresh", "upstream stale", "stale", "missing", "failed",
+                                                    "quarantined", "unknown", "waiting")),
+               Col("last publish", drop=1)]
+    rows = [[e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
+             number(e.count("stale"), "yellow"), number(e.count("missing"), "yellow"),
+             number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
+             number(e.count("unknown"), "yellow"), number(e.waiting, "red"), e.last_published_at or "never"]
+            for e in report]
+    print_fitted(out, columns, rows)
     waiting = sum(e.waiting for e in report)
     if waiting:
         out.print(f"{waiting} failed or quarantined partitions wait: nothing that could change their result "

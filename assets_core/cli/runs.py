@@ -38,14 +38,16 @@ def runs(
     found = catalog.runs(limit=limit)
     if as_json:
         return print_json([run_json(r) for r in found])
-    from rich.table import Table
+    from assets_core.cli.output import Col, print_fitted
 
-    table = Table("run", "trigger", "status", "started", "duration", "selection", "published", "failed", "quarantined", "skipped")
-    for run in found:
-        table.add_row(run.run_id, run.trigger, _colour_run(run.status), run.started_at, _duration(run),
-                      " ".join(filter(None, [run.selection, run.partitions])) or "all",
-                      *(str(run.counts.get(k, 0)) for k in ("published", "failed", "quarantined", "skipped")))
-    console().print(table)
+    columns = [Col("run", whole=True), Col("trigger", drop=3), Col("status"), Col("started", drop=2), Col("duration"),
+               Col("selection"), *(Col(k, justify="right") for k in ("published", "failed", "quarantined", "skipped")),
+               Col("reason", drop=1)]
+    print_fitted(console(), columns, [
+        [run.run_id, run.trigger, _colour_run(run.status), run.started_at, _duration(run),
+         " ".join(filter(None, [run.selection, run.partitions])) or "all",
+         *(str(run.counts.get(k, 0)) for k in ("published", "failed", "quarantined", "skipped")), run.reason or ""]
+        for run in found])
 
 
 def _asset_history(catalog: Catalog, asset: str, limit: int, as_json: bool) -> None:
@@ -105,16 +107,18 @@ def runs_show(
     attempts = list(reversed(catalog.materializations(run_id=matches[0])))
     if as_json:
         return print_json({"run": run_json(run), "attempts": [a.model_dump() for a in attempts]})
-    from rich.table import Table
+    from assets_core.cli.output import Col, print_fitted
 
     out = console()
     out.print(f"Run {run.run_id}:", _colour_run(run.status),
                   f"started {run.started_at}, {_duration(run)}, reference time {run.reference_time}")
-    table = Table("asset", "partition", "status", "attempt", "cause", "rows", "ms", "code ms", "checks", "error")
+    rows = []
     for a in attempts:
         ms = (datetime.fromisoformat(a.ended_at) - datetime.fromisoformat(a.started_at)).total_seconds() * 1000
         code_ms = f"{a.timings['compute'] * 1000:.0f}" if a.timings and "compute" in a.timings else ""
         checks = ", ".join(f"{c.check} {'ok' if c.passed else 'FAILED'}" for c in a.checks)
-        table.add_row(a.asset, a.partition or "-", _colour_run(a.status), str(a.attempt), a.cause or "",
-                      "" if a.rows is None else str(a.rows), f"{ms:.0f}", code_ms, checks, a.error or "")
-    out.print(table)
+        rows.append([a.asset, a.partition or "-", _colour_run(a.status), str(a.attempt), a.cause or "",
+                     "" if a.rows is None else str(a.rows), f"{ms:.0f}", code_ms, checks, a.error or ""])
+    print_fitted(out, [Col("asset", whole=True), Col("partition", whole=True), Col("status"), Col("attempt", drop=3),
+                       Col("cause", drop=1), Col("rows", justify="right"), Col("ms", justify="right"),
+                       Col("code ms", justify="right", drop=2), Col("checks"), Col("error")], rows)
