@@ -101,42 +101,132 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: Catalog, the_pl
     out = console()
     if quiet:
         return run_plan()
+    tally = _Tally(the_plan.counts_by_asset())
     if not out.is_terminal:
-        remaining = the_plan.counts_by_asset()
-        done: dict[str, dict[str, int]] = {asset: {} for asset in remaining}
 
         def plain(event: Event) -> None:
-            """One line per failure, and one per asset when its last partition is done."""
+            """One line per failure, quarantine, warning and skip, and one per asset when its
+            last partition is done."""
             if event.kind == "started":
                 return
-            if event.kind in ("failed", "quarantined"):
-                print(safe(f"{event.kind}: {ref(event.asset, event.key)}: {event.message}"), flush=True)
-            counts = done[event.asset]
-            counts[event.kind] = counts.get(event.kind, 0) + 1
-            remaining[event.asset] -= 1
-            if remaining[event.asset] == 0:
-                summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
-                print(f"{event.asset}: {summary}", flush=True)
+            for line in tally.add(event):
+                print(safe(line), flush=True)
+            if tally.remaining[event.asset] == 0:
+                for line in tally.asset_lines(event.asset):
+                    print(safe(line), flush=True)
 
         return run_plan(on_event=plain)
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    per_asset = the_plan.counts_by_asset()
-    with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=out, transient=False) as progress:
-        overall = progress.add_task("all assets", total=len(the_plan.steps))
-        tasks = {asset: progress.add_task(f"  {asset}", total=n) for asset, n in per_asset.items()}
+    with Progress(TextColumn("{task.description:<28}"), _OutcomeBar(tally).column, MofNCompleteColumn(),
+                  TextColumn("{task.fields[outcomes]}"), TimeElapsedColumn(), console=out, transient=False) as progress:
+        overall = progress.add_task("all assets", total=len(the_plan.steps), outcomes="", asset=None)
+        tasks = {asset: progress.add_task(f"  {asset}", total=n, outcomes="", asset=asset)
+                 for asset, n in tally.remaining.items()}
 
         def show(event: Event) -> None:
             if event.kind == "started":
                 return
-            progress.advance(overall)
-            progress.advance(tasks[event.asset])
-            if event.kind in ("failed", "quarantined"):
-                progress.console.print(styled(event.kind, "red"), f"{ref(event.asset, event.key)}: {event.message}")
+            for line in tally.add(event, skips=False):
+                kind, _, rest = line.partition(": ")
+                progress.console.print(styled(kind + ":", _COLOURS.get(kind, "red")), rest)
+            progress.update(overall, advance=1, outcomes=tally.outcomes(None))
+            progress.update(tasks[event.asset], advance=1, outcomes=tally.outcomes(event.asset))
 
-        return run_plan(on_event=show)
+        result = run_plan(on_event=show)
+    for asset in tally.remaining:  # what the piped output says, once the bars are done
+        for line in tally.final_lines(asset):
+            out.print(styled(line, _COLOURS.get(line.partition(":")[0], "")))
+    return result
+
+
+_COLOURS = {"published": "green", "up_to_date": "green", "failed": "red", "quarantined": "magenta",
+            "skipped": "yellow", "warning": "yellow"}
+_SKIPS_SHOWN = 10
+"""Skipped partitions named per asset; the others are counted (``runs show`` lists them)."""
+
+
+class _Tally:
+    """What a run's events add up to, per asset: counts by outcome, and the lines that name
+    the partitions that failed, were quarantined, warned or were skipped (with the reason).
+    The piped output and the terminal's final screen print the same lines."""
+
+    def __init__(self, per_asset: dict[str, int]) -> None:
+        self.remaining = dict(per_asset)
+        self.counts: dict[str | None, dict[str, int]] = {None: {}, **{asset: {} for asset in per_asset}}
+        self.skips: dict[str, list[str]] = {asset: [] for asset in per_asset}
+        self.failures: dict[str, list[str]] = {asset: [] for asset in per_asset}
+
+    def add(self, event: Any, skips: bool = True) -> list[str]:
+        """Count one finished partition; the lines to print now (a skip's only when ``skips``)."""
+        for where in (None, event.asset):
+            self.counts[where][event.kind] = self.counts[where].get(event.kind, 0) + 1
+        self.remaining[event.asset] -= 1
+        name = ref(event.asset, event.key)
+        lines = [f"warning: {name}: {w}" for w in event.warnings]
+        if event.kind in ("failed", "quarantined"):
+            lines.insert(0, f"{event.kind}: {name}: {event.message}")
+            self.failures[event.asset].append(lines[0])
+        elif event.kind == "skipped":
+            self.skips[event.asset].append(f"skipped: {name}: {event.message}")
+            if skips and len(self.skips[event.asset]) <= _SKIPS_SHOWN:
+                lines.append(self.skips[event.asset][-1])
+        return lines
+
+    def outcomes(self, asset: str | None) -> Any:
+        """``1 failed 2 skipped``, each in its colour (the published count is the bar's)."""
+        from rich.text import Text
+
+        counts = self.counts[asset]
+        return Text(" ").join(Text(f"{counts[k]} {k.replace('_', ' ')}", style=_COLOURS[k])
+                              for k in ("failed", "quarantined", "skipped") if counts.get(k))
+
+    def asset_lines(self, asset: str) -> list[str]:
+        """``asset: 1 published, 1 skipped``, then the skips not named yet (at most ten in all)."""
+        counts = self.counts[asset]
+        lines = [f"{asset}: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))]
+        skipped = self.skips[asset]
+        if len(skipped) > _SKIPS_SHOWN:
+            lines.append(f"  and {len(skipped) - _SKIPS_SHOWN} more skipped partitions of {asset}: `assets runs show` lists them")
+        return lines
+
+    def final_lines(self, asset: str) -> list[str]:
+        """The asset's lines for the end of a run on a terminal (the lines printed above the
+        bars may have scrolled away): its summary, then its failures and skips, ten of each."""
+        failures = self.failures[asset]
+        more = [f"  and {len(failures) - _SKIPS_SHOWN} more failed or quarantined partitions of {asset}: "
+                "`assets runs show` lists them"] if len(failures) > _SKIPS_SHOWN else []
+        return [self.asset_lines(asset)[0], *failures[:_SKIPS_SHOWN], *more, *self.skips[asset][:_SKIPS_SHOWN],
+                *self.asset_lines(asset)[1:]]
+
+
+class _OutcomeBar:
+    """A progress bar in segments: published (and up to date) green, failed red, quarantined
+    magenta, skipped yellow, what is left grey."""
+
+    def __init__(self, tally: _Tally, width: int = 40) -> None:
+        from rich.progress import ProgressColumn
+
+        self.tally, self.width = tally, width
+        self.column = type("OutcomeBarColumn", (ProgressColumn,), {"render": lambda _, task: self.render(task)})()
+
+    def render(self, task: Any) -> Any:
+        from rich.text import Text
+
+        counts = self.tally.counts[task.fields["asset"]]
+        total = task.total or 1
+        bar, used = Text(), 0
+        for kinds, colour in ((("published", "up_to_date"), "green"), (("failed",), "red"),
+                              (("quarantined",), "magenta"), (("skipped",), "yellow")):
+            n = sum(counts.get(k, 0) for k in kinds)
+            cells = round(self.width * n / total) if n else 0
+            cells = max(cells, 1) if n else 0  # one partition of many still shows
+            cells = min(cells, self.width - used)
+            bar.append("━" * cells, style=colour)
+            used += cells
+        bar.append("━" * (self.width - used), style="grey23")
+        return bar
 
 
 def _print_summary(result: Any, elapsed: float) -> None:

@@ -64,6 +64,8 @@ class Event:
     rows: int | None = None
     duration: float = 0.0
     message: str = ""
+    warnings: tuple[str, ...] = ()
+    """The warn-severity checks that failed (``check: message``), on a published partition."""
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Outcome:
     rows: int | None = None
     duration: float = 0.0
     attempts: int = 1
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -326,7 +329,9 @@ class _Runner:
             message, kind = "", "published"
             self._add_partitions(computed.added_partitions)
         checks = tuple(CheckRecord(**r.__dict__) for r in computed.checks)
-        outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock, computed.attempt)
+        warned = tuple(f"{r.check}: {r.message}" for r in computed.checks if not r.passed and not r.blocks)
+        outcome = Outcome(kind, message, staged.rows, computed.seconds + time.perf_counter() - clock, computed.attempt,
+                          warned if kind == "published" else ())
         self._record(step, outcome, started, stamp(), staged.rows, staged.bytes,
                      staged.data_version if kind == "published" else None, inputs, checks, location, computed)
         if self.lineage is not None:
@@ -428,7 +433,8 @@ class _Runner:
         def finish(index: int, outcome: Outcome) -> None:
             self.outcomes[index] = outcome
             step = steps[index]
-            self.on_event(Event(outcome.kind, step.asset, step.key, outcome.rows, outcome.duration, outcome.message))
+            self.on_event(Event(outcome.kind, step.asset, step.key, outcome.rows, outcome.duration, outcome.message,
+                                outcome.warnings))
             for child in dependents[index]:
                 waiting[child] -= 1
                 if waiting[child] == 0:
