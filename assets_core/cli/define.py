@@ -57,7 +57,7 @@ def list_assets(as_json: Annotated[bool, typer.Option("--json", help="Machine-re
 
     table = Table("asset", "kind", "io", "partitions", "inputs", "group", "checks")
     for spec in (graph[name] for name in graph.order):
-        table.add_row(spec.name, spec.kind, spec.io, spec.partitions.describe() if spec.partitions else "unpartitioned",
+        table.add_row(spec.name, "source" if spec.is_source else spec.kind, spec.io, spec.partitions.describe() if spec.partitions else "unpartitioned",
                       ", ".join(spec.upstream) or "-", spec.group, str(len(spec.checks)))
     console().print(table)
 

@@ -96,6 +96,8 @@ class AssetSpec:
     validated and published on its own)."""
     observe: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     """For a source: returns the version of a partition's external data (``assets observe``)."""
+    is_source: bool = False
+    """Declared with ``@source`` (kept in the manifest, which has no ``observe`` function)."""
     column_lineage: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     """Python assets: ``column_lineage=`` as declared, each output column with the
     (asset, column) pairs it derives from (see :mod:`assets_core.definitions.column_lineage`)."""
@@ -288,6 +290,7 @@ def _python_spec(fn: Callable[..., Any], given: Mapping[str, Any], schema: type[
         source=_source_location(fn),
         problems=tuple(problems),
         observe=getattr(options, "observe", None),
+        is_source=getattr(options, "observe", None) is not None,
         column_lineage=declared,
     )
 

@@ -39,6 +39,7 @@ def _spec_to_dict(spec: AssetSpec) -> dict[str, Any]:
         "freshness": None if spec.freshness is None else spec.freshness.max_lag.total_seconds(),
         "sql": spec.sql,
         "source": spec.source,
+        "is_source": spec.is_source,
         "column_lineage": [[out, [list(pair) for pair in pairs]] for out, pairs in spec.column_lineage],
     }
 
@@ -65,6 +66,7 @@ def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
             freshness=None if row["freshness"] is None else FreshnessPolicy(row["freshness"]),
             sql=row["sql"],
             source=row["source"],
+            is_source=row.get("is_source", False),
             column_lineage=tuple(
                 (out, tuple((asset, column) for asset, column in pairs)) for out, pairs in row["column_lineage"]
             ),

@@ -98,7 +98,7 @@ def asset_definition(graph: AssetGraph, name: str, root: Path | None = None) -> 
         "owner": spec.owner,
         "group": spec.group,
         "tags": list(spec.tags),
-        "kind": spec.kind,
+        "kind": "source" if spec.is_source else spec.kind,
         "io": spec.io,
         "partitions": _partitions(spec),
         "inputs": [
