@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import check_key, choice, console, open_context, print_json, ref, styled, user_errors
+from assets_core.cli.output import check_key, choice, console, open_context, print_json, ref, row_count, styled, user_errors
 from assets_core.errors import AssetsCoreError
 
 
@@ -44,19 +44,37 @@ def show(
             raise AssetsCoreError(f"'{asset}' has no published partition: run `assets materialize --select +{asset}`.")
         keys = spec.partitions.sort_keys(published) if spec.partitions else published
     storage = Storage(project.data_dir, project.warehouse_path)
-    frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(limit)
+    everything = _in_key_order(storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True), keys)
     storage.close()
+    frame = everything.head(limit)
     if fmt is ShowFormat.csv:
         sys.stdout.write(frame.write_csv())
-    elif fmt is ShowFormat.json:
-        sys.stdout.write(frame.write_json() + "\n")
+    elif fmt is ShowFormat.json:  # a DECIMAL (a DuckDB sum()) as a JSON number, not the text polars writes
+        import polars as pl
+
+        sys.stdout.write(frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).write_json() + "\n")
     else:
         from rich.table import Table
 
         table = Table(*frame.columns)
         for row in frame.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
-        console().print(table)
+        out = console()
+        out.print(table)
+        out.print(f"{frame.height} of {row_count(everything.height)} rows")
+
+
+def _in_key_order(frame: Any, keys: list[str]) -> Any:
+    """Rows by partition key, in the partitions' order (a DuckDB table holds them in the order
+    they were written), each partition's rows as they were published."""
+    import polars as pl
+
+    from assets_core.storage.store import KEY_COLUMN
+
+    if len(keys) < 2 or KEY_COLUMN not in frame.columns:
+        return frame
+    rank = pl.col(KEY_COLUMN).replace_strict(keys, list(range(len(keys))), default=len(keys))
+    return frame.sort(rank, maintain_order=True)
 
 
 @user_errors

@@ -78,7 +78,28 @@ def console(stderr: bool = False) -> Console:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(value, indent=2, default=_jsonable) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    """What ``json`` cannot write itself: a Decimal (a DuckDB ``sum()``) as a number, the rest as text."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+def row_count(n: int) -> str:
+    """``4``, ``12,345``, ``6.4 M``: a number of rows as a person reads it.
+
+    >>> row_count(6_412_345), row_count(12_345), row_count(20)
+    ('6.4 M', '12,345', '20')
+    """
+    for size, unit in ((10**9, "G"), (10**6, "M")):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:,}"
 
 
 def styled(text: str, style: str) -> Any:
