@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import choice, console, open_context, print_json, ref, run_json, safe, styled, user_errors
+from assets_core.cli.output import choice, console, open_context, print_json, ref, run_duration, run_json, safe, styled, user_errors
 from assets_core.cli.plan import parse_as_of, plan_rows, plan_schema_changes, render_plan
 from assets_core.errors import UsageError
 
@@ -76,7 +76,7 @@ def materialize(
         lineage = result.openlineage
         print_json({**run_json(result.run, elapsed), "openlineage": None if lineage is None else lineage.to_json()})
     else:
-        _print_summary(result, elapsed)
+        _print_summary(result)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -229,11 +229,11 @@ class _OutcomeBar:
         return bar
 
 
-def _print_summary(result: Any, elapsed: float) -> None:
+def _print_summary(result: Any) -> None:
     c = result.counts
     line = (f"Run {result.run.run_id}: {c.get('published', 0)} published, {c.get('failed', 0)} failed, "
             f"{c.get('quarantined', 0)} quarantined, {c.get('skipped', 0)} skipped, "
-            f"{c.get('up_to_date', 0)} already up to date in {elapsed:.1f}s")
+            f"{c.get('up_to_date', 0)} already up to date in {run_duration(result.run)}")
     if result.openlineage is not None:  # a failing endpoint is counted here, never a failed run
         line += f"; OpenLineage: {result.openlineage.events} events, {result.openlineage.failed} not delivered"
     console().print(styled(line, "green" if result.ok else "red"))

@@ -127,6 +127,17 @@ def run_json(run: Run, elapsed: float | None = None) -> dict[str, Any]:
     return body
 
 
+def run_duration(run: Run) -> str:
+    """``1.2s``: from the run's recorded start to its end (``-`` while it runs), the same in
+    ``runs``, ``runs show`` and the summary line of ``materialize``."""
+    from datetime import datetime
+
+    if not run.ended_at:
+        return "-"
+    seconds = (datetime.fromisoformat(run.ended_at) - datetime.fromisoformat(run.started_at)).total_seconds()
+    return f"{seconds:.1f}s"
+
+
 # -- errors --------------------------------------------------------------------------------------
 
 

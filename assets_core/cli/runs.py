@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, run_json, styled, user_errors
+from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, run_duration, run_json, styled, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def runs(
                Col("selection"), *(Col(k, justify="right") for k in ("published", "failed", "quarantined", "skipped")),
                Col("reason", drop=1)]
     print_fitted(console(), columns, [
-        [run.run_id, run.trigger, _colour_run(run.status), run.started_at, _duration(run),
+        [run.run_id, run.trigger, _colour_run(run.status), run.started_at, run_duration(run),
          " ".join(filter(None, [run.selection, run.partitions])) or "all",
          *(str(run.counts.get(k, 0)) for k in ("published", "failed", "quarantined", "skipped")), run.reason or ""]
         for run in found])
@@ -61,13 +61,14 @@ def _asset_history(catalog: Catalog, asset: str, limit: int, as_json: bool) -> N
         sys.stdout.write(f"No runs have materialized {asset} yet.\n")
         return
     speed, volume = trend(points), rows_trend(points)
+    newest_first = list(reversed(points))  # as every run list; the trends read them oldest first
     if as_json:
-        return print_json({"asset": asset, "runs": [p.__dict__ for p in points],
+        return print_json({"asset": asset, "runs": [p.__dict__ for p in newest_first],
                             "duration_trend": speed.__dict__, "rows_trend": volume.__dict__})
     from rich.table import Table
 
     table = Table("run", "started", "partitions", "seconds", "ms/partition", "rows", "failed")
-    for p in points:
+    for p in newest_first:
         per = 1000 * p.seconds / p.partitions if p.partitions else 0.0
         table.add_row(p.run_id, p.started_at, str(p.partitions), f"{p.seconds:.2f}", f"{per:.1f}", str(p.rows), str(p.failed))
     out = console()
@@ -81,13 +82,6 @@ def _asset_history(catalog: Catalog, asset: str, limit: int, as_json: bool) -> N
 
 def _colour_run(state: str) -> Any:
     return styled(state, {"succeeded": "green", "published": "green", "running": "cyan"}.get(state, "red"))
-
-
-def _duration(run: Any) -> str:
-    if not run.ended_at:
-        return "-"
-    seconds = (datetime.fromisoformat(run.ended_at) - datetime.fromisoformat(run.started_at)).total_seconds()
-    return f"{seconds:.1f}s"
 
 
 @runs_app.command("show")
@@ -111,7 +105,8 @@ def runs_show(
 
     out = console()
     out.print(f"Run {run.run_id}:", _colour_run(run.status),
-                  f"started {run.started_at}, {_duration(run)}, reference time {run.reference_time}")
+                  f"started {run.started_at}, {run_duration(run)}, reference time {run.reference_time}"
+                  + (f", reason: {run.reason}" if run.reason else ""))
     rows = []
     for a in attempts:
         ms = (datetime.fromisoformat(a.ended_at) - datetime.fromisoformat(a.started_at)).total_seconds() * 1000

@@ -107,3 +107,48 @@ def test_materialize_prints_the_warn_checks_that_failed(make_project: Callable[.
     assert f"warning: {NAMES[1]}[2025-01-01]: many_views: 2 of 2 rows fail many_views" in piped.stdout, piped
     _, raw = _on_a_terminal(make_project("long_names", "again"), "materialize")
     assert f"warning: {NAMES[1]}[2025-01-01]: many_views" in _ANSI.sub("", raw), raw
+
+
+# -- item 34: small inconsistencies ---------------------------------------------------------------
+
+
+def test_source_assets_are_listed_as_kind_source(make_project: Callable[..., Project]) -> None:
+    project = make_project("long_names")
+    kinds = {row[0]: row[1] for row in _cells(project.ok("list").stdout)}
+    assert kinds[NAMES[0]] == "source" and kinds[NAMES[1]] == "python" and kinds["views_by_key"] == "sql", kinds
+    assert {a["asset"]: a["kind"] for a in project.json("list")}[NAMES[0]] == "source"
+
+
+def test_show_orders_duckdb_rows_by_key_says_how_many_of_how_many_and_prints_numbers_as_numbers(
+        make_project: Callable[..., Project]) -> None:
+    project = make_project("long_names")
+    project.run("materialize", "--partitions", "2025-01-02")  # the later day is written first
+    project.run("materialize", "--partitions", "2025-01-01")
+    rows = project.ok("show", "views_by_key", "--format", "json").json()
+    assert [r["partition_key"] for r in rows] == ["2025-01-01"] * 2 + ["2025-01-02"] * 2, rows
+    assert sorted(r["total"] for r in rows) == [-5, 3, 3, 7], rows  # DECIMAL sums: numbers, not "7.00"
+    assert all(isinstance(r["total"], int | float) for r in rows), rows
+    table = project.ok("show", "views_by_key", "--limit", "3").stdout
+    assert [row[-1] for row in _cells(table)] == ["2025-01-01", "2025-01-01", "2025-01-02"], table
+    assert "3 of 4 rows" in table, table
+
+
+def test_runs_newest_first_with_their_reason_and_the_duration_of_the_summary_line(
+        make_project: Callable[..., Project]) -> None:
+    project = make_project("long_names")
+    first = project.run("materialize", "--partitions", "2025-01-01", "--reason", "first load")
+    second = project.run("materialize", "--partitions", "2025-01-02", "--reason", "late data")
+    listed = project.json("runs")
+    assert [r["reason"] for r in listed] == ["late data", "first load"]
+    table = project.ok("runs").stdout
+    assert [row[0] for row in _cells(table)] == [r["run_id"] for r in listed], table
+    assert "late data" in table and "first load" in table, table
+    shown = project.ok("runs", "show", listed[0]["run_id"]).stdout
+    assert "late data" in shown.splitlines()[0], shown
+    for run, result in zip(reversed(listed), (first, second), strict=True):
+        said = re.search(rf"Run {run['run_id']}: .* in ([0-9.]+)s", result.stdout)
+        assert said is not None, result
+        row = next(r for r in _cells(table) if r[0] == run["run_id"])
+        assert f"{said.group(1)}s" in row, (row, result.stdout)
+    history = project.json("runs", "--asset", NAMES[0])
+    assert [p["run_id"] for p in history["runs"]] == [r["run_id"] for r in listed], history
