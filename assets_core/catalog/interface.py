@@ -217,6 +217,12 @@ class Catalog(Protocol):
         newest publish time (None when none is)."""
         ...
 
+    def warned_partitions(self) -> dict[str, int]:
+        """Per asset: how many of its published partitions the run that published them
+        recorded with a warn-severity check that failed (a later passing publish clears it);
+        an asset with none is left out."""
+        ...
+
 
 def open_catalog(url: str, base_dir: str | Path) -> Catalog:
     """The catalog a URL names, opened and migrated; a relative SQLite path is relative to

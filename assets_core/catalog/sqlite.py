@@ -565,6 +565,19 @@ class SqliteCatalog:
                 ).fetchall())
             return rows
 
+    def warned_partitions(self) -> dict[str, int]:
+        return {
+            row[0]: row[1]
+            for row in self._rows(
+                """SELECT p.asset, count(*) FROM partitions p
+                   WHERE p.data_version IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM check_results c
+                       WHERE c.severity = 'warn' AND c.passed = 0 AND c.run_id = p.published_run
+                         AND c.asset = p.asset AND c.partition = p.partition)
+                   GROUP BY p.asset"""
+            )
+        }
+
     def published_summary(self) -> dict[str, tuple[int, str | None]]:
         """Per asset: how many partitions are published, and the newest publish time."""
         return {

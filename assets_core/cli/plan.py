@@ -39,7 +39,8 @@ def status(
     from assets_core.reports.status import asset_statuses
 
     _, graph, catalog, snapshot = open_context(reads_only=True)
-    report = asset_statuses(graph, snapshot, select(graph, select_), utc_now(), catalog.published_summary(), partitions)
+    report = asset_statuses(graph, snapshot, select(graph, select_), utc_now(), catalog.published_summary(), partitions,
+                            catalog.warned_partitions())
     if as_json:
         return print_json([entry.to_json() for entry in report])
     render_status(report, partitions)
@@ -56,12 +57,12 @@ def render_status(report: list[AssetStatus], per_partition: bool) -> None:
         return
     columns = [Col("asset", whole=True), Col("partitions", justify="right"),
                *(Col(h, justify="right") for h in ("fresh", "upstream stale", "stale", "missing", "failed",
-                                                    "quarantined", "unknown", "waiting")),
+                                                    "quarantined", "unknown", "waiting", "warned")),
                Col("last publish", drop=1)]
     rows = [[e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
              number(e.count("stale"), "yellow"), number(e.count("missing"), "yellow"),
              number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
-             number(e.count("unknown"), "yellow"), number(e.waiting, "red"), e.last_published_at or "never"]
+             number(e.count("unknown"), "yellow"), number(e.waiting, "red"), number(e.warned, "yellow"), e.last_published_at or "never"]
             for e in report]
     print_fitted(out, columns, rows)
     waiting = sum(e.waiting for e in report)

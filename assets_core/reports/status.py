@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -52,6 +52,8 @@ class AssetStatus:
     detail: tuple[PartitionStatus, ...] | None = None  # with --partitions
     upstream_stale: int = 0
     """Of the fresh ones, those a plain ``materialize`` rebuilds because something they read is rebuilt."""
+    warned: int = 0
+    """Of the published ones, those published with a warn-severity check that failed."""
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
@@ -60,7 +62,8 @@ class AssetStatus:
         """The documented ``status --json`` entry, keys in their documented order."""
         body: dict[str, Any] = {"asset": self.asset, "partitions": self.partitions,
                                 **{s: self.count(s) for s in STATUSES}, "waiting": self.waiting,
-                                "upstream_stale": self.upstream_stale, "last_published_at": self.last_published_at}
+                                "upstream_stale": self.upstream_stale, "warned": self.warned,
+                                "last_published_at": self.last_published_at}
         if self.detail is not None:
             body["detail"] = [p.to_json() for p in self.detail]
         return body
@@ -73,10 +76,13 @@ def asset_statuses(
     now: datetime,
     published: Mapping[str, tuple[int, str | None]],
     detail: bool = False,
+    warned: Mapping[str, int] | None = None,
 ) -> list[AssetStatus]:
     """The status of each of ``assets`` at ``now``, in graph order; ``published`` is
-    ``catalog.published_summary()``; ``detail`` adds one entry per partition."""
-    return [asset_status(name, rows, published, detail) for name, rows in statuses(graph, snapshot, assets, now).items()]
+    ``catalog.published_summary()``, ``warned`` ``catalog.warned_partitions()``; ``detail``
+    adds one entry per partition."""
+    return [replace(asset_status(name, rows, published, detail), warned=(warned or {}).get(name, 0))
+            for name, rows in statuses(graph, snapshot, assets, now).items()]
 
 
 def asset_status(

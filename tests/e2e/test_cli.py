@@ -11,7 +11,7 @@ from pathlib import Path
 from cli_project import DAY, DAYS, Project
 
 STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "waiting",
-               "upstream_stale", "last_published_at"}
+               "upstream_stale", "warned", "last_published_at"}
 PLAN_KEYS = {"reference_time", "planning_seconds", "steps", "waiting"}
 STEP_KEYS = {"asset", "partition", "cause", "detail", "upstream", "upstream_schema_changes"}
 RUN_KEYS = {"run_id", "status", "counts", "reference_time", "started_at", "ended_at"}

@@ -152,3 +152,12 @@ def test_runs_newest_first_with_their_reason_and_the_duration_of_the_summary_lin
         assert f"{said.group(1)}s" in row, (row, result.stdout)
     history = project.json("runs", "--asset", NAMES[0])
     assert [p["run_id"] for p in history["runs"]] == [r["run_id"] for r in listed], history
+
+
+def test_status_counts_the_partitions_published_with_a_failed_warn_check(long_names: Project) -> None:
+    warned = {e["asset"]: e["warned"] for e in long_names.json("status")}
+    assert warned == {NAMES[0]: 0, NAMES[1]: 1, NAMES[2]: 0, "views_by_key": 0}  # 2025-01-02 is quarantined, not published
+    table = long_names.ok("status").stdout
+    header = next(line for line in table.splitlines() if "warned" in line)
+    column = [c.strip() for c in header.strip("┃").split("┃")].index("warned")
+    assert {row[0]: row[column] for row in _cells(table)}[NAMES[1]] == "1", table

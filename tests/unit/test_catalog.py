@@ -597,3 +597,20 @@ def test_the_catalog_package_imports_nothing_else_from_assets_core() -> None:
     )
     assert outside == []
     assert ("interface.py", "assets_core.catalog.sqlite") in imported  # the walk sees imports in functions
+
+
+def test_warned_partitions_counts_the_published_partitions_whose_publish_failed_a_warn_check(catalog: Catalog) -> None:
+    warned = CheckRecord(check="many_views", severity="warn", passed=False, observed=2, message="2 of 2 rows fail")
+    passed = CheckRecord(check="many_views", severity="warn", passed=True, observed=0, message="ok")
+    blocking = CheckRecord(check="not_null(id)", severity="blocking", passed=False, observed=1, message="1 null")
+    catalog.record([
+        attempt(partition="2025-01-01", checks=(warned,)),
+        attempt(partition="2025-01-02", checks=(passed,)),
+        attempt(partition="2025-01-03", status="quarantined", checks=(warned, blocking)),  # not published
+        attempt(asset="summary", partition="", checks=(passed,)),
+    ])
+    assert catalog.warned_partitions() == {"orders": 1}
+    catalog.record([attempt(partition="2025-01-02", run_id="run-2", data_version="dv-2", checks=(warned,))])
+    assert catalog.warned_partitions() == {"orders": 2}
+    catalog.record([attempt(partition="2025-01-01", run_id="run-3", data_version="dv-3", checks=(passed,))])
+    assert catalog.warned_partitions() == {"orders": 1}  # republished without the warning
