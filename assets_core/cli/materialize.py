@@ -119,7 +119,7 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: Catalog, the_pl
 
     from rich.progress import MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description:<28}"), _OutcomeBar(tally).column, MofNCompleteColumn(),
+    with Progress(TextColumn("{task.description:<28}"), _outcome_bar(tally), MofNCompleteColumn(),
                   TextColumn("{task.fields[outcomes]}"), TimeElapsedColumn(), console=out, transient=False) as progress:
         overall = progress.add_task("all assets", total=len(the_plan.steps), outcomes="", asset=None)
         tasks = {asset: progress.add_task(f"  {asset}", total=n, outcomes="", asset=asset)
@@ -195,38 +195,34 @@ class _Tally:
         """The asset's lines for the end of a run on a terminal (the lines printed above the
         bars may have scrolled away): its summary, then its failures and skips, ten of each."""
         failures = self.failures[asset]
-        more = [f"  and {len(failures) - _SKIPS_SHOWN} more failed or quarantined partitions of {asset}: "
-                "`assets runs show` lists them"] if len(failures) > _SKIPS_SHOWN else []
+        more = [(f"  and {len(failures) - _SKIPS_SHOWN} more failed or quarantined partitions of {asset}: "
+                 "`assets runs show` lists them")] if len(failures) > _SKIPS_SHOWN else []
         return [self.asset_lines(asset)[0], *failures[:_SKIPS_SHOWN], *more, *self.skips[asset][:_SKIPS_SHOWN],
                 *self.asset_lines(asset)[1:]]
 
 
-class _OutcomeBar:
-    """A progress bar in segments: published (and up to date) green, failed red, quarantined
-    magenta, skipped yellow, what is left grey."""
+def _outcome_bar(tally: _Tally, width: int = 40) -> Any:
+    """A progress column: the bar in segments, published (and up to date) green, failed red,
+    quarantined magenta, skipped yellow, what is left grey (rich is imported only here)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
 
-    def __init__(self, tally: _Tally, width: int = 40) -> None:
-        from rich.progress import ProgressColumn
+    segments = ((("published", "up_to_date"), "green"), (("failed",), "red"),
+                (("quarantined",), "magenta"), (("skipped",), "yellow"))
 
-        self.tally, self.width = tally, width
-        self.column = type("OutcomeBarColumn", (ProgressColumn,), {"render": lambda _, task: self.render(task)})()
+    class OutcomeBar(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            counts = tally.counts[task.fields["asset"]]
+            bar, used = Text(), 0
+            for kinds, colour in segments:
+                n = sum(counts.get(k, 0) for k in kinds)
+                cells = min(max(round(width * n / (task.total or 1)), 1) if n else 0, width - used)  # one of many still shows
+                bar.append("━" * cells, style=colour)
+                used += cells
+            bar.append("━" * (width - used), style="grey23")
+            return bar
 
-    def render(self, task: Any) -> Any:
-        from rich.text import Text
-
-        counts = self.tally.counts[task.fields["asset"]]
-        total = task.total or 1
-        bar, used = Text(), 0
-        for kinds, colour in ((("published", "up_to_date"), "green"), (("failed",), "red"),
-                              (("quarantined",), "magenta"), (("skipped",), "yellow")):
-            n = sum(counts.get(k, 0) for k in kinds)
-            cells = round(self.width * n / total) if n else 0
-            cells = max(cells, 1) if n else 0  # one partition of many still shows
-            cells = min(cells, self.width - used)
-            bar.append("━" * cells, style=colour)
-            used += cells
-        bar.append("━" * (self.width - used), style="grey23")
-        return bar
+    return OutcomeBar()
 
 
 def _print_summary(result: Any) -> None:
