@@ -255,8 +255,10 @@ class Col:
     person copies them into the next command); ``drop``: left out when the table does not fit,
     higher first (0: never). Other columns wrap at spaces."""
 
-    def __init__(self, header: str, whole: bool = False, drop: int = 0, justify: str = "left") -> None:
+    def __init__(self, header: str, whole: bool = False, drop: int = 0, justify: str = "left", zero: bool = False) -> None:
         self.header, self.whole, self.drop, self.justify = header, whole, drop, justify
+        self.zero = zero
+        """A count that is 0 in every row: left out before any other column, said as such."""
 
 
 def _least_width(col: Col, cells: list[str]) -> int:
@@ -288,8 +290,11 @@ def fitted_table(out: Console, columns: list[Col], rows: list[list[Any]]) -> tup
     def too_wide() -> bool:  # each column: its text, a space either side and a border; one more border
         return sum(least[i] + 3 for i in kept) + 1 > out.width
 
-    while too_wide() and any(columns[i].drop for i in kept):
-        kept.remove(max((i for i in kept if columns[i].drop), key=lambda i: (columns[i].drop, i)))
+    def rank(i: int) -> tuple[bool, int, int]:
+        return columns[i].zero, columns[i].drop, i
+
+    while too_wide() and any(columns[i].drop or columns[i].zero for i in kept):
+        kept.remove(max((i for i in kept if columns[i].drop or columns[i].zero), key=rank))
     if too_wide():
         return None
     table = Table()
@@ -312,8 +317,12 @@ def print_fitted(out: Console, columns: list[Col], rows: list[list[Any]]) -> Non
     if fitted is not None:
         table, dropped = fitted
         out.print(table)
-        if dropped:
-            out.print(f"({', '.join(dropped)} left out to fit {out.width} columns; `--json` has every field)")
+        zero = [c.header for c in columns if c.zero and c.header in dropped]
+        cut = [h for h in dropped if h not in zero]
+        notes = [f"{', '.join(zero)}: 0 in every row"] if zero else []
+        notes += [f"{', '.join(cut)} left out to fit {out.width} columns; `--json` has every field"] if cut else []
+        if notes:
+            out.print(f"({'; '.join(notes)})")
         return
     for row in rows:
         out.print(Text("  ").join(styled(_plain(cell), "bold") for col, cell in zip(columns, row, strict=True) if col.whole))

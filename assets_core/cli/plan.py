@@ -55,15 +55,16 @@ def render_status(report: list[AssetStatus], per_partition: bool) -> None:
                      [[entry.asset, row.partition or "-", _coloured(row.status), row.reason or ""]
                       for entry in report for row in entry.detail or ()])
         return
-    columns = [Col("asset", whole=True), Col("partitions", justify="right"),
-               *(Col(h, justify="right") for h in ("fresh", "upstream stale", "stale", "missing", "failed",
-                                                    "quarantined", "unknown", "waiting", "warned")),
-               Col("last publish", drop=1)]
+    counts = ("fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "warned")
     rows = [[e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
              number(e.count("stale"), "yellow"), number(e.count("missing"), "yellow"),
              number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
              number(e.count("unknown"), "yellow"), number(e.waiting, "red"), number(e.warned, "yellow"), e.last_published_at or "never"]
             for e in report]
+    zero = {h for i, h in enumerate(counts, start=2) if rows and all(str(getattr(r[i], "plain", r[i])) == "0" for r in rows)}
+    columns = [Col("asset", whole=True), Col("partitions", justify="right"),
+               *(Col(h, justify="right", zero=h in zero and h != "fresh", drop=2 if h == "waiting" else 0) for h in counts),
+               Col("last publish", drop=1)]  # waiting first: the line under the table gives its total
     print_fitted(out, columns, rows)
     waiting = sum(e.waiting for e in report)
     if waiting:
