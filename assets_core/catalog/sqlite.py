@@ -569,11 +569,10 @@ class SqliteCatalog:
         return {
             row[0]: row[1]
             for row in self._rows(
-                """SELECT p.asset, count(*) FROM partitions p
-                   WHERE p.data_version IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM check_results c
-                       WHERE c.severity = 'warn' AND c.passed = 0 AND c.run_id = p.published_run
-                         AND c.asset = p.asset AND c.partition = p.partition)
+                # one pass over the failed warn results, each joined to its partition by the primary key
+                """SELECT p.asset, count(DISTINCT p.partition) FROM check_results c
+                   JOIN partitions p ON p.asset = c.asset AND p.partition = c.partition AND p.published_run = c.run_id
+                   WHERE c.severity = 'warn' AND c.passed = 0 AND p.data_version IS NOT NULL
                    GROUP BY p.asset"""
             )
         }
