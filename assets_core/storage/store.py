@@ -294,8 +294,8 @@ class Storage:
         missing = next((p for p in paths if not p.exists()), None)
         if missing is not None:
             raise StorageError(
-                f"Published file {missing} of '{asset}' is missing: rebuild it with "
-                f"`assets materialize --select {asset} --partitions ...`."
+                f"Published file {missing} of '{asset}' is missing: delete its folder ({missing.parent}) "
+                f"and `assets materialize --select {asset}` rebuilds it."
             )
         return paths
 
