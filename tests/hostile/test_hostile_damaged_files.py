@@ -52,3 +52,4 @@ def test_a_changed_warehouse_table_is_one_line_from_show(built_landing: Project,
 def test_a_huge_limit_shows_every_row(built_landing: Project) -> None:
     shown = built_landing.run("show", "clean", "--limit", "99999999999999999999", "--format", "json")
     assert shown.returncode == 0 and "Traceback" not in shown.stderr, str(shown)
+
