@@ -44,7 +44,7 @@ def show(
             raise AssetsCoreError(f"'{asset}' has no published partition: run `assets materialize --select +{asset}`.")
         keys = spec.partitions.sort_keys(published) if spec.partitions else published
     storage = Storage(project.data_dir, project.warehouse_path)
-    frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(limit)
+    frame = storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True).head(min(limit, sys.maxsize))
     storage.close()
     if fmt is ShowFormat.csv:
         sys.stdout.write(frame.write_csv())

@@ -366,8 +366,19 @@ class Storage:
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
             first = str(exc).splitlines()[0]
             raise StorageError(
-                f"Published data of '{asset}' is not readable ({first}): rebuild it with "
-                f"`assets materialize --select {asset} --partitions ...`."
+                f"Published data of '{asset}' is not readable ({first}): delete what is left of it "
+                f"(data/{asset}/ for Parquet) and `assets materialize --select {asset}` rebuilds it."
+            ) from None
+        except Exception as exc:
+            if io != "duckdb" or type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            # A DuckDB error (duckdb is not imported for Parquet assets): a table dropped,
+            # replaced by a view, or its key column gone.
+            first = str(exc).strip().splitlines()[0]
+            raise StorageError(
+                f"The warehouse table of '{asset}' is not what its publishes made ({first}; changed by hand?): "
+                f"drop it (DROP TABLE IF EXISTS \"{asset}\"), delete the warehouse file to rebuild every DuckDB "
+                "asset, or restore it from a backup."
             ) from None
 
     def close(self) -> None:
