@@ -177,18 +177,27 @@ def _as_a_run(
         )
     status: RunStatus = "failed"
     done: list[Materialization] = []
+    current: tuple[str, str] | None = None
     try:
         for attempt in attempts:
+            current = (attempt.asset, attempt.partition)
             record = action(run, attempt)
             catalog.record([record], _fault_in_catalog_write(attempt))
+            current = None
             if record.status == "published" and attempt.location is not None:
                 Path(attempt.location).unlink(missing_ok=True)  # recorded: the quarantined copy goes
             done.append(record)
         status = "succeeded"
         return done
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
-        catalog.release_leases(run.run_id)
-        storage.discard_staging(run.run_id)
+        # Stopped between a publish and its record (Ctrl-C, an error): that partition keeps its
+        # lease, so the next command heals it as it heals a release killed there.
+        catalog.release_leases(run.run_id, [r for r in refs if r != current] if trigger == RELEASE else None)
+        if current is None or trigger != RELEASE:
+            storage.discard_staging(run.run_id)
         counts: dict[str, int] = {}
         for record in done:
             counts[str(record.status)] = counts.get(str(record.status), 0) + 1
@@ -222,7 +231,10 @@ def heal_releases(project: Any, graph: AssetGraph, catalog: Catalog, snapshot: C
     try:
         for lease, run in dead:
             attempt = held[(lease.asset, lease.partition)]
-            source = _published_quarantined_data(storage, graph, attempt)
+            try:
+                source = _published_quarantined_data(storage, graph, attempt)
+            except StorageError:
+                continue  # the warehouse cannot be read now (another process writes it): a later command heals it
             if source is None:
                 catalog.release_leases(run.run_id, [(lease.asset, lease.partition)])
                 continue
@@ -266,14 +278,16 @@ def _table_holds(storage: Storage, attempt: Materialization, kept: Path) -> bool
     where, params = ("", []) if attempt.partition == UNPARTITIONED else (f" WHERE {KEY_COLUMN} = ?", [attempt.partition])
     published = f"SELECT {columns} FROM {table}{where}"
     quarantined = f"SELECT {columns} FROM read_parquet(?)"
+    if not storage.warehouse_path.exists():
+        return False
+    db = storage.warehouse(read_only=True)  # StorageError when it cannot be opened: no answer yet
     try:
-        db = storage.warehouse(read_only=True)
         differ = db.execute(
             f"SELECT count(*) FROM (({published}) EXCEPT ALL ({quarantined})) UNION ALL "
             f"SELECT count(*) FROM (({quarantined}) EXCEPT ALL ({published}))",
             [*params, str(kept), str(kept), *params],
         ).fetchall()
-    except (duckdb.Error, StorageError):
+    except duckdb.Error:  # no such table or column: the release did not publish there
         return False
     return all(n == 0 for (n,) in differ)
 
