@@ -271,3 +271,32 @@ def test_release_all_over_many_partitions_takes_one_command(built_landing: Proje
     assert project.json("runs")[0]["counts"]["failed"] == len(DAYS)
     both = project.run("quarantine", "release", "revenue", DAY, "--all", "--reason", "x")
     assert both.returncode == 2 and len(both.error_lines) == 1, str(both)
+
+
+def test_a_release_of_many_killed_on_one_leaves_each_partition_released_or_quarantined(built_landing: Project) -> None:
+    project = built_landing
+    for day in DAYS:  # new data that fails not_null(customer) on every day
+        with project.landing_csv(day).open("a") as landing:
+            landing.write("999,,5.0\n")
+    assert project.run("materialize", "--partitions", f"{DAYS[0]}..{DAYS[-1]}").returncode == 1
+    assert len(project.json("quarantine", "list")) == len(DAYS)
+    first, second, *rest = DAYS
+    killed = project.run("quarantine", "release", "revenue", f"{DAYS[0]}..{DAYS[-1]}", "--reason", "r",
+                         fault=f"catalog:revenue:{second}")
+    assert killed.returncode == -signal.SIGKILL, str(killed)
+
+    # The catalog as the kill left it: the first recorded, the second published but not recorded.
+    assert {q["partition"] for q in project.json("quarantine", "list")} == {second, *rest}
+    assert project.revenue_rows(second) == project.expected_revenue(second)
+    project.ok("status")  # the next command heals: first recorded, second published then healed, the rest untouched
+    assert {q["partition"] for q in project.json("quarantine", "list")} == set(rest)
+    [run] = [r for r in project.json("runs") if r["trigger"] == "quarantine release"]
+    assert run["status"] == "interrupted"
+    released = project.json("runs", "show", run["run_id"])["attempts"]
+    assert sorted((a["partition"], a["status"], a["cause"]) for a in released) == [
+        (first, "published", "released"), (second, "published", "released")]
+    assert [f.parent.name for f in project.files(".quarantine/revenue")] == rest
+    assert sum(e["unknown"] for e in project.json("status")) == 0
+    project.ok("quarantine", "release", "revenue", ",".join(rest), "--reason", "r")
+    assert project.json("quarantine", "list") == []
+    assert project.files(".quarantine") == [] and project.files(".staging") == []
