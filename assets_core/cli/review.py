@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, ref, styled, user_errors
+from assets_core.cli.output import console, open_context, print_json, ref, styled, user_errors
 from assets_core.errors import UsageError
 
 quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
@@ -19,7 +19,8 @@ quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release o
 @user_errors
 def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Partitions held in quarantine, with the checks that failed."""
-    found = open_catalog(open_project()).quarantined()
+    _, _, catalog, _ = open_context()  # heals a release killed half way first
+    found = catalog.quarantined()
     if as_json:
         return print_json([_attempt_json(a) for a in found])
     if not found:
@@ -44,7 +45,7 @@ def quarantine_show(
     """One quarantined partition: every check result and a sample of the failing rows."""
     from assets_core.execution.quarantine import find
 
-    project, graph, catalog, _ = open_context()
+    _, graph, catalog, _ = open_context()
     attempt = find(catalog, graph, asset, key)
     if as_json:
         return print_json(_attempt_json(attempt))

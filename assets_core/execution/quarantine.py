@@ -87,9 +87,15 @@ def pick(
         raise UsageError("--select goes with --all: `--all --select S`.")
     spec = graph.require(asset)
     by_key = {a.partition: a for a in held if a.asset == asset}
-    if spec.partitions is None or keys in (None, "-"):
-        return [find(catalog, graph, asset, keys or "-")]
-    wanted = parse_partitions(keys, graph, [asset])[asset] if (".." in keys or "," in keys) else [keys]
+    if spec.partitions is None:
+        return [find(catalog, graph, asset, UNPARTITIONED)]
+    if keys in (None, "-"):
+        raise UsageError(f"{asset} is partitioned: give its keys (a key, A..B ranges, comma lists), "
+                         f"or take every quarantined one with `--all --select {asset}`.")
+    assert keys is not None
+    # A key held as it is (a dynamic key may hold ',' or '..'), else the --partitions grammar.
+    plain = keys in by_key or not (".." in keys or "," in keys)
+    wanted = [keys] if plain else parse_partitions(keys, graph, [asset])[asset]
     absent = [k for k in wanted if k not in by_key]
     if absent:
         raise UsageError(
