@@ -304,6 +304,10 @@ class SqliteCatalog:
             for row in self._db.execute("SELECT asset, partition, run_id, pid, host FROM leases")
         ]
 
+    def leases(self) -> list[Lease]:
+        with self._lock:
+            return self._leases()
+
     def acquire_leases(
         self,
         refs: Iterable[tuple[str, str]],

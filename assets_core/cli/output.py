@@ -227,6 +227,11 @@ def open_context(
     graph = load_graph(project, use_manifest=not full)
     catalog = open_catalog(project)
     snapshot = live_snapshot(catalog)
+    if snapshot.interrupted:  # a release killed half way: said as it is on disk before anything
+        from assets_core.execution.quarantine import heal_releases
+
+        if heal_releases(project, graph, catalog, snapshot):
+            snapshot = live_snapshot(catalog)
     _forget_missing_data(project, graph, snapshot)
     # The snapshot and the plan live as long as the command and hold no cycles: the cyclic
     # garbage collector, walking them again and again, frees nothing (a sixth of a plan over
