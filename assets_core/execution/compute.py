@@ -96,8 +96,10 @@ class UserCodeError(Exception):
     failure: FailureClass = "error"
 
     @classmethod
-    def from_exception(cls, exc: Exception, spec: AssetSpec) -> UserCodeError:
+    def from_exception(cls, exc: BaseException, spec: AssetSpec) -> UserCodeError:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if isinstance(exc, SystemExit):  # would end the run (or the worker) without a word
+            first = f"the asset's code called sys.exit({exc.code!r}), which ends only this partition"
         if spec.kind == "sql":
             return cls(f"{type(exc).__name__} in the query of '{spec.name}' ({spec.source}): {first}")
         # The deepest frame in the asset's own file, not in polars or in this module.
@@ -279,7 +281,7 @@ class Computer:
             return data
         except AssetsCoreError:
             raise
-        except Exception as exc:  # the asset's own code (or query) failed
+        except (Exception, SystemExit) as exc:  # the asset's own code (or query) failed
             raise UserCodeError.from_exception(exc, spec) from exc
         finally:
             if db is not None:

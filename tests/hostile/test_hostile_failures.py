@@ -1,0 +1,60 @@
+"""Hostile failures: whatever asset code or the disk does, a failure is that partition's,
+named as such, and the run goes on with the others."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli_project import DAY, DAYS, Project
+
+EXECUTORS = {"inline": ("--workers", "1"), "threads": ("--executor", "threads", "--workers", "2"),
+             "processes": ("--executor", "processes", "--workers", "2")}
+
+
+@pytest.mark.parametrize("executor", EXECUTORS)
+def test_sys_exit_in_asset_code_is_that_partitions_failure(landing: Project, executor: str) -> None:
+    """`sys.exit(3)` ended `materialize` with exit 3 and no message (threads, inline), or "a
+    worker process died (killed, or out of memory?)" (processes)."""
+    landing.edit("landing_assets.py", '    """The landing file of the partition\'s day, as it is."""\n',
+                 '    """The landing file of the partition\'s day, as it is."""\n'
+                 f'    if context.partition_key == "{DAY}":\n        import sys\n        sys.exit(3)\n')
+    result = landing.run("materialize", "--select", "raw", *EXECUTORS[executor])
+    assert result.returncode == 1, str(result)
+    assert "called sys.exit(3)" in result.stdout + result.stderr, str(result)
+    assert "Traceback" not in result.stderr and "out of memory" not in result.stderr, str(result)
+    for day in DAYS:
+        if day != DAY:
+            assert landing.partition_file("raw", day).exists(), day
+    assert not landing.partition_file("raw", DAY).exists()
+    run = landing.json("runs")[0]
+    assert run["status"] == "failed", run
+
+
+def test_a_column_parquet_cannot_hold_fails_that_partition_only(landing: Project) -> None:
+    """A polars `Object` column made staging raise a polars error: a traceback, and no other
+    partition published."""
+    landing.edit("landing_assets.py", '    return pl.read_csv(LANDING / f"{context.partition_key}.csv", schema=SCHEMA)\n',
+                 '    frame = pl.read_csv(LANDING / f"{context.partition_key}.csv", schema=SCHEMA)\n'
+                 f'    if context.partition_key == "{DAY}":\n'
+                 '        frame = frame.with_columns(pl.Series("thing", [object()] * frame.height, dtype=pl.Object))\n'
+                 '    return frame\n')
+    result = landing.run("materialize", "--select", "raw")
+    assert result.returncode == 1, str(result)
+    assert "Traceback" not in result.stderr, str(result)
+    assert f"raw[{DAY}]" in result.stdout + result.stderr, str(result)
+    assert "cannot be staged" in result.stdout + result.stderr, str(result)
+    for day in DAYS:
+        assert landing.partition_file("raw", day).exists() == (day != DAY), day
+
+
+def test_a_staging_folder_that_cannot_be_made_fails_the_partitions_with_one_line(landing: Project) -> None:
+    """An OSError while staging (full disk, read-only data dir, a name too long) killed the run
+    with a traceback; here `.staging` is a file, so no staging folder can be made."""
+    landing.data.mkdir(parents=True, exist_ok=True)
+    (landing.data / ".staging").write_text("not a folder")
+    result = landing.run("materialize", "--select", "raw", "--partitions", DAY)
+    assert result.returncode == 1, str(result)
+    assert "Traceback" not in result.stderr, str(result)
+    assert "cannot be staged" in result.stdout + result.stderr, str(result)
+    run = landing.json("runs")[0]
+    assert run["status"] == "failed", run
