@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 
 from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions.specs import AssetContext, AssetSpec
-from assets_core.errors import AssetsCoreError, StorageError
+from assets_core.errors import AssetsCoreError, StorageError, TransientStorageError
 from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
@@ -121,6 +121,8 @@ def _failed(exc: Exception, started: float, phases: _Phases, policy: RetryPolicy
 def _failure_of(exc: Exception, cause: BaseException | None, policy: RetryPolicy) -> FailureClass:
     if isinstance(exc, UserCodeError):
         return "transient" if exc.failure == "error" and cause is not None and policy.retries(cause) else exc.failure
+    if isinstance(exc, TransientStorageError):
+        return "transient"
     return "storage" if isinstance(exc, StorageError) else "error"
 
 
@@ -221,14 +223,18 @@ class Computer:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
-        if any(r.blocks for r in results):
-            kept = str(self.storage.quarantine(staged))
-            return Computed(staged, results, None, started, phases.total, "quarantined", kept, phases.seconds, "check")
         state: Literal["published", "staged"] = "staged"
         location: str | None = None
-        if spec.io == "parquet":
-            location = phases.timed("publish", self.storage.publish, staged, "parquet")
-            state = "published"
+        try:
+            if any(r.blocks for r in results):
+                kept = str(self.storage.quarantine(staged))
+                return Computed(staged, results, None, started, phases.total, "quarantined", kept, phases.seconds, "check")
+            if spec.io == "parquet":
+                location = phases.timed("publish", self.storage.publish, staged, "parquet")
+                state = "published"
+        except StorageError as exc:
+            staged.path.unlink(missing_ok=True)
+            return _failed(exc, started, phases, policy)
         return Computed(staged, results, None, started, phases.total, state, location, phases.seconds,
                         added_partitions=tuple(phases.added_partitions), observed=phases.observed)
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assets_core.errors import DefinitionError, StorageError
+import errno
+
+from assets_core.errors import DefinitionError, StorageError, TransientStorageError
 from assets_core.partitions import UNPARTITIONED
 from assets_core.storage.versions import content_version, frame_version
 
@@ -84,6 +86,21 @@ def frame_schema(frame: pl.DataFrame) -> tuple[tuple[str, str, bool], ...]:
     return tuple((name, str(dtype), True) for name, dtype in frame.schema.items())
 
 
+FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _write_failed(what: str, exc: Exception) -> StorageError:
+    """Why a file could not be written, as one line: a full disk may pass (transient), the rest
+    (a read-only folder, a name too long, a type Parquet cannot hold) does not."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, OSError) and exc.errno in FULL_DISK:
+        return TransientStorageError(f"{what}: the disk is full ({first}); free space, the partition is tried again.")
+    if isinstance(exc, OSError):
+        return StorageError(f"{what} ({type(exc).__name__}: {first}): check that the data directory is writable.")
+    return StorageError(f"{what} ({type(exc).__name__}: {first}): return only columns Parquet can hold "
+                        "(cast or drop Object columns).")
+
+
 def _slot(key: str) -> str:
     return key if key != UNPARTITIONED else "_all"
 
@@ -128,11 +145,19 @@ class Storage:
                 f"Asset '{asset}' returned a column named '{KEY_COLUMN}', which the engine writes for each "
                 "partition (readers across partitions take it from the folder name, not the file): rename that column."
             ])
+        import polars as pl
+
         path = self.staging_dir(run_id) / asset / f"{_slot(key)}.parquet"
-        self._mkdir(path.parent)
-        data.write_parquet(path, compression="snappy")
+        try:
+            self._mkdir(path.parent)
+            data.write_parquet(path, compression="snappy")
+            size = path.stat().st_size
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            if path.parent.is_dir():  # a partly written file
+                path.unlink(missing_ok=True)
+            raise _write_failed(f"{asset}[{key}] cannot be staged to {path}", exc) from exc
         return StagedPartition(
-            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, data), frame_schema(data)
+            asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data)
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
@@ -153,15 +178,24 @@ class Storage:
         if io == "duckdb":
             return self._publish_duckdb(staged)
         target = self.parquet_path(staged.asset, staged.key)
-        self._mkdir(target.parent)
+        try:
+            self._mkdir(target.parent)
+        except OSError as exc:
+            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
         self.fault("publish", staged.asset, staged.key)
-        os.replace(staged.path, target)
+        try:
+            os.replace(staged.path, target)
+        except OSError as exc:
+            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
         return str(target.relative_to(self.data_dir))
 
     def quarantine(self, staged: StagedPartition) -> Path:
         target = self.quarantine_path(staged.asset, staged.key, staged.run_id)
-        self._mkdir(target.parent)
-        os.replace(staged.path, target)
+        try:
+            self._mkdir(target.parent)
+            os.replace(staged.path, target)
+        except OSError as exc:
+            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be kept in quarantine at {target}", exc) from exc
         return target
 
     def discard_staging(self, run_id: str) -> None:
