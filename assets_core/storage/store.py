@@ -17,6 +17,7 @@ one DuckDB transaction, so a reader sees the old or the new partition, never a m
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import threading
@@ -25,8 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import errno
 
 from assets_core.errors import DefinitionError, StorageError, TransientStorageError
 from assets_core.partitions import UNPARTITIONED
