@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
-from assets_core.catalog.models import RunStatus
-from assets_core.errors import AssetsCoreError, ConflictError, StorageError
+from assets_core.catalog.models import FailureClass, RunStatus
+from assets_core.errors import AssetsCoreError, ConflictError, StorageError, TransientStorageError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp
@@ -36,7 +36,7 @@ from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
 from assets_core.project.loading import Project
-from assets_core.storage.store import Storage
+from assets_core.storage.store import StagedPartition, Storage
 
 if TYPE_CHECKING:
     from assets_core.execution.openlineage.emitter import Lineage, LineageSummary
@@ -308,9 +308,10 @@ class _Runner:
         location = computed.location
         if computed.state == "staged":
             try:
-                location = self.storage.publish(staged, self.graph[step.asset].io)
+                location = self._publish(step.asset, staged)
             except AssetsCoreError as exc:
-                return self._failed(step, replace(computed, failure="storage"), str(exc), inputs,
+                failure: FailureClass = "transient" if isinstance(exc, TransientStorageError) else "storage"
+                return self._failed(step, replace(computed, failure=failure), str(exc), inputs,
                                     time.perf_counter() - clock)
             finally:
                 computed.timings["publish"] = time.perf_counter() - clock
@@ -334,6 +335,17 @@ class _Runner:
         if kind == "quarantined":
             self.notify("quarantine", step, outcome, checks)
         return outcome
+
+    def _publish(self, asset: str, staged: StagedPartition) -> str:
+        """Publish to the warehouse; a transient refusal (its lock held, a full disk) is tried
+        again as the asset's retry policy says."""
+        policy = self.graph[asset].retry or self.project.retry
+        for attempt in range(1, policy.max_attempts):
+            try:
+                return self.storage.publish(staged, self.graph[asset].io)
+            except TransientStorageError:
+                time.sleep(policy.delay_before(attempt + 1))
+        return self.storage.publish(staged, self.graph[asset].io)
 
     def _add_partitions(self, added: tuple[tuple[str, str], ...]) -> None:
         by_name: dict[str, list[str]] = {}

@@ -100,6 +100,22 @@ def _write_failed(what: str, exc: Exception) -> StorageError:
                         "(cast or drop Object columns).")
 
 
+def _unopenable(path: Path, exc: Exception) -> StorageError:
+    """Why DuckDB cannot open the warehouse: another process holding its lock passes once that
+    process is done (transient); a file that is not a DuckDB database does not."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if "Could not set lock" in first or "Conflicting lock" in first:
+        return TransientStorageError(
+            f"Cannot open the DuckDB warehouse {path}: another process holds it ({first}); the partition is "
+            "tried again, and planned again by the next run, once that process has closed it."
+        )
+    return StorageError(
+        f"Cannot open the DuckDB warehouse {path} ({first}): the file is damaged or not a warehouse; move it "
+        f"aside (mv {path.name} {path.name}.broken) and rebuild the DuckDB assets with "
+        "`assets materialize --select ASSET --partitions ...`."
+    )
+
+
 def _slot(key: str) -> str:
     return key if key != UNPARTITIONED else "_all"
 
@@ -222,11 +238,7 @@ class Storage:
                 try:
                     self._warehouse = duckdb.connect(str(self.warehouse_path), read_only=read_only)
                 except duckdb.Error as exc:
-                    first = str(exc).splitlines()[0]
-                    raise StorageError(
-                        f"Cannot open the DuckDB warehouse {self.warehouse_path} ({first}): "
-                        "another process may be writing it; retry when its run has finished."
-                    ) from None
+                    raise _unopenable(self.warehouse_path, exc) from None
                 self._read_only = read_only
             return self._warehouse.cursor()
 
@@ -260,6 +272,11 @@ class Storage:
                     raise
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
+            if "No space left" in first or "Disk quota" in first:
+                raise TransientStorageError(
+                    f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed: the disk is full "
+                    f"({first}); the published rows are unchanged. Free space: the partition is tried again."
+                ) from None
             raise StorageError(
                 f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed ({first}); the "
                 "published rows are unchanged. If a column changed type, drop the table and rebuild the asset."

@@ -3,6 +3,9 @@ named as such, and the run goes on with the others."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from cli_project import DAY, DAYS, Project
@@ -58,3 +61,59 @@ def test_a_staging_folder_that_cannot_be_made_fails_the_partitions_with_one_line
     assert "cannot be staged" in result.stdout + result.stderr, str(result)
     run = landing.json("runs")[0]
     assert run["status"] == "failed", run
+
+
+READS_REVENUE = '''
+
+@asset(partitions=DAYS)
+def per_day(revenue: pl.DataFrame) -> pl.DataFrame:
+    """The warehouse's rows of the day, as a Parquet asset (it opens the warehouse to read)."""
+    return revenue
+'''
+
+
+def _holding_the_warehouse(project: Project) -> subprocess.Popen[str]:
+    """Another process that holds the DuckDB warehouse open (DuckDB lets one process write)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         f"db = duckdb.connect({str(project.warehouse)!r})\nprint('held', flush=True)\ntime.sleep(120)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    project.processes.append(holder)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_locked_warehouse_is_a_transient_failure_retried_and_planned_again(landing: Project) -> None:
+    """Another process holding the warehouse failed partitions "retry when its run has
+    finished", recorded as permanent: they then waited for `--retry-failed`."""
+    landing.ok("materialize")
+    (landing.root / "assets.toml").write_text((landing.root / "assets.toml").read_text()
+                                              + "\n[retry]\nmax_attempts = 2\ndelay = 0.2\n")
+    (landing.root / "landing_assets.py").write_text((landing.root / "landing_assets.py").read_text() + READS_REVENUE)
+    holder = _holding_the_warehouse(landing)
+    result = landing.run("materialize", "--select", "per_day", "--partitions", DAY)
+    holder.kill()
+    holder.communicate(timeout=30)
+    assert result.returncode == 1, str(result)
+    assert "another process holds it" in result.stdout + result.stderr, str(result)
+    run_id = landing.json("runs")[0]["run_id"]
+    attempts = landing.json("runs", "show", run_id)["attempts"]
+    assert [(a["status"], a["attempt"]) for a in attempts] == [("retried", 1), ("failed", 2)], attempts
+    plan = landing.json("plan", "--select", "per_day", "--partitions", DAY)
+    assert [s["partition"] for s in plan["steps"]] == [DAY] and plan["waiting"] == [], plan
+    landing.ok("materialize", "--select", "per_day", "--partitions", DAY)
+    assert landing.partition_file("per_day", DAY).exists()
+
+
+def test_a_corrupt_warehouse_says_so_and_how_to_recover(landing: Project) -> None:
+    """A warehouse file that is not a DuckDB database was reported as "another process may be
+    writing it; retry when its run has finished"."""
+    landing.ok("materialize", "--select", "+clean")
+    landing.data.mkdir(parents=True, exist_ok=True)
+    landing.warehouse.write_bytes(b"not a database" * 1000)
+    result = landing.run("materialize", "--select", "revenue", "--partitions", DAY)
+    assert result.returncode == 1, str(result)
+    message = result.stdout + result.stderr
+    assert "another process" not in message, message
+    assert "not a valid DuckDB database" in message and "move it aside" in message, message
