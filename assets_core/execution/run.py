@@ -14,13 +14,16 @@ process publishes to the DuckDB warehouse and records, since it owns the file an
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
@@ -566,6 +569,25 @@ def _lineage(project: Project, run: Run, graph: AssetGraph, catalog: Catalog) ->
     return Lineage(settings, run, graph, {a: [(c.name, c.type, c.nullable) for c in cols] for a, cols in schemas.items()})
 
 
+@contextmanager
+def _ctrl_c_stops_queries(computer: Computer) -> Iterator[None]:
+    """For the run, Ctrl-C also interrupts the DuckDB queries in progress (they do not see
+    it otherwise), then raises KeyboardInterrupt as usual; the previous handler is restored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        computer.interrupt()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def materialize(
     project: Project,
     graph: AssetGraph,
@@ -621,7 +643,8 @@ def materialize(
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
     finished_cleanly = False
     try:
-        runner.run_all(workers, executor)
+        with _ctrl_c_stops_queries(runner.computer):
+            runner.run_all(workers, executor)
         finished_cleanly = True
     finally:
         runner.notify.close()
