@@ -13,7 +13,9 @@ process publishes to the DuckDB warehouse and records, since it owns the file an
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
 import signal
 import threading
 import time
@@ -190,6 +192,11 @@ class _Pools:
             self._used[pool] -= 1
 
 
+HOOKS_WAIT = 5.0
+"""Seconds the end of a run waits, in all, for hooks still being delivered (after its leases
+are released and its record is finished); what is left then is dropped with a warning."""
+
+
 class _Notifier:
     """Sends on_failure / on_quarantine hooks from a background thread: a slow webhook never
     holds up the run, and a failing one is only logged (see ``assets_core.execution.hooks``)."""
@@ -198,23 +205,40 @@ class _Notifier:
         self.project = project
         self.run = run
         self.hooks = {"failure": project.settings.hooks.on_failure, "quarantine": project.settings.hooks.on_quarantine}
-        self._sender = ThreadPoolExecutor(1, thread_name_prefix="assets-hooks") if any(self.hooks.values()) else None
+        self._queue: queue.Queue[tuple[list[str], dict[str, Any]] | None] = queue.Queue()
+        self._sender: threading.Thread | None = None
+        if any(self.hooks.values()):  # a daemon: a hook that hangs never keeps the process alive
+            self._sender = threading.Thread(target=self._send_all, name="assets-hooks", daemon=True)
+            self._sender.start()
 
     def __call__(self, event: str, step: Step, outcome: Outcome, checks: tuple[CheckRecord, ...] = ()) -> None:
         if self._sender is None or not self.hooks[event]:
             return
-        from assets_core.execution.hooks import send
-
         payload = {
             "event": event, "project": self.project.config.name, "run_id": self.run.run_id,
             "asset": step.asset, "partition": step.key, "status": outcome.kind, "error": outcome.message,
             "checks": [c.model_dump() for c in checks], "attempts": outcome.attempts, "at": stamp(),
         }
-        self._sender.submit(send, self.hooks[event], payload, self.project.root)
+        self._queue.put((list(self.hooks[event]), payload))
 
-    def close(self) -> None:
-        if self._sender is not None:
-            self._sender.shutdown(wait=True)
+    def _send_all(self) -> None:
+        from assets_core.execution.hooks import send
+
+        while (item := self._queue.get()) is not None:
+            send(item[0], item[1], self.project.root)
+
+    def close(self, wait: float = HOOKS_WAIT) -> None:
+        """Wait at most ``wait`` seconds in all for the hooks not yet delivered."""
+        if self._sender is None:
+            return
+        self._queue.put(None)
+        self._sender.join(wait)
+        if self._sender.is_alive():
+            left = self._queue.qsize()
+            logging.getLogger("assets.notify").warning(
+                "Hooks still being delivered after %g s were dropped (%d waiting, one in progress): "
+                "check that the webhooks answer.", wait, max(0, left - 1),
+            )
 
 
 class _Runner:
@@ -647,7 +671,6 @@ def materialize(
             runner.run_all(workers, executor)
         finished_cleanly = True
     finally:
-        runner.notify.close()
         lineage = runner.lineage.close() if runner.lineage is not None else None
         runner.records.flush()
         counts: dict[str, int] = {}
@@ -666,6 +689,7 @@ def materialize(
         )
         storage.close()
         catalog.finish_run(run.run_id, status, stamp(), counts)
+        runner.notify.close()  # last: its leases released and its record finished, the run waits for hooks once
     finished = catalog.run(run.run_id)
     assert finished is not None
     return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage)

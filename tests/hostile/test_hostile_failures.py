@@ -3,8 +3,11 @@ named as such, and the run goes on with the others."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -117,3 +120,41 @@ def test_a_corrupt_warehouse_says_so_and_how_to_recover(landing: Project) -> Non
     message = result.stdout + result.stderr
     assert "another process" not in message, message
     assert "not a valid DuckDB database" in message and "move it aside" in message, message
+
+
+def test_a_hanging_webhook_neither_holds_the_leases_nor_delays_the_end_per_failure(landing: Project) -> None:
+    """A webhook that never answers held up the run's end 5 s per failed partition (8
+    failures: 40 s), with the run's leases held all along."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:  # takes connections and never answers
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    (landing.root / "assets.toml").write_text((landing.root / "assets.toml").read_text()
+                                              + f'\n[hooks]\non_failure = ["{url}"]\n')
+    landing.edit("landing_assets.py", '    """The landing file of the partition\'s day, as it is."""\n',
+                 '    """The landing file of the partition\'s day, as it is."""\n    raise ValueError("broken")\n')
+    try:
+        started = time.monotonic()
+        process = landing.popen("materialize", "--select", "raw")
+        landing.wait_for("the first hook to be sent", lambda: len(accepted) >= 1)
+        landing.wait_for("the run to end in the catalog", lambda: landing.catalog(
+            "SELECT 1 FROM runs WHERE status != 'running'") != [], timeout=3)
+        assert landing.catalog("SELECT asset, partition FROM leases") == []
+        process.communicate(timeout=60)
+        elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+    assert process.returncode == 1
+    assert elapsed < 12, f"{len(DAYS)} failures with a hanging webhook took {elapsed:.1f} s"
