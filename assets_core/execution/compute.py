@@ -183,14 +183,16 @@ class Computer:
 
     def interrupt(self) -> None:
         """Stop every DuckDB query in progress (Ctrl-C): their partitions end as ``Interrupted``."""
+        import duckdb
+
         self.interrupted.set()
         with self._cursors_lock:
             cursors = list(self._cursors)
         for cursor in cursors:
             try:
                 cursor.interrupt()
-            except Exception:  # closed meanwhile  # noqa: S110
-                pass
+            except duckdb.Error:  # closed meanwhile: nothing left to stop
+                continue
 
     def _release(self, db: Any) -> None:
         with self._cursors_lock:
@@ -427,7 +429,7 @@ def _interruptible(fn: Callable[[], T]) -> T:
     def target() -> None:
         try:
             outcome.append((True, fn()))
-        except BaseException as exc:  # handed to the main thread
+        except BaseException as exc:  # noqa: BLE001  handed to the main thread
             outcome.append((False, exc))
         finally:
             done.set()
