@@ -3,11 +3,13 @@ named as such, and the run goes on with the others."""
 
 from __future__ import annotations
 
+import errno
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +160,20 @@ def test_a_hanging_webhook_neither_holds_the_leases_nor_delays_the_end_per_failu
             connection.close()
     assert process.returncode == 1
     assert elapsed < 12, f"{len(DAYS)} failures with a hanging webhook took {elapsed:.1f} s"
+
+
+def test_a_full_disk_while_staging_is_a_transient_storage_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (ENOSPC) cannot be made on demand through the CLI: the write fails here
+    as the kernel would make it fail, and staging says so as a failure that may pass."""
+    import polars as pl
+
+    from assets_core.errors import TransientStorageError
+    from assets_core.storage.store import Storage
+
+    def full(self: pl.DataFrame, path: object, **_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    storage = Storage(tmp_path / "data", tmp_path / "data" / "warehouse.duckdb")
+    with pytest.raises(TransientStorageError, match=r"raw\[2025-01-02\] cannot be staged .*the disk is full"):
+        storage.stage("run", "raw", DAY, pl.DataFrame({"a": [1]}))
