@@ -41,3 +41,9 @@ class ConflictError(AssetsCoreError):
 
 class StorageError(AssetsCoreError):
     """A published file or table that cannot be read: corrupt, foreign or locked."""
+
+
+class TransientStorageError(StorageError):
+    """A storage failure that may pass when tried again: the warehouse locked by another
+    process, a full disk. Retried within the run as the retry policy says, and planned again
+    by the next run."""

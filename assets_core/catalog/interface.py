@@ -145,6 +145,11 @@ class Catalog(Protocol):
         at once for one partition never both get it. Returns ``[]`` once every lease is held."""
         ...
 
+    def leases(self) -> list[Lease]:
+        """Every lease held now, whether its run is alive or not (the caller says which are), in
+        no particular order: who holds a partition a dead run left, to heal what it did."""
+        ...
+
     def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
         """Drop the leases ``run_id`` holds: every one, or those of the ``(asset, partition)``
         in ``refs``; never another run's. One transaction."""

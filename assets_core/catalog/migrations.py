@@ -131,3 +131,13 @@ def _migrations(folder: Path) -> tuple[Migration, ...]:
 def latest_version(folder: Path | None = None) -> int:
     """The schema version a catalog has once every migration is applied."""
     return len(migrations(folder))
+
+
+_CREATE_TABLE = re.compile(r"^CREATE TABLE (?:IF NOT EXISTS )?(\w+)", re.IGNORECASE)
+
+
+@cache
+def created_tables() -> tuple[str, ...]:
+    """The tables the migrations create, in order: a catalog lacking one was damaged."""
+    return tuple(match.group(1) for m in migrations() for statement in m.statements()
+                 if (match := _CREATE_TABLE.match(statement.strip())))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.errors import CatalogError, stored_json
 
 SEPARATOR = "\x01"
 """Between the entries of a column's text. Keys are validated, versions are hashes or the
@@ -114,7 +114,7 @@ class PartitionState:
     @property
     def inputs(self) -> Inputs | None:
         if self._inputs is _UNPARSED:
-            self._inputs = json.loads(self.inputs_text or "null")
+            self._inputs = stored_json(self.inputs_text or "null", "a partition's inputs")
         return self._inputs  # type: ignore[no-any-return]
 
     @inputs.setter
@@ -133,7 +133,7 @@ class PartitionState:
     def last_inputs(self) -> Inputs | None:
         if self._last_inputs is _UNPARSED:
             text = self.last_inputs_text
-            self._last_inputs = self.inputs if text == self.inputs_text else json.loads(text or "null")
+            self._last_inputs = self.inputs if text == self.inputs_text else stored_json(text or "null", "a partition's inputs")
         return self._last_inputs  # type: ignore[no-any-return]
 
     @last_inputs.setter

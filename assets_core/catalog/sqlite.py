@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.errors import CatalogError, stored_json
 from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
-from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, migrations
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -71,7 +71,7 @@ def _schema_text(columns: tuple[ColumnRecord, ...]) -> tuple[str, str]:
 
 
 def _columns(text: str) -> tuple[ColumnRecord, ...]:
-    return tuple(ColumnRecord(name=n, type=t, nullable=bool(null)) for n, t, null in json.loads(text))
+    return tuple(ColumnRecord(name=n, type=t, nullable=bool(null)) for n, t, null in stored_json(text, "a schema"))
 
 
 class SqliteCatalog:
@@ -125,6 +125,11 @@ class SqliteCatalog:
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = db.execute("SELECT max(version) FROM schema_version").fetchone()
             current = row[0] or 0
+            if not isinstance(current, int):
+                raise CatalogError(
+                    f"The catalog {self.path} has schema version {current!r}, not a number (edited by hand?): "
+                    "restore it from a backup, or move it away to start a new one."
+                )
             known = migrations()
             if current > len(known):
                 raise CatalogError(
@@ -135,6 +140,13 @@ class SqliteCatalog:
                 for statement in migration.statements():
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            lost = sorted(set(created_tables()) - tables)
+            if lost:
+                raise CatalogError(
+                    f"The catalog {self.path} has no table {', '.join(lost)} (dropped by hand?): restore it "
+                    "from a backup, or move it away to start a new one."
+                )
 
     def schema_version(self) -> int:
         return int(self._rows("SELECT max(version) FROM schema_version")[0][0])
@@ -275,7 +287,7 @@ class SqliteCatalog:
     @staticmethod
     def _run(row: sqlite3.Row) -> Run:
         data = dict(row)
-        data["counts"] = json.loads(data["counts"] or "{}")
+        data["counts"] = stored_json(data["counts"] or "{}", "a run's counts")
         return Run(**data)
 
     def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
@@ -291,6 +303,10 @@ class SqliteCatalog:
             Lease(*row)
             for row in self._db.execute("SELECT asset, partition, run_id, pid, host FROM leases")
         ]
+
+    def leases(self) -> list[Lease]:
+        with self._lock:
+            return self._leases()
 
     def acquire_leases(
         self,
@@ -435,7 +451,7 @@ class SqliteCatalog:
             attempt_id = data.pop("id")
             schema_id = data.pop("schema_id")
             for column in ("inputs", "timings"):
-                data[column] = json.loads(data[column]) if data[column] else None
+                data[column] = stored_json(data[column], f"an attempt's {column}") if data[column] else None
             result.append(Materialization(**data, checks=tuple(checks.get(attempt_id, ())),
                                           columns=schemas.get(schema_id) if schema_id else None))
         return result
@@ -522,9 +538,9 @@ class SqliteCatalog:
             ):
                 found.setdefault(row[0], []).append(
                     CheckRecord(check=row[1], severity=row[2], passed=bool(row[3]),
-                                observed=json.loads(row[4]) if row[4] else None,
+                                observed=stored_json(row[4], "a check's observed value") if row[4] else None,
                                 message=row[5] or "", duration=row[6] or 0.0,
-                                sample=json.loads(row[7]) if row[7] else None)
+                                sample=stored_json(row[7], "a check's sample") if row[7] else None)
                 )
         return found
 
@@ -534,7 +550,7 @@ class SqliteCatalog:
                    WHERE asset = ? AND data_version IS NOT NULL"""
         found: dict[str, PublishedVersion] = {}
         for key, version, run_id, at, inputs in self._in_chunks(query, asset, keys):
-            found[key] = PublishedVersion(asset, key, version, run_id, at, json.loads(inputs) if inputs else None)
+            found[key] = PublishedVersion(asset, key, version, run_id, at, stored_json(inputs, "a partition's inputs") if inputs else None)
         return found
 
     def publish_history(self, asset: str, keys: Iterable[str]) -> dict[str, list[PublishedVersion]]:
@@ -545,7 +561,7 @@ class SqliteCatalog:
         found: dict[str, list[PublishedVersion]] = {}
         for key, version, run_id, at, inputs, _ in rows:
             found.setdefault(key, []).append(
-                PublishedVersion(asset, key, version, run_id, at, json.loads(inputs) if inputs else None)
+                PublishedVersion(asset, key, version, run_id, at, stored_json(inputs, "a partition's inputs") if inputs else None)
             )
         return found
 

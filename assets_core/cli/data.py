@@ -46,7 +46,7 @@ def show(
     storage = Storage(project.data_dir, project.warehouse_path)
     everything = _in_key_order(storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True), keys)
     storage.close()
-    frame = everything.head(limit)
+    frame = everything.head(min(limit, sys.maxsize))
     if fmt is ShowFormat.csv:
         sys.stdout.write(frame.write_csv())
     elif fmt is ShowFormat.json:  # a DECIMAL (a DuckDB sum()) as a JSON number, not the text polars writes

@@ -21,6 +21,21 @@ if TYPE_CHECKING:
     from assets_core.planning.plan import Plan
 
 
+def _refuse_regressions(graph: AssetGraph, snapshot: Any, catalog: Catalog, the_plan: Plan) -> None:
+    """``--as-of`` in the past must not quietly republish live data from fewer partitions."""
+    from assets_core.execution.runs import regressed_by
+
+    regressed = regressed_by(graph, snapshot, catalog, the_plan)
+    if regressed:
+        asset, built_at = regressed[0]
+        more = f" (and {len(regressed) - 1} more)" if len(regressed) > 1 else ""
+        raise UsageError(
+            f"--as-of {the_plan.reference_time.isoformat()} is older than the reference time {built_at} that "
+            f"'{asset}'{more} was published at: it would be republished from fewer partitions. Pass --force "
+            "to do so anyway, or narrow --select."
+        )
+
+
 class ExecutorChoice(str, Enum):
     """``--executor``: where partitions are computed when ``--workers`` > 1."""
 
@@ -41,6 +56,7 @@ def materialize(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded with the run; a run with --partitions is a backfill).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --as-of: republish even what a later reference time built.")] = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
     from assets_core.execution.runs import interrupted_backfill
@@ -67,6 +83,8 @@ def materialize(
                                "steps": plan_rows(the_plan.steps, changes),
                                "waiting": plan_rows(the_plan.waiting, changes)})
         return render_plan(graph, the_plan, changes)
+    if as_of is not None and resumed is None and retry is None and not force:
+        _refuse_regressions(graph, snapshot, catalog, the_plan)
     graph = load_graph(project, use_manifest=False).with_dynamic_keys(snapshot.dynamic_keys or {})  # the real functions
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,

@@ -219,13 +219,39 @@ def open_catalog(project: Any) -> Catalog:
     return open_backend(project.config.catalog, project.root)
 
 
+def _forget_missing_data(project: Any, graph: AssetGraph, snapshot: CatalogSnapshot) -> None:
+    """Published data deleted from disk is missing in ``snapshot``; what the check found whole
+    is remembered in ``.assets/presence.json`` (a cache: a damaged one is rebuilt)."""
+    from assets_core.execution.presence import forget_missing_data
+    from assets_core.storage.store import Storage
+
+    path = project.root / ".assets" / "presence.json"
+    try:
+        seen = json.loads(path.read_text())
+        if not isinstance(seen, dict):
+            seen = {}
+    except (OSError, ValueError):
+        seen = {}
+    before = dict(seen)
+    forget_missing_data(graph, snapshot, Storage(project.data_dir, project.warehouse_path), seen)
+    if seen != before:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(seen))
+            os.replace(temporary, path)
+        except OSError:  # a read-only project still plans; the check runs whole next time
+            pass
+
+
 def open_context(
     full: bool = False, reads_only: bool = False, bind_keys: bool = True
 ) -> tuple[Any, AssetGraph, Catalog, CatalogSnapshot]:
     """The project, its graph (``full``: the real functions, not the cached manifest; bound
     to the catalog's dynamic keys unless ``bind_keys`` is false: the commands that edit the keys
     work even when the catalog holds a key refused now), its catalog, and a snapshot in which
-    dead runs' leases mark their partitions interrupted."""
+    dead runs' leases mark their partitions interrupted and published data gone from disk is
+    missing (:mod:`assets_core.execution.presence`)."""
     from assets_core.execution.runs import live_snapshot
     from assets_core.project.loading import load_graph
 
@@ -233,6 +259,12 @@ def open_context(
     graph = load_graph(project, use_manifest=not full)
     catalog = open_catalog(project)
     snapshot = live_snapshot(catalog)
+    if snapshot.interrupted:  # a release killed half way: said as it is on disk before anything
+        from assets_core.execution.quarantine import heal_releases
+
+        if heal_releases(project, graph, catalog, snapshot):
+            snapshot = live_snapshot(catalog)
+    _forget_missing_data(project, graph, snapshot)
     # The snapshot and the plan live as long as the command and hold no cycles: the cyclic
     # garbage collector, walking them again and again, frees nothing (a sixth of a plan over
     # a million partitions). Set here, in the main thread before any worker starts, never in

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, ref, styled, user_errors
+from assets_core.cli.output import console, open_context, print_json, ref, styled, user_errors
 from assets_core.errors import UsageError
 
 quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
@@ -19,7 +19,8 @@ quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release o
 @user_errors
 def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Partitions held in quarantine, with the checks that failed."""
-    found = open_catalog(open_project()).quarantined()
+    _, _, catalog, _ = open_context()  # heals a release killed half way first
+    found = catalog.quarantined()
     if as_json:
         return print_json([_attempt_json(a) for a in found])
     if not found:
@@ -44,7 +45,7 @@ def quarantine_show(
     """One quarantined partition: every check result and a sample of the failing rows."""
     from assets_core.execution.quarantine import find
 
-    project, graph, catalog, _ = open_context()
+    _, graph, catalog, _ = open_context()
     attempt = find(catalog, graph, asset, key)
     if as_json:
         return print_json(_attempt_json(attempt))
@@ -60,41 +61,57 @@ def quarantine_show(
                   f"or drop it with `assets quarantine discard {asset} {attempt.partition or '-'}`.")
 
 
+_KEYS_HELP = "A key, A..B ranges and comma lists as --partitions ('-' for an unpartitioned asset)."
+_ALL_HELP = "Every quarantined partition (of the assets --select names)."
+_SELECT_HELP = "With --all: dbt-style selection of the assets."
+
+
 @quarantine_app.command("release")
 @user_errors
 def quarantine_release(
-    asset: Annotated[str, typer.Argument(help="Asset name.")],
-    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+    asset: Annotated[str | None, typer.Argument(help="Asset name.")] = None,
+    keys: Annotated[str | None, typer.Argument(help=_KEYS_HELP)] = None,
+    every: Annotated[bool, typer.Option("--all", help=_ALL_HELP)] = False,
+    select_: Annotated[str | None, typer.Option("--select", "-s", help=_SELECT_HELP)] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why it may be published (recorded).")] = "",
 ) -> None:
-    """Publish the quarantined data as it is, after a person reviewed it."""
-    from assets_core.project.loading import load_graph
-    from assets_core.execution.quarantine import find, release
+    """Publish the quarantined data as it is, after a person reviewed it; each partition atomically."""
+    from assets_core.execution.quarantine import pick, release, summary
 
     if not reason.strip():
         raise UsageError("--reason is required: say why the data may be published, e.g. --reason 'refunds are expected'.")
     project, graph, catalog, _ = open_context()
-    attempt = find(catalog, graph, asset, key)
-    record = release(project, load_graph(project), catalog, attempt, reason)
-    sys.stdout.write(f"Released {ref(asset, attempt.partition)}: published {record.rows} rows as version "
-                     f"{str(record.data_version)[:10]} (run {record.run_id}).\n")
+    attempts = pick(catalog, graph, asset, keys, every, select_)
+    done = release(project, graph, catalog, attempts, reason)
+    if len(done) == 1:
+        record = done[0]
+        sys.stdout.write(f"Released {summary(done)}: {ref(record.asset, record.partition)} published {record.rows} "
+                         f"rows as version {str(record.data_version)[:10]} (run {record.run_id}).\n")
+    else:
+        sys.stdout.write(f"Released {summary(done)}: each published as it was quarantined (run {done[0].run_id}).\n")
 
 
 @quarantine_app.command("discard")
 @user_errors
 def quarantine_discard(
-    asset: Annotated[str, typer.Argument(help="Asset name.")],
-    key: Annotated[str, typer.Argument(help="Partition key ('-' for an unpartitioned asset).")] = "-",
+    asset: Annotated[str | None, typer.Argument(help="Asset name.")] = None,
+    keys: Annotated[str | None, typer.Argument(help=_KEYS_HELP)] = None,
+    every: Annotated[bool, typer.Option("--all", help=_ALL_HELP)] = False,
+    select_: Annotated[str | None, typer.Option("--select", "-s", help=_SELECT_HELP)] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded).")] = None,
 ) -> None:
-    """Delete the quarantined data; the published partition stays as it is."""
-    from assets_core.execution.quarantine import discard, find
+    """Delete the quarantined data; the published partitions stay as they are."""
+    from pathlib import Path
 
-    _, graph, catalog, _ = open_context()
-    attempt = find(catalog, graph, asset, key)
-    record = discard(catalog, attempt, reason)
-    sys.stdout.write(f"Discarded the quarantined data of {ref(asset, attempt.partition)} (run {record.run_id}); "
-                     "it waits until its code, upstream data or checks change.\n")
+    from assets_core.execution.quarantine import discard, pick, summary
+
+    project, graph, catalog, _ = open_context()
+    attempts = pick(catalog, graph, asset, keys, every, select_)
+    gone = sum(1 for a in attempts if a.location is None or not Path(a.location).is_file())
+    done = discard(project, catalog, attempts, reason)
+    note = f" ({gone} quarantined file{'s were' if gone > 1 else ' was'} already gone)" if gone else ""
+    sys.stdout.write(f"Discarded {summary(done)}{note} (run {done[0].run_id}); "
+                     "they wait until their code, upstream data or checks change.\n")
 
 
 @user_errors

@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 
 from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions.specs import AssetContext, AssetSpec
-from assets_core.errors import AssetsCoreError, StorageError
+from assets_core.errors import AssetsCoreError, StorageError, TransientStorageError
 from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
@@ -96,8 +96,10 @@ class UserCodeError(Exception):
     failure: FailureClass = "error"
 
     @classmethod
-    def from_exception(cls, exc: Exception, spec: AssetSpec) -> UserCodeError:
+    def from_exception(cls, exc: BaseException, spec: AssetSpec) -> UserCodeError:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if isinstance(exc, SystemExit):  # would end the run (or the worker) without a word
+            first = f"the asset's code called sys.exit({exc.code!r}), which ends only this partition"
         if spec.kind == "sql":
             return cls(f"{type(exc).__name__} in the query of '{spec.name}' ({spec.source}): {first}")
         # The deepest frame in the asset's own file, not in polars or in this module.
@@ -111,6 +113,11 @@ class TimedOut(UserCodeError):
     failure: FailureClass = "timeout"
 
 
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C) while this partition computed: not its failure, and
+    not recorded; the run stops as for any KeyboardInterrupt."""
+
+
 def _failed(exc: Exception, started: float, phases: _Phases, policy: RetryPolicy) -> Computed:
     failure = _failure_of(exc, exc.__cause__, policy)
     return Computed(None, (), str(exc), started, phases.total, timings=phases.seconds, failure=failure)
@@ -119,6 +126,8 @@ def _failed(exc: Exception, started: float, phases: _Phases, policy: RetryPolicy
 def _failure_of(exc: Exception, cause: BaseException | None, policy: RetryPolicy) -> FailureClass:
     if isinstance(exc, UserCodeError):
         return "transient" if exc.failure == "error" and cause is not None and policy.retries(cause) else exc.failure
+    if isinstance(exc, TransientStorageError):
+        return "transient"
     return "storage" if isinstance(exc, StorageError) else "error"
 
 
@@ -168,6 +177,27 @@ class Computer:
         self._local = threading.local()
         self._sql: dict[Any, str] = {}  # rendered queries, per asset and input shape (and batch size)
         self._dynamic_partitions = frozenset(d.name for _, d, _ in graph.dynamic_definitions())
+        self._cursors: set[Any] = set()  # DuckDB cursors in use, to interrupt on Ctrl-C
+        self._cursors_lock = threading.Lock()
+        self.interrupted = threading.Event()
+
+    def interrupt(self) -> None:
+        """Stop every DuckDB query in progress (Ctrl-C): their partitions end as ``Interrupted``."""
+        import duckdb
+
+        self.interrupted.set()
+        with self._cursors_lock:
+            cursors = list(self._cursors)
+        for cursor in cursors:
+            try:
+                cursor.interrupt()
+            except duckdb.Error:  # closed meanwhile: nothing left to stop
+                continue
+
+    def _release(self, db: Any) -> None:
+        with self._cursors_lock:
+            self._cursors.discard(db)
+        db.close()
 
     def compute(self, work: Work) -> Computed:
         """Attempt the partition; transient failures are tried again as its retry policy says."""
@@ -191,6 +221,8 @@ class Computer:
         try:
             frames = self._run_sql_batch(self.graph[works[0].asset], works)
         except Exception:  # the asset's query: find out which partition, one by one
+            if self.interrupted.is_set():
+                raise Interrupted() from None
             return [self.compute(work) for work in works]
         share = (time.perf_counter() - clock) / len(works)
         return [self._stage_and_validate(work, frames[work.key], started, _Phases({"compute": share})) for work in works]
@@ -219,14 +251,18 @@ class Computer:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
-        if any(r.blocks for r in results):
-            kept = str(self.storage.quarantine(staged))
-            return Computed(staged, results, None, started, phases.total, "quarantined", kept, phases.seconds, "check")
         state: Literal["published", "staged"] = "staged"
         location: str | None = None
-        if spec.io == "parquet":
-            location = phases.timed("publish", self.storage.publish, staged, "parquet")
-            state = "published"
+        try:
+            if any(r.blocks for r in results):
+                kept = str(self.storage.quarantine(staged))
+                return Computed(staged, results, None, started, phases.total, "quarantined", kept, phases.seconds, "check")
+            if spec.io == "parquet":
+                location = phases.timed("publish", self.storage.publish, staged, "parquet")
+                state = "published"
+        except StorageError as exc:
+            staged.path.unlink(missing_ok=True)
+            return _failed(exc, started, phases, policy)
         return Computed(staged, results, None, started, phases.total, state, location, phases.seconds,
                         added_partitions=tuple(phases.added_partitions), observed=phases.observed)
 
@@ -279,22 +315,29 @@ class Computer:
             return data
         except AssetsCoreError:
             raise
-        except Exception as exc:  # the asset's own code (or query) failed
+        except (Exception, SystemExit) as exc:  # the asset's own code (or query) failed
+            if self.interrupted.is_set():  # or was stopped by Ctrl-C: not its failure
+                raise Interrupted() from None
             raise UserCodeError.from_exception(exc, spec) from exc
         finally:
             if db is not None:
-                db.close()
+                self._release(db)
 
     def _duckdb(self, with_warehouse: bool) -> Any:
-        """A DuckDB cursor for this thread: on the warehouse when an input lives there."""
+        """A DuckDB cursor for this thread (on the warehouse when an input lives there), kept
+        among those :meth:`interrupt` stops until :meth:`_release`."""
         if with_warehouse:
-            return self.storage.warehouse()
-        connection = getattr(self._local, "duckdb", None)
-        if connection is None:
-            import duckdb
+            cursor = self.storage.warehouse()
+        else:
+            connection = getattr(self._local, "duckdb", None)
+            if connection is None:
+                import duckdb
 
-            connection = self._local.duckdb = duckdb.connect()
-        return connection.cursor()
+                connection = self._local.duckdb = duckdb.connect()
+            cursor = connection.cursor()
+        with self._cursors_lock:
+            self._cursors.add(cursor)
+        return cursor
 
     def _hand_over(self, db: Any, source: Slice) -> Any:
         keys = list(source.keys)
@@ -342,7 +385,7 @@ class Computer:
         try:
             result: pl.DataFrame = pl.from_arrow(_query_leaving_no_trace(db, query, params))  # type: ignore[assignment]
         finally:
-            db.close()
+            self._release(db)
         parts = {str(key[0]): frame.drop(BATCH_KEY) for key, frame in result.partition_by(BATCH_KEY, as_dict=True).items()}
         empty = result.clear().drop(BATCH_KEY)
         return {work.key: parts.get(work.key, empty) for work in works}
@@ -369,9 +412,38 @@ def _query_leaving_no_trace(db: Any, query: str, params: dict[str, Any]) -> Any:
     this is the second wall) is ever committed to the published tables."""
     db.execute("BEGIN TRANSACTION")
     try:
-        return db.execute(query, params).to_arrow_table()
+        return _interruptible(lambda: db.execute(query, params).to_arrow_table())
     finally:
         db.execute("ROLLBACK")
+
+
+def _interruptible(fn: Callable[[], T]) -> T:
+    """``fn()``; on the main thread, run in a helper thread while the main thread waits, so a
+    Ctrl-C is handled at once (Python runs signal handlers only between the main thread's
+    bytecodes, and a DuckDB query holds it for as long as it runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn()
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()  # not Thread.join: a join cut by KeyboardInterrupt marks the thread ended
+
+    def target() -> None:
+        try:
+            outcome.append((True, fn()))
+        except BaseException as exc:  # noqa: BLE001  handed to the main thread
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="assets-query", daemon=True).start()
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        done.wait(10)  # the handler interrupted the query: let it end before the rollback
+        raise
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def _empty_input(kind: str, db: Any) -> Any:

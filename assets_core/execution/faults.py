@@ -25,7 +25,8 @@ def fault_point(point: str, asset: str, key: str) -> None:
     """Kill this process with SIGKILL when ``ASSETS_CORE_FAULT=point[:asset[:key]]`` matches.
 
     Points: ``stage`` (staged, not validated), ``validate`` (validated, not published),
-    ``publish`` (inside the publish step), ``catalog`` (inside the catalog write).
+    ``publish`` (inside the publish step), ``catalog`` (inside the catalog write). A
+    ``quarantine release`` has the last two as well.
     """
     if _FAULT and _FAULT[0] == point and _FAULT[1] in (None, asset) and _FAULT[2] in (None, key):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -13,19 +13,24 @@ process publishes to the DuckDB warehouse and records, since it owns the file an
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
+import signal
 import threading
 import time
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
-from assets_core.catalog.models import RunStatus
-from assets_core.errors import AssetsCoreError, ConflictError, StorageError
+from assets_core.catalog.models import FailureClass, RunStatus
+from assets_core.errors import AssetsCoreError, ConflictError, StorageError, TransientStorageError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp
@@ -36,7 +41,7 @@ from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
 from assets_core.project.loading import Project
-from assets_core.storage.store import Storage
+from assets_core.storage.store import StagedPartition, Storage
 
 if TYPE_CHECKING:
     from assets_core.execution.openlineage.emitter import Lineage, LineageSummary
@@ -190,6 +195,11 @@ class _Pools:
             self._used[pool] -= 1
 
 
+HOOKS_WAIT = 5.0
+"""Seconds the end of a run waits, in all, for hooks still being delivered (after its leases
+are released and its record is finished); what is left then is dropped with a warning."""
+
+
 class _Notifier:
     """Sends on_failure / on_quarantine hooks from a background thread: a slow webhook never
     holds up the run, and a failing one is only logged (see ``assets_core.execution.hooks``)."""
@@ -198,23 +208,40 @@ class _Notifier:
         self.project = project
         self.run = run
         self.hooks = {"failure": project.settings.hooks.on_failure, "quarantine": project.settings.hooks.on_quarantine}
-        self._sender = ThreadPoolExecutor(1, thread_name_prefix="assets-hooks") if any(self.hooks.values()) else None
+        self._queue: queue.Queue[tuple[list[str], dict[str, Any]] | None] = queue.Queue()
+        self._sender: threading.Thread | None = None
+        if any(self.hooks.values()):  # a daemon: a hook that hangs never keeps the process alive
+            self._sender = threading.Thread(target=self._send_all, name="assets-hooks", daemon=True)
+            self._sender.start()
 
     def __call__(self, event: str, step: Step, outcome: Outcome, checks: tuple[CheckRecord, ...] = ()) -> None:
         if self._sender is None or not self.hooks[event]:
             return
-        from assets_core.execution.hooks import send
-
         payload = {
             "event": event, "project": self.project.config.name, "run_id": self.run.run_id,
             "asset": step.asset, "partition": step.key, "status": outcome.kind, "error": outcome.message,
             "checks": [c.model_dump() for c in checks], "attempts": outcome.attempts, "at": stamp(),
         }
-        self._sender.submit(send, self.hooks[event], payload, self.project.root)
+        self._queue.put((list(self.hooks[event]), payload))
 
-    def close(self) -> None:
-        if self._sender is not None:
-            self._sender.shutdown(wait=True)
+    def _send_all(self) -> None:
+        from assets_core.execution.hooks import send
+
+        while (item := self._queue.get()) is not None:
+            send(item[0], item[1], self.project.root)
+
+    def close(self, wait: float = HOOKS_WAIT) -> None:
+        """Wait at most ``wait`` seconds in all for the hooks not yet delivered."""
+        if self._sender is None:
+            return
+        self._queue.put(None)
+        self._sender.join(wait)
+        if self._sender.is_alive():
+            left = self._queue.qsize()
+            logging.getLogger("assets.notify").warning(
+                "Hooks still being delivered after %g s were dropped (%d waiting, one in progress): "
+                "check that the webhooks answer.", wait, max(0, left - 1),
+            )
 
 
 class _Runner:
@@ -311,9 +338,10 @@ class _Runner:
         location = computed.location
         if computed.state == "staged":
             try:
-                location = self.storage.publish(staged, self.graph[step.asset].io)
+                location = self._publish(step.asset, staged)
             except AssetsCoreError as exc:
-                return self._failed(step, replace(computed, failure="storage"), str(exc), inputs,
+                failure: FailureClass = "transient" if isinstance(exc, TransientStorageError) else "storage"
+                return self._failed(step, replace(computed, failure=failure), str(exc), inputs,
                                     time.perf_counter() - clock)
             finally:
                 computed.timings["publish"] = time.perf_counter() - clock
@@ -339,6 +367,17 @@ class _Runner:
         if kind == "quarantined":
             self.notify("quarantine", step, outcome, checks)
         return outcome
+
+    def _publish(self, asset: str, staged: StagedPartition) -> str:
+        """Publish to the warehouse; a transient refusal (its lock held, a full disk) is tried
+        again as the asset's retry policy says."""
+        policy = self.graph[asset].retry or self.project.retry
+        for attempt in range(1, policy.max_attempts):
+            try:
+                return self.storage.publish(staged, self.graph[asset].io)
+            except TransientStorageError:
+                time.sleep(policy.delay_before(attempt + 1))
+        return self.storage.publish(staged, self.graph[asset].io)
 
     def _add_partitions(self, added: tuple[tuple[str, str], ...]) -> None:
         by_name: dict[str, list[str]] = {}
@@ -560,6 +599,25 @@ def _lineage(project: Project, run: Run, graph: AssetGraph, catalog: Catalog) ->
     return Lineage(settings, run, graph, {a: [(c.name, c.type, c.nullable) for c in cols] for a, cols in schemas.items()})
 
 
+@contextmanager
+def _ctrl_c_stops_queries(computer: Computer) -> Iterator[None]:
+    """For the run, Ctrl-C also interrupts the DuckDB queries in progress (they do not see
+    it otherwise), then raises KeyboardInterrupt as usual; the previous handler is restored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        computer.interrupt()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def materialize(
     project: Project,
     graph: AssetGraph,
@@ -615,10 +673,10 @@ def materialize(
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
     finished_cleanly = False
     try:
-        runner.run_all(workers, executor)
+        with _ctrl_c_stops_queries(runner.computer):
+            runner.run_all(workers, executor)
         finished_cleanly = True
     finally:
-        runner.notify.close()
         lineage = runner.lineage.close() if runner.lineage is not None else None
         runner.records.flush()
         counts: dict[str, int] = {}
@@ -637,6 +695,7 @@ def materialize(
         )
         storage.close()
         catalog.finish_run(run.run_id, status, stamp(), counts)
+        runner.notify.close()  # last: its leases released and its record finished, the run waits for hooks once
     finished = catalog.run(run.run_id)
     assert finished is not None
     return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage)

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from assets_core.catalog import CatalogSnapshot, ColumnRecord, Run, Catalog
+from assets_core.graph import AssetGraph
+from assets_core.planning.plan import Plan
 from assets_core.execution.clock import stamp, utc_now
 from assets_core.storage.store import StagedPartition
 
@@ -60,3 +62,20 @@ def interrupted_backfill(catalog: Catalog, selection: str | None, partitions: st
         if run.trigger in ("backfill", "retry") and (run.selection, run.partitions) == (selection, partitions):
             return run if run.status == "interrupted" else None
     return None
+
+
+def regressed_by(graph: AssetGraph, snapshot: CatalogSnapshot, catalog: Catalog, plan: Plan) -> list[tuple[str, str]]:
+    """The planned unpartitioned assets that read partitioned ones (so what they read depends
+    on which partitions are due) whose publish was built at a later reference time than the
+    plan's: republished now, they would read fewer partitions than they hold. ``(asset, the
+    reference time of its publish)``, for ``materialize --as-of`` to refuse."""
+    found = []
+    for step in plan.steps:
+        spec = graph[step.asset]
+        if spec.partitions is not None or not any(graph[up].partitions is not None for up in spec.upstream):
+            continue
+        state = snapshot.state(step.asset, step.key)
+        run = None if state is None or state.last_status != "published" or state.last_run is None else catalog.run(state.last_run)
+        if run is not None and datetime.fromisoformat(run.reference_time) > plan.reference_time:
+            found.append((step.asset, run.reference_time))
+    return found

@@ -17,6 +17,7 @@ one DuckDB transaction, so a reader sees the old or the new partition, never a m
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import threading
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assets_core.errors import DefinitionError, StorageError
+from assets_core.errors import DefinitionError, StorageError, TransientStorageError
 from assets_core.partitions import UNPARTITIONED
 from assets_core.storage.versions import content_version, frame_version
 
@@ -84,6 +85,37 @@ def frame_schema(frame: pl.DataFrame) -> tuple[tuple[str, str, bool], ...]:
     return tuple((name, str(dtype), True) for name, dtype in frame.schema.items())
 
 
+FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _write_failed(what: str, exc: Exception) -> StorageError:
+    """Why a file could not be written, as one line: a full disk may pass (transient), the rest
+    (a read-only folder, a name too long, a type Parquet cannot hold) does not."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, OSError) and exc.errno in FULL_DISK:
+        return TransientStorageError(f"{what}: the disk is full ({first}); free space, the partition is tried again.")
+    if isinstance(exc, OSError):
+        return StorageError(f"{what} ({type(exc).__name__}: {first}): check that the data directory is writable.")
+    return StorageError(f"{what} ({type(exc).__name__}: {first}): return only columns Parquet can hold "
+                        "(cast or drop Object columns).")
+
+
+def _unopenable(path: Path, exc: Exception) -> StorageError:
+    """Why DuckDB cannot open the warehouse: another process holding its lock passes once that
+    process is done (transient); a file that is not a DuckDB database does not."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if "Could not set lock" in first or "Conflicting lock" in first:
+        return TransientStorageError(
+            f"Cannot open the DuckDB warehouse {path}: another process holds it ({first}); the partition is "
+            "tried again, and planned again by the next run, once that process has closed it."
+        )
+    return StorageError(
+        f"Cannot open the DuckDB warehouse {path} ({first}): the file is damaged or not a warehouse; move it "
+        f"aside (mv {path.name} {path.name}.broken) and rebuild the DuckDB assets with "
+        "`assets materialize --select ASSET --partitions ...`."
+    )
+
+
 def _slot(key: str) -> str:
     return key if key != UNPARTITIONED else "_all"
 
@@ -128,11 +160,19 @@ class Storage:
                 f"Asset '{asset}' returned a column named '{KEY_COLUMN}', which the engine writes for each "
                 "partition (readers across partitions take it from the folder name, not the file): rename that column."
             ])
+        import polars as pl
+
         path = self.staging_dir(run_id) / asset / f"{_slot(key)}.parquet"
-        self._mkdir(path.parent)
-        data.write_parquet(path, compression="snappy")
+        try:
+            self._mkdir(path.parent)
+            data.write_parquet(path, compression="snappy")
+            size = path.stat().st_size
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            if path.parent.is_dir():  # a partly written file
+                path.unlink(missing_ok=True)
+            raise _write_failed(f"{asset}[{key}] cannot be staged to {path}", exc) from exc
         return StagedPartition(
-            asset, key, run_id, path, data.height, path.stat().st_size, _version_of(asset, key, data), frame_schema(data)
+            asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data)
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
@@ -153,15 +193,24 @@ class Storage:
         if io == "duckdb":
             return self._publish_duckdb(staged)
         target = self.parquet_path(staged.asset, staged.key)
-        self._mkdir(target.parent)
+        try:
+            self._mkdir(target.parent)
+        except OSError as exc:
+            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
         self.fault("publish", staged.asset, staged.key)
-        os.replace(staged.path, target)
+        try:
+            os.replace(staged.path, target)
+        except OSError as exc:
+            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
         return str(target.relative_to(self.data_dir))
 
     def quarantine(self, staged: StagedPartition) -> Path:
         target = self.quarantine_path(staged.asset, staged.key, staged.run_id)
-        self._mkdir(target.parent)
-        os.replace(staged.path, target)
+        try:
+            self._mkdir(target.parent)
+            os.replace(staged.path, target)
+        except OSError as exc:
+            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be kept in quarantine at {target}", exc) from exc
         return target
 
     def discard_staging(self, run_id: str) -> None:
@@ -189,11 +238,7 @@ class Storage:
                 try:
                     self._warehouse = duckdb.connect(str(self.warehouse_path), read_only=read_only)
                 except duckdb.Error as exc:
-                    first = str(exc).splitlines()[0]
-                    raise StorageError(
-                        f"Cannot open the DuckDB warehouse {self.warehouse_path} ({first}): "
-                        "another process may be writing it; retry when its run has finished."
-                    ) from None
+                    raise _unopenable(self.warehouse_path, exc) from None
                 self._read_only = read_only
             return self._warehouse.cursor()
 
@@ -227,6 +272,11 @@ class Storage:
                     raise
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
+            if "No space left" in first or "Disk quota" in first:
+                raise TransientStorageError(
+                    f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed: the disk is full "
+                    f"({first}); the published rows are unchanged. Free space: the partition is tried again."
+                ) from None
             raise StorageError(
                 f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed ({first}); the "
                 "published rows are unchanged. If a column changed type, drop the table and rebuild the asset."
@@ -294,8 +344,8 @@ class Storage:
         missing = next((p for p in paths if not p.exists()), None)
         if missing is not None:
             raise StorageError(
-                f"Published file {missing} of '{asset}' is missing: rebuild it with "
-                f"`assets materialize --select {asset} --partitions ...`."
+                f"Published file {missing} of '{asset}' is missing: delete its folder ({missing.parent}) "
+                f"and `assets materialize --select {asset}` rebuilds it."
             )
         return paths
 
@@ -366,8 +416,19 @@ class Storage:
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
             first = str(exc).splitlines()[0]
             raise StorageError(
-                f"Published data of '{asset}' is not readable ({first}): rebuild it with "
-                f"`assets materialize --select {asset} --partitions ...`."
+                f"Published data of '{asset}' is not readable ({first}): delete what is left of it "
+                f"(data/{asset}/ for Parquet) and `assets materialize --select {asset}` rebuilds it."
+            ) from None
+        except Exception as exc:
+            if io != "duckdb" or type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            # A DuckDB error (duckdb is not imported for Parquet assets): a table dropped,
+            # replaced by a view, or its key column gone.
+            first = str(exc).strip().splitlines()[0]
+            raise StorageError(
+                f"The warehouse table of '{asset}' is not what its publishes made ({first}; changed by hand?): "
+                f"drop it (DROP TABLE IF EXISTS \"{asset}\"), delete the warehouse file to rebuild every DuckDB "
+                "asset, or restore it from a backup."
             ) from None
 
     def close(self) -> None:

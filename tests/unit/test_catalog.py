@@ -306,6 +306,16 @@ def test_release_of_some_leases_drops_only_those_of_that_run(catalog: Catalog) -
     ]
 
 
+def test_leases_lists_every_lease_held_live_or_dead(catalog: Catalog) -> None:
+    assert catalog.leases() == []
+    take(catalog, [("orders", "a"), ("orders", "b")], "run-1")
+    take(catalog, [("orders", "c")], "run-2")
+    catalog.release_leases("run-1", [("orders", "b")])
+    assert sorted(catalog.leases(), key=lambda l: l.partition) == [
+        Lease("orders", "a", "run-1", 100, "box"), Lease("orders", "c", "run-2", 100, "box"),
+    ]
+
+
 def test_record_releases_the_lease_of_each_recorded_partition(catalog: Catalog) -> None:
     take(catalog, [("orders", "2025-01-01"), ("orders", "2025-01-02")], "run-1")
     catalog.record([attempt(partition="2025-01-01")])
