@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, ref, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, console, open_catalog, open_context, open_project, print_json, ref, selection, styled, user_errors
 from assets_core.errors import UsageError
 
 quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
@@ -99,7 +99,8 @@ def quarantine_discard(
 
 @user_errors
 def check(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -107,10 +108,11 @@ def check(
     from assets_core.execution.audit import audit, requested_keys
     from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
+    select_ = selection(selects, exclude)
 
     project, graph, catalog, snapshot = open_context(full=True)
     assets = [a for a in graph.order if a in select(graph, select_)]
-    requested = requested_keys(graph, assets, parse_partitions(partitions, graph, assets) if partitions else None)
+    requested = requested_keys(graph, assets, parse_partitions(partitions, graph, assets) if partitions is not None else None)
     run, audited = audit(project, graph, catalog, snapshot, requested)
     failing = [a for a in audited if a.blocks]
     if as_json:
