@@ -5,6 +5,7 @@ before any work unless ``--yes``."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -118,3 +119,19 @@ def test_overlapping_ranges_count_once_and_yes_goes_on(project: Project) -> None
     assert result.returncode == 2 and "1,104,504 partitions" in result.stderr, str(result)
     steps = project.json("plan", "-s", "clicks", "--partitions", "2025-01-01T00..2025-01-01T03", "--yes")["steps"]
     assert len(steps) == 4
+
+
+@pytest.mark.parametrize("command", ["plan", "materialize"])
+def test_a_selection_holding_too_many_never_built_partitions_is_refused(project: Project, command: str) -> None:
+    # Without --partitions, every never-built partition due now is planned: a century of hours.
+    started = time.perf_counter()
+    result = project.run(command, "-s", "clicks orders")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 2, str(result)
+    [line] = result.error_lines
+    assert re.fullmatch(
+        r"error: The selection holds 1,1\d\d,\d\d\d partitions never built \(clicks 1,1\d\d,\d\d\d\), over the limit "
+        r"of 1,000,000: narrow --select or give --partitions, or add --yes to go on\.", line), line
+    assert elapsed < 10  # planning them takes 75 s and 700 MB
+    assert not runs(project)
+    assert planned(project, "--exclude", "clicks") == {"orders", "customers", "clean", "revenue", "report"}
