@@ -17,9 +17,13 @@ quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release o
 
 @quarantine_app.command("list")
 @user_errors
-def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+def quarantine_list(
+    selects: Selection = None,
+    exclude: Exclusion = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
     """Partitions held in quarantine, with the checks that failed."""
-    found = open_catalog(open_project()).quarantined()
+    found = _selected(open_catalog(open_project()).quarantined(), selection(selects, exclude))
     if as_json:
         return print_json([_attempt_json(a) for a in found])
     if not found:
@@ -129,6 +133,17 @@ def check(
         out.print(f"Checked {len(audited)} published partitions: {len(failing)} with a blocking failure (run {run.run_id}).")
     if failing:
         raise typer.Exit(1)
+
+
+def _selected(found: list[Any], expression: str | None) -> list[Any]:
+    """The quarantined attempts of the assets ``expression`` selects (all without one)."""
+    if expression is None:
+        return found
+    from assets_core.graph import select
+    from assets_core.project.loading import load_graph
+
+    chosen = select(load_graph(open_project()), expression)
+    return [attempt for attempt in found if attempt.asset in chosen]
 
 
 def _attempt_json(attempt: Any) -> dict[str, Any]:

@@ -135,3 +135,16 @@ def test_a_selection_holding_too_many_never_built_partitions_is_refused(project:
     assert elapsed < 10  # planning them takes 75 s and 700 MB
     assert not runs(project)
     assert planned(project, "--exclude", "clicks") == {"orders", "customers", "clean", "revenue", "report"}
+
+
+def test_quarantine_list_takes_select_and_exclude(make_project: Callable[..., Project]) -> None:
+    from tests.e2e.test_quality import _quarantine_a_day
+
+    quality = make_project("quality")
+    (quality.root / "switches").mkdir()
+    _quarantine_a_day(quality)
+    assert [q["asset"] for q in quality.json("quarantine", "list", "-s", "amounts")] == ["amounts"]
+    assert quality.json("quarantine", "list", "-s", "flaky broken") == []
+    assert quality.json("quarantine", "list", "--exclude", "amounts") == []
+    result = quality.run("quarantine", "list", "--exclude", "amonts")
+    assert result.returncode == 2 and "Did you mean 'amounts'?" in result.stderr, str(result)
