@@ -174,10 +174,10 @@ def check_key(spec: Any, key: str) -> None:
 # -- selection options, shared by every command that takes --select -----------------------------
 
 Selection = Annotated[list[str] | None, typer.Option(
-    "--select", "-s", help="dbt-style selection: names, globs, +name, name+, @name, group:x, tag:x; "
+    "--select", "-s", metavar="S", help="dbt-style selection: names, globs, +name, name+, @name, group:x, tag:x; "
                            "a space or a repeated -s is a union, a comma an intersection.")]
 Exclusion = Annotated[list[str] | None, typer.Option(
-    "--exclude", help="Leave out what this selects (the --select grammar; repeatable).")]
+    "--exclude", metavar="S", help="Leave out what this selects (the --select grammar; repeatable).")]
 Yes = Annotated[bool, typer.Option(
     "--yes", help="Go on when the selection holds more partitions than the limit (see README).")]
 
