@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli.output import check_key, choice, console, open_context, print_json, ref, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, check_key, choice, console, open_context, print_json, ref, selection, styled, user_errors
 from assets_core.errors import AssetsCoreError
 
 
@@ -61,7 +61,8 @@ def show(
 
 @user_errors
 def freshness(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Evaluate each asset's freshness policy; exit 1 when one fails."""
@@ -69,6 +70,7 @@ def freshness(
     from assets_core.execution.clock import utc_now
     from assets_core.graph import select
     from assets_core.reports.freshness import freshness as evaluate_all
+    select_ = selection(selects, exclude)
 
     _, graph, _, snapshot = open_context()
     now = utc_now()
