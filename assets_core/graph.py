@@ -198,39 +198,84 @@ def _find_cycle(remaining: dict[str, list[str]]) -> list[str]:
 
 # -- selection: dbt's grammar ----------------------------------------------------------------
 
-_ATOM = re.compile(r"^(?P<up>(\d*)\+)?(?P<body>[^+]+)(?P<down>\+(\d*))?$")
+_ATOM = re.compile(r"^(?:(?P<at>@)|(?P<up>(\d*)\+))?(?P<body>[^+@]+)(?P<down>\+(\d*))?$")
 _GLOB = re.compile(r"[*?\[]")
 """What makes a name a glob for ``fnmatch``."""
+EXCLUDE = "--exclude"
+"""Where the exclusions start in a selection expression, as on the command line."""
+
+
+def selection_expression(selects: Sequence[str] | None, excludes: Sequence[str] | None) -> str | None:
+    """The one expression of repeated ``--select`` and ``--exclude`` options, as a run records
+    it and :func:`select` reads it back; None when neither was given.
+
+    >>> selection_expression(["a", "b+"], ["tag:slow"])
+    'a b+ --exclude tag:slow'
+    """
+    if not selects and excludes is None:
+        return None
+    text = " ".join(selects or ())
+    return text if excludes is None else f"{text} {EXCLUDE} {' '.join(excludes)}".strip()
 
 
 def select(graph: AssetGraph, expression: str | None) -> set[str]:
     """Assets matching a dbt-style selection; None or empty selects everything.
 
     ``name``, globs (``clean_*``), ``+name`` (with upstream), ``name+`` (with downstream),
-    ``2+name`` (two levels), ``group:x``, ``tag:x``; a space is a union, a comma an
-    intersection.
+    ``2+name`` (two levels), ``@name`` (the name, its downstream, and all the upstream of
+    those), ``group:x``, ``tag:x``; a space is a union, a comma an intersection, and what
+    follows ``--exclude`` is removed from the result.
     """
     if not expression or not expression.strip():
         return set(graph.specs)
+    terms = expression.split()
+    if terms.count(EXCLUDE) > 1:
+        raise SelectionError(f"Selection '{expression}' does not parse: give --exclude once, then what to leave out.")
+    cut = terms.index(EXCLUDE) if EXCLUDE in terms else len(terms)
+    included, excluded = terms[:cut], terms[cut + 1:]
+    if cut < len(terms) and not excluded:
+        raise SelectionError("--exclude is empty: name what to leave out, e.g. --exclude tag:slow.")
+    selected = _union(graph, included) if included else set(graph.specs)
+    if not excluded:
+        return selected
+    left = selected - _union(graph, excluded)
+    if not left:
+        what = " ".join(included) or "everything"
+        raise SelectionError(
+            f"Selection '{what}' excluding '{' '.join(excluded)}' matches nothing: every selected asset is excluded."
+        )
+    return left
+
+
+def _union(graph: AssetGraph, terms: Iterable[str]) -> set[str]:
     selected: set[str] = set()
-    for term in expression.split():
-        parts = [_select_atom(graph, atom) for atom in term.split(",") if atom]
-        selected |= set.intersection(*parts) if parts else set()
+    for term in terms:
+        atoms = [atom for atom in term.split(",") if atom]
+        if not atoms:
+            raise SelectionError(f"Selection '{term}' does not parse: write name, +name, name+, @name, group:x or tag:x.")
+        found = set.intersection(*(_select_atom(graph, atom) for atom in atoms))
+        if not found:
+            raise SelectionError(
+                f"Selection '{term}' matches nothing: no asset is in every one of {', '.join(atoms)}."
+            )
+        selected |= found
     return selected
 
 
 def _select_atom(graph: AssetGraph, atom: str) -> set[str]:
     match = _ATOM.match(atom)
-    if not match:
-        raise SelectionError(f"Selection '{atom}' does not parse: write name, +name, name+, group:x or tag:x.")
+    if not match or (match.group("at") and match.group("down")):
+        raise SelectionError(f"Selection '{atom}' does not parse: write name, +name, name+, @name, group:x or tag:x.")
     body = match.group("body")
     base = _match_body(graph, body)
     result = set(base)
+    if match.group("at"):  # dbt's @: what a rebuild of base needs, the upstream of everything it feeds
+        return graph.upstream_closure(graph.downstream_closure(base))
     if match.group("up"):
-        depth = match.group(2)
+        depth = match.group(3)
         result |= graph.upstream_closure(base, int(depth) if depth else None)
     if match.group("down"):
-        depth = match.group(5)
+        depth = match.group(6)
         result |= graph.downstream_closure(base, int(depth) if depth else None)
     return result
 

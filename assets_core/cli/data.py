@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import check_key, choice, console, open_context, print_json, ref, row_count, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, check_key, choice, console, open_context, print_json, ref, row_count, selection, styled, user_errors
 from assets_core.errors import AssetsCoreError
 
 
@@ -79,7 +79,8 @@ def _in_key_order(frame: Any, keys: list[str]) -> Any:
 
 @user_errors
 def freshness(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Evaluate each asset's freshness policy; exit 1 when one fails."""
@@ -87,6 +88,7 @@ def freshness(
     from assets_core.execution.clock import utc_now
     from assets_core.graph import select
     from assets_core.reports.freshness import freshness as evaluate_all
+    select_ = selection(selects, exclude)
 
     _, graph, _, snapshot = open_context()
     now = utc_now()

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import choice, console, open_project, print_json, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, choice, console, open_project, print_json, selection, styled, user_errors
 from assets_core.errors import AssetsCoreError, UsageError
 
 
@@ -80,7 +80,8 @@ def lineage(
     fmt: Annotated[LineageFormat, typer.Option("--format", parser=choice(LineageFormat, "--format"),
                                                help="tree, json, mermaid or dot.")] = LineageFormat.tree,
     columns: Annotated[bool, typer.Option("--columns", help="Column lineage: each column's upstream columns.")] = False,
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection (without an asset).")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partition: Annotated[str | None, typer.Option("--partition", help="What this published partition was built from, partition by partition.")] = None,
     depth: Annotated[int | None, typer.Option("--depth", help="With --partition: levels up (default: down to the sources).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (--format json).")] = False,
@@ -88,6 +89,7 @@ def lineage(
     """Asset lineage, with the partition mapping of every edge: one asset's, or the project's
     graph; column lineage with --columns or ASSET.COLUMN; with --partition, the exact upstream
     partitions and versions one partition was built from."""
+    select_ = selection(selects, exclude)
     if partition is not None:
         from assets_core.cli.lineage_partitions import partition_lineage
 

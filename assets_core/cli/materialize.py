@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import choice, console, open_context, print_json, ref, run_duration, run_json, safe, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, Yes, choice, console, open_context, partition_limit, print_json, ref, run_duration, run_json, safe, selection, styled, user_errors
 from assets_core.cli.plan import parse_as_of, plan_rows, plan_schema_changes, render_plan
 from assets_core.errors import UsageError
 
@@ -45,7 +45,8 @@ class ExecutorChoice(str, Enum):
 
 @user_errors
 def materialize(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection: names, globs, +name, name+, group:, tag:.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists; rebuilt even when fresh.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Partitions computed side by side.")] = 1,
@@ -57,11 +58,13 @@ def materialize(
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --as-of: republish even what a later reference time built.")] = False,
+    yes: Yes = False,
 ) -> None:
     """Materialize every missing, stale or failed partition that is due."""
     from assets_core.execution.runs import interrupted_backfill
     from assets_core.planning.selection import make_plan
     from assets_core.project.loading import load_graph
+    select_ = selection(selects, exclude)
 
     started = time.perf_counter()
     project, graph, catalog, snapshot = open_context()
@@ -74,7 +77,7 @@ def materialize(
         print(f"Resuming the interrupted backfill {resumed.run_id}.", file=sys.stderr)
     now = parse_as_of(as_of)
     resume = None if resumed is None else resumed.run_id
-    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume, partition_limit(yes))
     if dry_run or not the_plan.steps:
         changes = plan_schema_changes(catalog, the_plan)  # asks nothing of a plan without upstream changes
         if as_json:
@@ -86,7 +89,7 @@ def materialize(
     if as_of is not None and resumed is None and retry is None and not force:
         _refuse_regressions(graph, snapshot, catalog, the_plan)
     graph = load_graph(project, use_manifest=False).with_dynamic_keys(snapshot.dynamic_keys or {})  # the real functions
-    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume)
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume, partition_limit(yes))
     result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,
                                 quiet=as_json, trigger=trigger, reason=reason)
     elapsed = time.perf_counter() - started

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -201,6 +201,35 @@ def check_key(spec: Any, key: str) -> None:
             spec.partitions.check_key(key, spec.name)
         except PartitionError as exc:
             raise UsageError(str(exc)) from None
+
+
+# -- selection options, shared by every command that takes --select -----------------------------
+
+Selection = Annotated[list[str] | None, typer.Option(
+    "--select", "-s", metavar="S", help="dbt-style selection: names, globs, +name, name+, @name, group:x, tag:x; "
+                           "a space or a repeated -s is a union, a comma an intersection.")]
+Exclusion = Annotated[list[str] | None, typer.Option(
+    "--exclude", metavar="S", help="Leave out what this selects (the --select grammar; repeatable).")]
+Yes = Annotated[bool, typer.Option(
+    "--yes", help="Go on when the selection holds more partitions than the limit (see README).")]
+
+
+def selection(selects: list[str] | None, excludes: list[str] | None) -> str | None:
+    """The one selection expression of ``--select`` and ``--exclude`` as given, which the run
+    records and ``--retry`` replays (``a b --exclude c``); None when neither was given.
+
+    >>> select_ = selection(selects, exclude)   # doctest: +SKIP
+    """
+    from assets_core.graph import selection_expression
+
+    return selection_expression(selects, excludes)
+
+
+def partition_limit(yes: bool) -> int | None:
+    """The most partitions ``--partitions`` may request without ``--yes`` (None: no limit)."""
+    from assets_core.planning.selection import MAX_PARTITIONS
+
+    return None if yes else MAX_PARTITIONS
 
 
 # -- the project ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_context, print_json, ref, user_errors
+from assets_core.cli.output import Exclusion, Selection, console, open_context, print_json, ref, selection, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 @user_errors
 def observe(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -26,13 +27,14 @@ def observe(
     from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
     from assets_core.execution.observe import observe as run_observe
+    select_ = selection(selects, exclude)
 
     _, graph, catalog, snapshot = open_context(full=True)
     sources = [a for a in graph.order if a in select(graph, select_) and graph[a].observe is not None]
     if not sources:
         sys.stdout.write("No source to observe: declare one with @source(observe=...).\n")
         return
-    requested = parse_partitions(partitions, graph, sources) if partitions else None
+    requested = parse_partitions(partitions, graph, sources) if partitions is not None else None
     found = run_observe(graph, catalog, snapshot, sources, requested, utc_now())
     changed = [o for o in found if o.changed]
     if as_json:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import check_key, console, number, open_context, print_json, ref, safe, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, Yes, check_key, console, number, open_context, partition_limit, print_json, ref, safe, selection, styled, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 @user_errors
 def status(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partitions: Annotated[bool, typer.Option("--partitions", help="One line per partition.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -37,6 +38,7 @@ def status(
     from assets_core.execution.clock import utc_now
     from assets_core.graph import select
     from assets_core.reports.status import asset_statuses
+    select_ = selection(selects, exclude)
 
     _, graph, catalog, snapshot = open_context(reads_only=True)
     report = asset_statuses(graph, snapshot, select(graph, select_), utc_now(), catalog.published_summary(), partitions,
@@ -173,18 +175,21 @@ def render_plan(graph: AssetGraph, the_plan: Plan, schema_changes: Mapping[Reaso
 
 @user_errors
 def plan(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time (default: now).")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Also retry failed and quarantined partitions that nothing changed for.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    yes: Yes = False,
 ) -> None:
     """What `materialize` would run, with the cause of each partition."""
     from assets_core.planning.selection import make_plan
+    select_ = selection(selects, exclude)
 
     _, graph, catalog, snapshot = open_context(reads_only=True)
     started = time.perf_counter()
-    the_plan = make_plan(graph, snapshot, parse_as_of(as_of), select_, partitions, retry_failed)
+    the_plan = make_plan(graph, snapshot, parse_as_of(as_of), select_, partitions, retry_failed, limit=partition_limit(yes))
     elapsed = time.perf_counter() - started
     changes = plan_schema_changes(catalog, the_plan)
     if as_json:

@@ -9,14 +9,15 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli.output import console, open_context, user_errors
+from assets_core.cli.output import Exclusion, Selection, console, open_context, selection, user_errors
 from assets_core.errors import AssetsCoreError
 
 
 @user_errors
 def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
 ) -> None:
     """Write one HTML file (no network needed to view it): the graph coloured by status,
     every partition, and each asset's page with its checks and runs."""
@@ -24,6 +25,7 @@ def report(
     from assets_core.graph import select
     from assets_core.reports.html.data import report_data
     from assets_core.reports.html.render import render
+    select_ = selection(selects, exclude)
 
     project, graph, catalog, snapshot = open_context(reads_only=True)
     chosen = select(graph, select_)

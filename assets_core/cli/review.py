@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import console, open_context, print_json, ref, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, console, open_context, print_json, ref, selection, styled, user_errors
 from assets_core.errors import UsageError
 
 quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release or discard them.", no_args_is_help=True)
@@ -17,10 +17,14 @@ quarantine_app = typer.Typer(help="Quarantined partitions: list, show, release o
 
 @quarantine_app.command("list")
 @user_errors
-def quarantine_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+def quarantine_list(
+    selects: Selection = None,
+    exclude: Exclusion = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
     """Partitions held in quarantine, with the checks that failed."""
-    _, _, catalog, _ = open_context()  # heals a release killed half way first
-    found = catalog.quarantined()
+    _, graph, catalog, _ = open_context()  # heals a release killed half way first
+    found = _selected(catalog.quarantined(), graph, selection(selects, exclude))
     if as_json:
         return print_json([_attempt_json(a) for a in found])
     if not found:
@@ -116,7 +120,8 @@ def quarantine_discard(
 
 @user_errors
 def check(
-    select_: Annotated[str | None, typer.Option("--select", "-s", help="dbt-style selection.")] = None,
+    selects: Selection = None,
+    exclude: Exclusion = None,
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -124,10 +129,11 @@ def check(
     from assets_core.execution.audit import audit, requested_keys
     from assets_core.planning.selection import parse_partitions
     from assets_core.graph import select
+    select_ = selection(selects, exclude)
 
     project, graph, catalog, snapshot = open_context(full=True)
     assets = [a for a in graph.order if a in select(graph, select_)]
-    requested = requested_keys(graph, assets, parse_partitions(partitions, graph, assets) if partitions else None)
+    requested = requested_keys(graph, assets, parse_partitions(partitions, graph, assets) if partitions is not None else None)
     run, audited = audit(project, graph, catalog, snapshot, requested)
     failing = [a for a in audited if a.blocks]
     if as_json:
@@ -144,6 +150,16 @@ def check(
         out.print(f"Checked {len(audited)} published partitions: {len(failing)} with a blocking failure (run {run.run_id}).")
     if failing:
         raise typer.Exit(1)
+
+
+def _selected(found: list[Any], graph: Any, expression: str | None) -> list[Any]:
+    """The quarantined attempts of the assets ``expression`` selects (all without one)."""
+    if expression is None:
+        return found
+    from assets_core.graph import select
+
+    chosen = select(graph, expression)
+    return [attempt for attempt in found if attempt.asset in chosen]
 
 
 def _attempt_json(attempt: Any) -> dict[str, Any]:

@@ -217,6 +217,10 @@ class MultiPartitions(PartitionsDefinition):
         fixed = {name: self.dimensions[name].sort_keys(dict.fromkeys(keys)) for name, keys in chosen.items()}
         return self.keys_with(now, fixed)
 
+    def count_selected(self, expression: str, asset: str, now: datetime | None = None) -> int:
+        # A range of a product is a box, not one span of positions: counted from its keys.
+        return len(self.select(expression, asset, now))
+
     def _parse_dimensions(self, expression: str, asset: str) -> dict[str, list[str]]:
         chosen: dict[str, list[str]] = {}
         current: str | None = None

@@ -11,6 +11,55 @@ from assets_core.errors import PartitionError, UsageError
 from assets_core.graph import AssetGraph, select
 from assets_core.planning.plan import Plan, plan
 
+MAX_PARTITIONS = 1_000_000
+"""The most partitions ``--partitions`` may request of ``plan`` and ``materialize`` without
+``--yes`` (without ``--partitions``: the most never-built partitions the selection may hold): past it, planning alone takes minutes and gigabytes (ten million hourly keys: 242 s,
+5.8 GB), which a typo in a range should not cost."""
+
+
+def count_partitions(expression: str, graph: AssetGraph, assets: Iterable[str], now: datetime | None = None) -> int:
+    """How many partitions ``--partitions expression`` requests of the selected assets, in all,
+    counted from ranges (no key is built); assets that do not hold these keys count none, as
+    :func:`parse_partitions` leaves them out."""
+    total = 0
+    for asset in assets:
+        definition = graph[asset].partitions
+        if definition is None:
+            continue
+        try:
+            total += definition.count_selected(expression, asset, now)
+        except PartitionError:
+            continue
+    return total
+
+
+def check_size(expression: str, graph: AssetGraph, assets: Iterable[str], now: datetime | None, limit: int) -> None:
+    """A UsageError, before any work, when ``--partitions`` requests more than ``limit``."""
+    count = count_partitions(expression, graph, assets, now)
+    if count > limit:
+        raise UsageError(
+            f"--partitions {expression} selects {count:,} partitions, over the limit of {limit:,}: "
+            "narrow the range or the selection, or add --yes to go on."
+        )
+
+
+def check_unbuilt(graph: AssetGraph, snapshot: CatalogSnapshot, assets: Iterable[str], now: datetime, limit: int) -> None:
+    """A UsageError, before any work, when the selected assets hold more than ``limit``
+    partitions due at ``now`` and never recorded: each of them is planned, whatever the rules
+    say of the rest. Counted from each definition's ``count`` and the snapshot's sizes."""
+    unbuilt: dict[str, int] = {}
+    for asset in sorted(assets, key=graph.position.__getitem__):
+        definition = graph[asset].partitions
+        if definition is not None:
+            unbuilt[asset] = max(0, definition.count(now) - len(snapshot.partitions.get(asset) or ()))
+    total = sum(unbuilt.values())
+    if total > limit:
+        largest = ", ".join(f"{a} {n:,}" for a, n in sorted(unbuilt.items(), key=lambda item: -item[1])[:3] if n)
+        raise UsageError(
+            f"The selection holds {total:,} partitions never built ({largest}), over the limit of {limit:,}: "
+            "narrow --select or give --partitions, or add --yes to go on."
+        )
+
 
 def parse_partitions(
     expression: str, graph: AssetGraph, assets: Iterable[str], now: datetime | None = None
@@ -49,13 +98,21 @@ def make_plan(
     partitions: str | None = None,
     retry_failed: bool = False,
     resume: str | None = None,
+    limit: int | None = None,
 ) -> Plan:
     """The plan of ``--select selection --partitions partitions`` at ``now``.
 
     ``resume``: the id of an interrupted run of the same backfill, continued, not redone.
+    ``limit``: the most partitions ``partitions`` may request, or, without it, the most
+    never-built partitions the selection may hold (:data:`MAX_PARTITIONS` from the CLI
+    without ``--yes``), checked before a key is listed.
     """
     assets = select(graph, selection)
-    requested = parse_partitions(partitions, graph, assets, now) if partitions else None
+    if partitions is not None and limit is not None:
+        check_size(partitions, graph, assets, now, limit)
+    elif limit is not None:
+        check_unbuilt(graph, snapshot, assets, now, limit)
+    requested = parse_partitions(partitions, graph, assets, now) if partitions is not None else None
     done: frozenset[tuple[str, str]] = frozenset()
     if resume is not None:  # only then: it builds the state of every partition
         done = frozenset(

@@ -18,7 +18,7 @@ from assets_core import (
     sql_asset,
 )
 from assets_core.errors import SelectionError, UsageError
-from assets_core.graph import AssetGraph, build_graph, select
+from assets_core.graph import AssetGraph, build_graph, select, selection_expression
 
 DAILY = DailyPartitions("2025-01-01")
 
@@ -354,10 +354,59 @@ def test_identity_mapping_between_different_partitions_is_a_definition_error() -
         ("+daily_revenue,group:crm", {"raw_customers", "clean_customers"}),
         ("+report,tag:finance", {"clean_orders", "daily_revenue"}),
         ("group:sales,tag:raw group:reporting", {"raw_orders", "report"}),
+        # @name: the name, its descendants, and every ancestor of those (dbt): what a rebuild
+        # of clean_customers needs, clean_orders included, which +clean_customers+ leaves out.
+        ("@clean_customers", ALL),
+        ("@daily_revenue", ALL),
+        ("@tag:finance,group:sales", {"raw_orders", "clean_orders", "daily_revenue"}),
+        ("@clean_customers,group:crm", {"raw_customers", "clean_customers"}),
+        # --exclude removes its own selection (with its graph operators) from the result
+        ("--exclude report", ALL - {"report"}),
+        ("group:sales --exclude daily_revenue+", {"raw_orders", "clean_orders"}),
+        ("@clean_customers --exclude +clean_orders group:reporting", {"raw_customers", "clean_customers", "daily_revenue"}),
+        ("raw_orders clean_orders --exclude tag:finance,group:sales", {"raw_orders"}),
     ],
 )
 def test_selection_grammar(expression: str | None, expected: set[str]) -> None:
     assert select(sales_graph(), expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("expressions", "exclude", "expected"),
+    [
+        (["raw_orders", "report"], None, {"raw_orders", "report"}),  # -s a -s b: a union
+        (["raw_orders report", "clean_orders"], None, {"raw_orders", "report", "clean_orders"}),
+        (["group:sales"], ["daily_revenue", "tag:raw"], {"clean_orders"}),
+        (None, ["group:sales", "group:crm"], {"report"}),
+        ([], None, ALL),
+    ],
+)
+def test_selection_expression_joins_repeated_selects_and_excludes(
+    expressions: list[str] | None, exclude: list[str] | None, expected: set[str]
+) -> None:
+    assert select(sales_graph(), selection_expression(expressions, exclude)) == expected
+
+
+def test_selection_expression_is_none_without_select_or_exclude() -> None:
+    assert selection_expression(None, None) is None
+    assert selection_expression(["a", "b"], ["c"]) == "a b --exclude c"
+
+
+def test_an_empty_intersection_matches_nothing() -> None:
+    message = "Selection 'group:crm,tag:finance' matches nothing: no asset is in every one of group:crm, tag:finance."
+    with pytest.raises(SelectionError, match=re.escape(message)):
+        select(sales_graph(), "report group:crm,tag:finance")
+
+
+def test_excluding_every_selected_asset_matches_nothing() -> None:
+    message = "Selection 'group:crm' excluding 'raw_customers+' matches nothing: every selected asset is excluded."
+    with pytest.raises(SelectionError, match=re.escape(message)):
+        select(sales_graph(), "group:crm --exclude raw_customers+")
+
+
+def test_unknown_name_in_an_exclusion_suggests_the_closest() -> None:
+    with pytest.raises(SelectionError, match="Did you mean 'report'"):
+        select(sales_graph(), "--exclude reprt")
 
 
 def test_unknown_name_in_selection_suggests_the_closest() -> None:
@@ -386,6 +435,11 @@ def test_selection_error_is_a_usage_error() -> None:
         ("+", "Selection '+' does not parse"),
         ("a++", "Selection 'a++' does not parse"),
         ("zz_*", "Selection 'zz_*' matches no asset."),
+        ("@+report", "Selection '@+report' does not parse"),
+        ("@report+", "Selection '@report+' does not parse"),
+        ("@", "Selection '@' does not parse"),
+        ("report --exclude", "--exclude is empty: name what to leave out"),
+        ("report --exclude a --exclude b", "Selection 'report --exclude a --exclude b' does not parse"),
     ],
 )
 def test_bad_selection_says_what_went_wrong(expression: str, message: str) -> None:

@@ -770,3 +770,48 @@ def test_keys_added_from_code_to_dynamic_partitions_no_asset_uses_are_refused() 
         context.add_partitions("warehouses", ["W1"])
     context.add_partitions("stores", ["BRANCH1"])
     assert context.added_partitions == [("stores", "BRANCH1")]
+
+
+# -- counting a selection without listing it (issue 13, item 23) ------------------------------------
+
+_COUNTED = [
+    (DailyPartitions("2025-01-01"), ["2025-01-03", "2025-01-01..2025-01-31", "2025-01-05..2025-02-03,2025-03-01",
+                                     "2025-02-01..2025-02-01", "2025-03-01,2025-03-01"]),
+    (StaticPartitions(["eu", "us", "apac", "latam"]), ["us", "eu..apac,us..latam", "latam,eu"]),
+    (HourlyPartitions("2025-03-30T00:00", timezone="Europe/Berlin"), ["2025-03-30T00..2025-03-30T05",
+                                                                       "2025-03-30T01..2025-03-30T03,2025-03-30T03"]),
+    (DynamicPartitions("stores", ["s1", "s2", "s3"]), ["s3..s3,s1", "s1..s3"]),
+    (MultiPartitions(date=DailyPartitions("2025-01-01"), region=StaticPartitions(["eu", "us"])),
+     ["date=2025-01-01..2025-01-03,region=eu", "2025-01-01|eu..2025-01-02|us"]),
+]
+
+
+@pytest.mark.parametrize(("definition", "expression"), [(d, e) for d, es in _COUNTED for e in es])
+def test_count_selected_is_the_length_of_select(definition: object, expression: str) -> None:
+    from assets_core.partitions import PartitionsDefinition
+
+    assert isinstance(definition, PartitionsDefinition)
+    now = datetime(2025, 4, 1, tzinfo=timezone.utc)
+    assert definition.count_selected(expression, "a", now) == len(definition.select(expression, "a", now))
+
+
+def test_count_selected_of_a_century_of_hours_lists_no_key() -> None:
+    hours = HourlyPartitions("1900-01-01T00:00")
+    listed: list[tuple[int, int]] = []
+    original = hours.keys_between
+    hours.keys_between = lambda lo, hi: listed.append((lo, hi)) or original(lo, hi)  # type: ignore[method-assign]
+    assert hours.count_selected("1900-01-01T00..2025-12-31T23", "clicks") == 46_021 * 24
+    assert listed == []
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("2025-01-03..2025-01-01", "Range '2025-01-03..2025-01-01' of 'a' is empty: put the earlier key first."),
+    ("2024-12-31", "'2024-12-31' is not a partition of 'a'"),
+    (" , ", "The partition selection of 'a' is empty"),
+])
+def test_count_selected_refuses_what_select_refuses(expression: str, message: str) -> None:
+    days = DailyPartitions("2025-01-01")
+    with pytest.raises(PartitionError, match=re.escape(message)):
+        days.select(expression, "a")
+    with pytest.raises(PartitionError, match=re.escape(message)):
+        days.count_selected(expression, "a")
