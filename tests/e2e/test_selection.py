@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.cli_project import Project
+from cli_project import Project
 
 EVERY_HOUR = "1900-01-01T00..2025-12-31T23"
 """All the hours of 1900-2025: 46,021 days, 1,104,504 partitions of ``clicks``."""
