@@ -9,7 +9,7 @@ repository's ``catalog/`` folder (``migrations.py``).
     >>> catalog = open_catalog("sqlite:///:memory:", base_dir=".")   # doctest: +SKIP
 """
 
-from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.errors import CatalogError, LeaseLost
 from assets_core.catalog.interface import Catalog, open_catalog
 from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
@@ -22,6 +22,7 @@ __all__ = [
     "CheckRecord",
     "ColumnRecord",
     "Lease",
+    "LeaseLost",
     "Materialization",
     "PartitionState",
     "PublishedVersion",

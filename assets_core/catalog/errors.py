@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assets_core.catalog.models import Lease
 
 
 class CatalogError(Exception):
     """A catalog URL or file that cannot be used; the message says why and what to do."""
+
+
+class LeaseLost(Exception):
+    """A fenced switch refused: ``lease`` is no longer the partition's lease. ``current`` is the
+    lease that replaced it (another run's, which took it over), or None when none is held."""
+
+    def __init__(self, lease: Lease, current: Lease | None) -> None:
+        self.lease = lease
+        self.current = current
+        if current is None:
+            why = "no run holds it now"
+        else:
+            why = (f"taken over by run {current.run_id} (pid {current.pid} on {current.host}) "
+                   f"at {current.acquired_at}")
+        super().__init__(f"lease lost: {why}; this run's lease had expired (its heartbeat stopped, "
+                         "e.g. a paused or overloaded process), so its data was not published")
 
 
 def stored_json(text: str, what: str) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import latest_version
@@ -22,6 +22,8 @@ from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, Materializ
 from assets_core.catalog.snapshot import CatalogSnapshot
 
 __all__ = ["Catalog", "open_catalog", "latest_version"]
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -102,7 +104,8 @@ class Catalog(Protocol):
     # -- runs --------------------------------------------------------------------------------
 
     def start_run(self, run: Run) -> None:
-        """Add a new run (its ``run_id`` not used before), with its status and no counts yet."""
+        """Add a new run (its ``run_id`` not used before), with its status, its ``expires_at``
+        (its first heartbeat) and no counts yet."""
         ...
 
     def finish_run(self, run_id: str, status: RunStatus, ended_at: str, counts: Mapping[str, int]) -> None:
@@ -110,8 +113,9 @@ class Catalog(Protocol):
         ...
 
     def mark_interrupted(self, is_alive: Callable[[Run], bool], now: str) -> list[str]:
-        """Runs still ``running`` that ``is_alive`` says have lost their process become
-        ``interrupted``, ended at ``now``; returns their ids."""
+        """Runs still ``running`` that ``is_alive`` says have stopped become ``interrupted``,
+        ended at ``now``; returns their ids. (The engine's answer: past its ``expires_at``, or
+        its process gone from this host; see ``assets_core.execution.leases``.)"""
         ...
 
     def runs(self, limit: int | None = None, status: RunStatus | None = None) -> list[Run]:
@@ -129,6 +133,12 @@ class Catalog(Protocol):
         ...
 
     # -- leases ------------------------------------------------------------------------------
+    #
+    # A lease is one run's hold on one partition, until ``expires_at`` unless its heartbeat
+    # renews it, with a generation (the fencing token) that grows at every grant. The catalog
+    # judges no liveness itself (it reads no clock): ``is_alive`` is the caller's answer, made
+    # inside the transaction that takes the leases. Generations only grow, per partition, even
+    # across releases: each grant is one more than the last one (``lease_grants`` keeps it).
 
     def acquire_leases(
         self,
@@ -138,21 +148,49 @@ class Catalog(Protocol):
         host: str,
         now: str,
         is_alive: Callable[[Lease], bool],
+        expires_at: str | None = None,
     ) -> list[Lease]:
-        """Lease every ``(asset, partition)`` to ``run_id``: all of them or none, in one
-        transaction. If any is held by a lease ``is_alive`` accepts, none is taken and those
-        leases are returned; leases whose holder is dead are taken over. Two processes asking
-        at once for one partition never both get it. Returns ``[]`` once every lease is held."""
+        """Lease every ``(asset, partition)`` to ``run_id`` until ``expires_at``: all of them or
+        none, in one transaction. If any is held by a lease ``is_alive`` accepts, none is taken
+        and those leases are returned (with their owner, expiry and generation, for the
+        message); leases whose holder ``is_alive`` rejects (expired, its process gone) are
+        taken over. Each lease taken gets ``acquired_at = now`` and the next generation of its
+        partition (1 for the first grant), and becomes the partition's last grant (to
+        ``run_id``). Two processes asking at once for one partition never both get it, and a
+        takeover never lands between a :meth:`fence`'s check and its switch. Returns ``[]``
+        once every lease is held; :meth:`leases` then gives their generations."""
         ...
 
-    def leases(self) -> list[Lease]:
-        """Every lease held now, whether its run is alive or not (the caller says which are), in
-        no particular order: who holds a partition a dead run left, to heal what it did."""
+    def leases(self, run_id: str | None = None) -> list[Lease]:
+        """Every lease held now (only those of ``run_id`` when given), whether its run is alive
+        or not (the caller says which are), in no particular order, each with its owner,
+        ``acquired_at``, ``expires_at`` and generation: who holds a partition, until when, and
+        what a dead run left, to heal what it did."""
+        ...
+
+    def heartbeat(self, run_id: str, expires_at: str) -> int:
+        """Renew a live run: set ``expires_at`` on its run row and on every lease it still holds,
+        in one transaction (one statement per table, however many leases). Leases taken over
+        by another run are not touched. Returns how many leases ``run_id`` holds."""
+        ...
+
+    def fence(self, lease: Lease, switch: Callable[[], T]) -> T:
+        """Call ``switch`` (the data switch of a publish: a rename, a warehouse commit) only
+        while ``lease`` is still its partition's lease, and return what it returns.
+
+        In one write transaction: if the partition's lease is held by ``lease.run_id`` with
+        ``lease.generation``, ``switch()`` runs inside the transaction, which then commits
+        (writing nothing itself); a takeover (:meth:`acquire_leases`, even of an expired lease)
+        waits for it, or came first and is seen. Otherwise :class:`~assets_core.catalog.errors.LeaseLost` is raised with
+        the lease held now (or None), ``switch`` is not called and nothing is written. An
+        exception from ``switch`` propagates, nothing written. The lease's expiry is not
+        checked: a lease expired but not taken over is still the partition's."""
         ...
 
     def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
         """Drop the leases ``run_id`` holds: every one, or those of the ``(asset, partition)``
-        in ``refs``; never another run's. One transaction."""
+        in ``refs``; never another run's. One transaction. The partitions' last grants (and
+        so their generations) are kept."""
         ...
 
     # -- attempts ----------------------------------------------------------------------------
@@ -160,6 +198,11 @@ class Catalog(Protocol):
     def record(self, attempts: Sequence[Materialization], before_commit: Callable[[], None] = ...) -> None:
         """Write a batch of attempts in one transaction: each attempt with its check results,
         its partition's new state, and the release of its run's lease on that partition.
+
+        Fenced: an attempt whose partition's last lease grant went to another run (its own
+        lease was taken over) is history only: written with its check results, it changes
+        neither the partition's state nor any lease. A partition never leased has no grant:
+        its attempts change its state as below.
 
         A ``published`` attempt replaces the partition's published version and its last
         attempt; a ``failed`` or ``quarantined`` one replaces only the last attempt (the

@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict
 AttemptStatus = Literal["published", "failed", "quarantined", "skipped", "retried", "audited"]
 """``retried``: failed, then tried again in the same run; ``audited``: its published data was
 checked by ``assets check`` (no new data)."""
-FailureClass = Literal["error", "transient", "timeout", "check", "storage"]
+FailureClass = Literal["error", "transient", "timeout", "check", "storage", "lease"]
 """Why an attempt failed. ``transient`` and ``timeout`` may pass when simply tried again;
-the others wait until the code, an upstream version or the checks change."""
+the others wait until the code, an upstream version or the checks change. ``lease``: its run
+lost the partition's lease (taken over after it expired) before the publish, which was
+refused; such an attempt is history only (the run that took over owns the partition)."""
 RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
 
 
@@ -46,6 +48,9 @@ class Run(Record):
     pid: int | None = None
     host: str | None = None
     counts: dict[str, int] = {}
+    expires_at: str | None = None
+    """Until when the run is known alive: renewed by its heartbeat with its leases. A
+    ``running`` run past it has stopped (killed, paused, its machine gone)."""
 
 
 class CheckRecord(Record):
@@ -110,11 +115,23 @@ class Materialization(Record):
 
 @dataclass(frozen=True)
 class Lease:
+    """One run's hold on one partition: its owner (run, and the process: ``pid`` on ``host``),
+    until when it holds unless renewed (``expires_at``, ISO-8601 text; None for a lease taken
+    before expiries were recorded: lapsed), and its ``generation``, the fencing token: one more
+    than the previous lease granted on the partition, so a takeover always changes it.
+
+    >>> Lease("clean", "2025-01-02", "run-1", 4242, "box", "2025-01-03T00:00:00.000+00:00", 3).generation
+    3
+    """
+
     asset: str
     partition: str
     run_id: str
     pid: int
     host: str
+    expires_at: str | None = None
+    generation: int = 0
+    acquired_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from assets_core.catalog.errors import CatalogError, stored_json
+from assets_core.catalog.errors import CatalogError, LeaseLost, stored_json
 from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
@@ -54,6 +54,11 @@ def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState
     columns = StateColumns(keys, *(Column(count, text) for text in (status, code_version, data_version, inputs)))
     return AssetStates(columns, Column(count, published), others)
 
+
+T = TypeVar("T")
+
+_LEASE_COLUMNS = "asset, partition, run_id, pid, host, expires_at, generation, acquired_at"
+"""A :class:`Lease`'s fields, in order."""
 
 _SCAN_ASSET_FROM = 2000
 """``published_schemas``: from this many versions of one asset, reading all its published
@@ -248,10 +253,10 @@ class SqliteCatalog:
         with self._transaction() as db:
             db.execute(
                 """INSERT INTO runs (run_id, selection, partitions, trigger, reason,
-                     reference_time, started_at, status, pid, host, counts)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')""",
+                     reference_time, started_at, status, pid, host, counts, expires_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)""",
                 (run.run_id, run.selection, run.partitions, run.trigger, run.reason,
-                 run.reference_time, run.started_at, run.status, run.pid, run.host),
+                 run.reference_time, run.started_at, run.status, run.pid, run.host, run.expires_at),
             )
 
     def finish_run(self, run_id: str, status: str, ended_at: str, counts: Mapping[str, int]) -> None:
@@ -298,15 +303,13 @@ class SqliteCatalog:
 
     # -- leases --------------------------------------------------------------------------
 
-    def _leases(self) -> list[Lease]:
-        return [
-            Lease(*row)
-            for row in self._db.execute("SELECT asset, partition, run_id, pid, host FROM leases")
-        ]
+    def _leases(self, run_id: str | None = None) -> list[Lease]:
+        where, params = (" WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        return [Lease(*row) for row in self._db.execute(f"SELECT {_LEASE_COLUMNS} FROM leases{where}", params)]
 
-    def leases(self) -> list[Lease]:
+    def leases(self, run_id: str | None = None) -> list[Lease]:
         with self._lock:
-            return self._leases()
+            return self._leases(run_id)
 
     def acquire_leases(
         self,
@@ -316,22 +319,49 @@ class SqliteCatalog:
         host: str,
         now: str,
         is_alive: Callable[[Lease], bool],
+        expires_at: str | None = None,
     ) -> list[Lease]:
-        """Take every lease in one transaction, or none: returns the live leases in the way."""
-        wanted = list(refs)
+        """Take every lease in one transaction, or none: returns the live leases in the way.
+        BEGIN IMMEDIATE holds the write lock from the first read, so the leases judged are
+        the leases replaced, and a :meth:`fence` in progress finishes first."""
+        wanted = list(dict.fromkeys(refs))
         with self._transaction() as db:
             held = {(l.asset, l.partition): l for l in self._leases()}
             conflicts = [held[r] for r in wanted if r in held and is_alive(held[r])]
             if conflicts:
                 return conflicts
             db.executemany(
-                """INSERT INTO leases (asset, partition, run_id, pid, host, acquired_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
+                """INSERT INTO lease_grants (asset, partition, generation, run_id, granted_at)
+                   VALUES (?, ?, 1, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET generation = lease_grants.generation + 1,
+                     run_id = excluded.run_id, granted_at = excluded.granted_at""",
+                [(asset, key, run_id, now) for asset, key in wanted],
+            )
+            db.executemany(
+                """INSERT INTO leases (asset, partition, run_id, pid, host, acquired_at, expires_at, generation)
+                   SELECT asset, partition, ?, ?, ?, ?, ?, generation FROM lease_grants
+                   WHERE asset = ? AND partition = ?
                    ON CONFLICT (asset, partition) DO UPDATE SET run_id = excluded.run_id,
-                     pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at""",
-                [(asset, key, run_id, pid, host, now) for asset, key in wanted],
+                     pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at,
+                     expires_at = excluded.expires_at, generation = excluded.generation""",
+                [(run_id, pid, host, now, expires_at, asset, key) for asset, key in wanted],
             )
         return []
+
+    def heartbeat(self, run_id: str, expires_at: str) -> int:
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET expires_at = ? WHERE run_id = ?", (expires_at, run_id))
+            return db.execute("UPDATE leases SET expires_at = ? WHERE run_id = ?", (expires_at, run_id)).rowcount
+
+    def fence(self, lease: Lease, switch: Callable[[], T]) -> T:
+        """BEGIN IMMEDIATE: no other connection writes (takes over) until the switch is done."""
+        with self._transaction() as db:
+            row = db.execute(f"SELECT {_LEASE_COLUMNS} FROM leases WHERE asset = ? AND partition = ?",
+                             (lease.asset, lease.partition)).fetchone()
+            current = Lease(*row) if row is not None else None
+            if current is None or (current.run_id, current.generation) != (lease.run_id, lease.generation):
+                raise LeaseLost(lease, current)
+            return switch()
 
     def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
         with self._transaction() as db:
@@ -378,12 +408,20 @@ class SqliteCatalog:
                       json.dumps(c.observed, default=str), c.message, c.duration,
                       None if c.sample is None else json.dumps(c.sample, default=str)) for c in m.checks],
                 )
+                if self._granted_to_another(db, m):
+                    continue  # its lease was taken over: the run that took it owns the partition
                 self._update_state(db, m, attempt_id)
                 db.execute(
                     "DELETE FROM leases WHERE asset = ? AND partition = ? AND run_id = ?",
                     (m.asset, m.partition, m.run_id),
                 )
             before_commit()
+
+    @staticmethod
+    def _granted_to_another(db: sqlite3.Connection, m: Materialization) -> bool:
+        row = db.execute("SELECT run_id FROM lease_grants WHERE asset = ? AND partition = ?",
+                         (m.asset, m.partition)).fetchone()
+        return row is not None and row[0] != m.run_id
 
     def _schema_id(self, db: sqlite3.Connection, columns: tuple[ColumnRecord, ...]) -> str:
         schema_id, text = _schema_text(columns)
