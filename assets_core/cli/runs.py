@@ -28,11 +28,10 @@ def runs(
     """The latest runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from assets_core.execution.clock import stamp
-    from assets_core.execution.runs import process_alive
+    from assets_core.execution.runs import live_run_ids
 
     catalog = open_catalog(open_project())
-    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())  # runs whose process died
+    live_run_ids(catalog)  # runs that stopped (heartbeat past, process gone) are marked interrupted
     if asset is not None:
         return _asset_history(catalog, asset, limit, as_json)
     found = catalog.runs(limit=limit)

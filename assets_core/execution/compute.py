@@ -1,13 +1,14 @@
 """Computing one partition: load its inputs, call the asset, STAGE the result, VALIDATE it,
-then QUARANTINE it or, for Parquet assets, PUBLISH it (one atomic rename).
+then QUARANTINE it, or hand it back staged for the run to PUBLISH under its lease.
 
 The call follows the asset's retry policy (transient failures only) and timeout; a SQL
 asset with ``batch_size`` computes several partitions in one query, then stages, validates
 and publishes each on its own.
 
 This part needs no catalog, so it runs the same in the main thread, in a worker thread, or
-in a worker process. Publishing to the DuckDB warehouse (which one process holds) and
-recording stay with the run (``execution.run``).
+in a worker process. Publishing (fenced by the partition's lease, whatever the storage) and
+recording stay with the run (``execution.run``): a worker orphaned by its run can never
+publish.
 """
 
 from __future__ import annotations
@@ -251,19 +252,15 @@ class Computer:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
-        state: Literal["published", "staged"] = "staged"
-        location: str | None = None
         try:
             if any(r.blocks for r in results):
                 kept = str(self.storage.quarantine(staged))
                 return Computed(staged, results, None, started, phases.total, "quarantined", kept, phases.seconds, "check")
-            if spec.io == "parquet":
-                location = phases.timed("publish", self.storage.publish, staged, "parquet")
-                state = "published"
         except StorageError as exc:
             staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
-        return Computed(staged, results, None, started, phases.total, state, location, phases.seconds,
+        # Staged and valid: the run publishes it, under the partition's lease (execution.run).
+        return Computed(staged, results, None, started, phases.total, "staged", None, phases.seconds,
                         added_partitions=tuple(phases.added_partitions), observed=phases.observed)
 
     def _call_with_timeout(self, work: Work, phases: _Phases, timeout: float | None) -> Any:

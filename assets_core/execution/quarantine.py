@@ -33,13 +33,14 @@ from typing import Any
 from assets_core.errors import ConflictError, StorageError, UsageError
 from assets_core.execution.clock import stamp, utc_now
 from assets_core.execution.faults import fault_point
-from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
+from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
+from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph, select
 from assets_core.partitions import UNPARTITIONED
 from assets_core.storage.store import KEY_COLUMN, StagedPartition, Storage
 from assets_core.storage.versions import content_version
 from assets_core.catalog import Catalog, CatalogSnapshot
-from assets_core.catalog.models import Materialization, Run, RunStatus
+from assets_core.catalog.models import Lease, Materialization, Run, RunStatus
 
 RELEASE = "quarantine release"
 DISCARD = "quarantine discard"
@@ -118,7 +119,7 @@ def release(
             )
     storage = Storage(project.data_dir, project.warehouse_path, fault_point)
 
-    def publish(run: Run, attempt: Materialization) -> Materialization:
+    def publish(run: Run, attempt: Materialization, lease: Lease) -> Materialization:
         assert attempt.location is not None
         kept = Path(attempt.location)
         link = storage.staging_dir(run.run_id) / attempt.asset / f"{attempt.partition or '_all'}.parquet"
@@ -128,11 +129,11 @@ def release(
         except OSError:
             shutil.copyfile(kept, link)
         staged = storage.staged_from_file(attempt.asset, attempt.partition, run.run_id, link)
-        location = storage.publish(staged, graph[attempt.asset].io)
+        location = catalog.fence(lease, lambda: storage.publish(staged, graph[attempt.asset].io))
         return _released(attempt, run, staged, location, reason)
 
     try:
-        return _as_a_run(catalog, attempts, RELEASE, reason, publish, storage)
+        return _as_a_run(catalog, attempts, RELEASE, reason, publish, storage, _seconds(project))
     finally:
         storage.close()
 
@@ -149,7 +150,7 @@ def _released(attempt: Materialization, run: Run, staged: StagedPartition, locat
 def discard(project: Any, catalog: Catalog, attempts: list[Materialization], reason: str | None) -> list[Materialization]:
     """Delete each quarantined file (one already gone too); each partition stays as it was published."""
 
-    def drop(run: Run, attempt: Materialization) -> Materialization:
+    def drop(run: Run, attempt: Materialization, lease: Lease) -> Materialization:
         if attempt.location is not None:
             Path(attempt.location).unlink(missing_ok=True)
         why = f"quarantined data discarded{f': {reason}' if reason else ''}; the checks failed: {attempt.error}"
@@ -159,35 +160,42 @@ def discard(project: Any, catalog: Catalog, attempts: list[Materialization], rea
             "attempt": 1, "failure": "check", "note": reason, "checks": (),
         })
 
-    return _as_a_run(catalog, attempts, DISCARD, reason, drop, Storage(project.data_dir, project.warehouse_path))
+    return _as_a_run(catalog, attempts, DISCARD, reason, drop, Storage(project.data_dir, project.warehouse_path),
+                     _seconds(project))
+
+
+def _seconds(project: Any) -> float:
+    return lease_seconds(project.settings.execution.lease_seconds)
 
 
 def _as_a_run(
     catalog: Catalog, attempts: list[Materialization], trigger: str, reason: str | None,
-    action: Callable[[Run, Materialization], Materialization], storage: Storage,
+    action: Callable[[Run, Materialization, Lease], Materialization], storage: Storage, seconds: float,
 ) -> list[Materialization]:
-    """Run ``action`` on each attempt under the partitions' leases, recorded as a run of its own."""
+    """Run ``action`` on each attempt under the partitions' leases (renewed by a heartbeat),
+    recorded as a run of its own."""
     now = utc_now()
     refs = [(a.asset, a.partition) for a in attempts]
     run = new_run(now, selection=",".join(dict.fromkeys(a.asset for a in attempts)),
                   partitions=",".join(a.partition for a in attempts) or None, trigger=trigger,
-                  reason=reason, reference_time=now.isoformat())
+                  reason=reason, reference_time=now.isoformat(), expires_at=expiry(seconds, now))
     running = live_run_ids(catalog)
     catalog.start_run(run)
-    conflicts = catalog.acquire_leases(refs, run.run_id, os.getpid(), HOST, stamp(), lambda lease: lease.run_id in running)
+    conflicts = catalog.acquire_leases(refs, run.run_id, os.getpid(), HOST, stamp(now),
+                                       lambda lease: lease.run_id in running and lease_alive(lease, now),
+                                       expiry(seconds, now))
     if conflicts:
         catalog.finish_run(run.run_id, "failed", stamp(), {})
-        raise ConflictError(
-            f"Run {conflicts[0].run_id} is materializing {_ref(conflicts[0].asset, conflicts[0].partition)}: "
-            "wait for it to finish, then try again."
-        )
+        raise ConflictError(held_message(conflicts, "the partitions to " + trigger.split()[-1]))
+    leases = {(lease.asset, lease.partition): lease for lease in catalog.leases(run.run_id)}
+    heartbeat = Heartbeat(catalog, run.run_id, seconds).start()
     status: RunStatus = "failed"
     done: list[Materialization] = []
     current: tuple[str, str] | None = None
     try:
         for attempt in attempts:
             current = (attempt.asset, attempt.partition)
-            record = action(run, attempt)
+            record = action(run, attempt, leases[current])
             catalog.record([record], _fault_in_catalog_write(attempt))
             current = None
             if record.status == "published" and attempt.location is not None:
@@ -207,6 +215,7 @@ def _as_a_run(
         counts: dict[str, int] = {}
         for record in done:
             counts[str(record.status)] = counts.get(str(record.status), 0) + 1
+        heartbeat.stop()
         catalog.finish_run(run.run_id, status, stamp(), counts)
 
 

@@ -7,8 +7,15 @@ paths are unique per run and partition; publishing is one atomic step; the catal
 planner rebuild that partition.
 
 Executors: ``inline`` (one partition at a time), ``threads`` (polars and DuckDB release the
-GIL), ``processes`` (worker processes compute, stage, validate and publish Parquet; this
-process publishes to the DuckDB warehouse and records, since it owns the file and the catalog).
+GIL), ``processes`` (worker processes compute, stage and validate, and hand back the staged
+file; this process publishes and records, since it owns the leases, the warehouse and the
+catalog; workers die with it).
+
+Leases fence every publish (``execution.leases``): the run holds each planned partition's lease,
+renewed by a heartbeat; the data switch (the Parquet rename, the DuckDB commit) happens inside
+``Catalog.fence`` with the lease's generation, so a run whose lease was taken over (it was
+paused or cut off past its expiry) never publishes: that attempt is refused, recorded as
+failed (``lease lost: ...``, history only) and its staged data discarded.
 """
 
 from __future__ import annotations
@@ -28,14 +35,15 @@ from datetime import datetime, timezone
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
-from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Materialization, PartitionState, Run
+from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Lease, LeaseLost, Materialization, PartitionState, Run
 from assets_core.catalog.models import FailureClass, RunStatus
 from assets_core.errors import AssetsCoreError, ConflictError, StorageError, TransientStorageError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
-from assets_core.execution.clock import stamp
+from assets_core.execution.clock import stamp, utc_now
+from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
 from assets_core.execution.row_history import row_history
-from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
+from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
@@ -248,6 +256,7 @@ class _Runner:
     def __init__(
         self, project: Project, graph: AssetGraph, catalog: Catalog, storage: Storage,
         snapshot: CatalogSnapshot, the_plan: Plan, run: Run, on_event: Callable[[Event], None],
+        generations: dict[tuple[str, str], int] | None = None,
     ) -> None:
         self.project = project
         self.graph = graph
@@ -266,6 +275,8 @@ class _Runner:
         self.pools = _Pools(dict(project.settings.pools), graph, the_plan.steps)
         self.notify = _Notifier(project, run)
         self.lineage = _lineage(project, run, graph, catalog)
+        self.generations = generations or {}
+        """The generation of each lease this run was granted: what its publishes must still hold."""
 
     # the phases of one step -------------------------------------------------------------------
 
@@ -338,7 +349,12 @@ class _Runner:
         location = computed.location
         if computed.state == "staged":
             try:
-                location = self._publish(step.asset, staged)
+                location = self._publish(step, staged)
+            except LeaseLost as exc:
+                staged.path.unlink(missing_ok=True)  # never published: another run owns the partition
+                computed.timings["publish"] = time.perf_counter() - clock
+                return self._failed(step, replace(computed, failure="lease"), str(exc), inputs,
+                                    time.perf_counter() - clock)
             except AssetsCoreError as exc:
                 failure: FailureClass = "transient" if isinstance(exc, TransientStorageError) else "storage"
                 return self._failed(step, replace(computed, failure=failure), str(exc), inputs,
@@ -368,16 +384,25 @@ class _Runner:
             self.notify("quarantine", step, outcome, checks)
         return outcome
 
-    def _publish(self, asset: str, staged: StagedPartition) -> str:
-        """Publish to the warehouse; a transient refusal (its lock held, a full disk) is tried
-        again as the asset's retry policy says."""
+    def _publish(self, step: Step, staged: StagedPartition) -> str:
+        """Publish under the partition's lease (``Catalog.fence``: refused with LeaseLost once
+        another run took it over); a transient refusal (the warehouse's lock held, a full disk)
+        is tried again as the asset's retry policy says, waiting outside the fence."""
+        asset = step.asset
+        lease = Lease(asset, step.key, self.run.run_id, self.run.pid or 0, self.run.host or "",
+                      generation=self.generations.get((asset, step.key), 0))
+        io = self.graph[asset].io
+
+        def switch() -> str:
+            return self.storage.publish(staged, io)
+
         policy = self.graph[asset].retry or self.project.retry
         for attempt in range(1, policy.max_attempts):
             try:
-                return self.storage.publish(staged, self.graph[asset].io)
+                return self.records.catalog.fence(lease, switch)
             except TransientStorageError:
                 time.sleep(policy.delay_before(attempt + 1))
-        return self.storage.publish(staged, self.graph[asset].io)
+        return self.records.catalog.fence(lease, switch)
 
     def _add_partitions(self, added: tuple[tuple[str, str], ...]) -> None:
         by_name: dict[str, list[str]] = {}
@@ -638,9 +663,10 @@ def materialize(
     except BaseException:
         storage.close()
         raise
+    seconds = lease_seconds(project.settings.execution.lease_seconds)
     run = new_run(
         selection=selection, partitions=partitions, trigger=trigger, reason=reason,
-        reference_time=the_plan.reference_time.isoformat(),
+        reference_time=the_plan.reference_time.isoformat(), expires_at=expiry(seconds),
     )
     catalog.upsert_assets(
         (
@@ -655,22 +681,21 @@ def materialize(
     )
     running = live_run_ids(catalog) | {run.run_id}
     catalog.start_run(run)
+    now = utc_now()
     conflicts = catalog.acquire_leases(
-        ((s.asset, s.key) for s in the_plan.steps), run.run_id, run.pid or 0, HOST, stamp(),
-        lambda lease: lease.run_id in running and lease.run_id != run.run_id,
+        ((s.asset, s.key) for s in the_plan.steps), run.run_id, run.pid or 0, HOST, stamp(now),
+        lambda lease: lease.run_id in running and lease.run_id != run.run_id and lease_alive(lease, now),
+        expiry(seconds, now),
     )
     if conflicts:
         storage.close()
         catalog.finish_run(run.run_id, "failed", stamp(), {})
-        first = conflicts[0]
-        raise ConflictError(
-            f"Run {first.run_id} (pid {first.pid} on {first.host}) is materializing "
-            f"{len(conflicts)} of the planned partitions, e.g. {first.asset}[{first.partition}]: "
-            "wait for it to finish, or narrow --select/--partitions."
-        )
+        raise ConflictError(held_message(conflicts))
+    heartbeat = Heartbeat(catalog, run.run_id, seconds).start()
     storage.discard_dead_staging(running)
     snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
-    runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
+    generations = {(lease.asset, lease.partition): lease.generation for lease in catalog.leases(run.run_id)}
+    runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event, generations)
     finished_cleanly = False
     try:
         with _ctrl_c_stops_queries(runner.computer):
@@ -694,6 +719,7 @@ def materialize(
             "failed" if counts.get("failed") or counts.get("quarantined") else "succeeded"
         )
         storage.close()
+        heartbeat.stop()
         catalog.finish_run(run.run_id, status, stamp(), counts)
         runner.notify.close()  # last: its leases released and its record finished, the run waits for hooks once
     finished = catalog.run(run.run_id)

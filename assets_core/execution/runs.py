@@ -1,12 +1,11 @@
-"""Runs of this process and of others: a new run's record, whether a run's process is alive,
-the catalog snapshot as live runs see it (leases of dead runs marked interrupted), and the
-schema a publish records."""
+"""Runs of this process and of others: a new run's record, which runs are alive (their
+heartbeat, see ``execution.leases``), the catalog snapshot as live runs see it (leases of dead
+runs marked interrupted), and the schema a publish records."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import socket
 from datetime import datetime
 from typing import Any
 
@@ -14,27 +13,12 @@ from assets_core.catalog import CatalogSnapshot, ColumnRecord, Run, Catalog
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Plan
 from assets_core.execution.clock import stamp, utc_now
+from assets_core.execution.leases import HOST, run_alive
 from assets_core.storage.store import StagedPartition
-
-HOST = socket.gethostname()
-
 
 def columns_of(staged: StagedPartition) -> tuple[ColumnRecord, ...]:
     """The schema recorded with a published partition."""
     return tuple(ColumnRecord(name=name, type=type_, nullable=nullable) for name, type_, nullable in staged.schema)
-
-
-def process_alive(host: str | None, pid: int | None) -> bool:
-    """Whether a run's process still exists; runs of other machines are assumed alive."""
-    if host != HOST or pid is None:
-        return host != HOST
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def new_run(now: datetime | None = None, **fields: Any) -> Run:
@@ -45,8 +29,10 @@ def new_run(now: datetime | None = None, **fields: Any) -> Run:
 
 
 def live_run_ids(catalog: Catalog) -> set[str]:
-    """The runs still running; those whose process died are marked interrupted first."""
-    catalog.mark_interrupted(lambda r: process_alive(r.host, r.pid), stamp())
+    """The runs still running; those that stopped (past their heartbeat's expiry, or their
+    process gone from this host) are marked interrupted first."""
+    now = utc_now()
+    catalog.mark_interrupted(lambda r: run_alive(r, now), stamp(now))
     return {r.run_id for r in catalog.runs(status="running")}
 
 

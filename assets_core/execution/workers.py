@@ -10,12 +10,20 @@ work over a pipe and waits for the answer, so a worker can be killed on its own:
 - when it does not answer within the partition's timeout plus a grace period (code stuck
   in C, holding the GIL), it is killed and the partition recorded as timed out;
 - when it dies (killed from outside, out of memory), the run is interrupted.
+
+A worker dies with its run: on Linux the kernel kills it when the run's process ends
+(``prctl(PR_SET_PDEATHSIG)``), and on every system a thread in the worker ends it as soon as
+its parent changes (the run's process is gone). It never publishes anyway (the run does,
+under the partition's lease), so an orphan could only waste time.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -33,8 +41,36 @@ class WorkerLost(Exception):
     """A worker process died while computing a partition."""
 
 
-def _serve(project_root: str, connection: Connection) -> None:
+PARENT_CHECK_SECONDS = 0.2
+"""How often a worker looks whether its run's process is still its parent."""
+
+
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` (the run's process) ends, however it ends (kill -9)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the thread below is enough
+            pass
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="assets-parent-watch", daemon=True).start()
+
+
+def _serve(project_root: str, connection: Connection, parent: int | None = None) -> None:
     """A worker process: load the project once, then compute whatever arrives."""
+    if parent is not None:
+        _die_with(parent)
     start_worker(project_root)
     while True:
         work = connection.recv()
@@ -46,7 +82,7 @@ def _serve(project_root: str, connection: Connection) -> None:
 class _Worker:
     def __init__(self, context: Any, project_root: str) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(project_root, child), daemon=True)
+        self.process = context.Process(target=_serve, args=(project_root, child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self._killed = False

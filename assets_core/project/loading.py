@@ -91,6 +91,16 @@ class OpenLineageConfig(BaseModel):
     timeout: PositiveFloat = Field(default=5.0, description="give seconds above 0, such as 5")
 
 
+class ExecutionConfig(BaseModel):
+    """The ``[execution]`` table: how a run holds its partitions (see ``assets_core.execution.leases``)."""
+
+    model_config = SCHEMA
+
+    lease_seconds: PositiveFloat = Field(
+        default=30.0, description="give seconds above 0, such as 30 (ASSETS_LEASE_SECONDS overrides it)"
+    )
+
+
 class Settings(BaseModel):
     """The tables of assets.toml besides [project]."""
 
@@ -104,6 +114,7 @@ class Settings(BaseModel):
     openlineage: OpenLineageConfig = Field(
         default=OpenLineageConfig(), description='give a table such as file = "openlineage.jsonl"'
     )
+    execution: ExecutionConfig = Field(default=ExecutionConfig(), description="give a table such as lease_seconds = 30")
 
 
 class ConfigFile(Settings):
