@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -100,10 +101,11 @@ class Project:
         """Run a command with ``--json``, expect success, and parse what it printed."""
         return self.ok(*args, "--json").json()
 
-    def popen(self, *args: str, fault: str | None = None) -> subprocess.Popen[str]:
-        """Start the CLI without waiting; the fixture kills it (by pid) if a test leaves it running."""
+    def popen(self, *args: str, fault: str | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start the CLI without waiting; the fixture kills it (by pid) if a test leaves it running.
+        ``env``: variables over :func:`cli_env`'s."""
         process = subprocess.Popen(
-            [*assets_command(), *args], cwd=self.root, env=cli_env(fault),
+            [*assets_command(), *args], cwd=self.root, env={**cli_env(fault), **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.processes.append(process)
@@ -112,6 +114,7 @@ class Project:
     def stop_processes(self) -> None:
         for process in self.processes:
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a test that paused it and failed
                 process.kill()
                 process.communicate(timeout=30)
 

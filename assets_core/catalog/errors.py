@@ -15,16 +15,23 @@ class CatalogError(Exception):
 
 class LeaseLost(Exception):
     """A fenced switch refused: ``lease`` is no longer the partition's lease. ``current`` is the
-    lease that replaced it (another run's, which took it over), or None when none is held."""
+    lease held now (another run's, which took it over), or None when none is held;
+    ``taken_by`` and ``taken_at`` are the run and time of the partition's last grant (the
+    takeover, whether or not that run still holds it), None when there is none."""
 
-    def __init__(self, lease: Lease, current: Lease | None) -> None:
+    def __init__(self, lease: Lease, current: Lease | None, taken_by: str | None = None,
+                 taken_at: str | None = None) -> None:
         self.lease = lease
         self.current = current
-        if current is None:
-            why = "no run holds it now"
+        self.taken_by = taken_by if taken_by is not None or current is None else current.run_id
+        self.taken_at = taken_at if taken_at is not None or current is None else current.acquired_at
+        if current is not None and current.run_id == self.taken_by:
+            why = (f"taken over by run {current.run_id} at {self.taken_at} (pid {current.pid} on {current.host}, "
+                   f"holding it until {current.expires_at})")
+        elif self.taken_by is not None and self.taken_by != lease.run_id:
+            why = f"taken over by run {self.taken_by} at {self.taken_at} (which has released it since)"
         else:
-            why = (f"taken over by run {current.run_id} (pid {current.pid} on {current.host}) "
-                   f"at {current.acquired_at}")
+            why = "no run holds it now"
         super().__init__(f"lease lost: {why}; this run's lease had expired (its heartbeat stopped, "
                          "e.g. a paused or overloaded process), so its data was not published")
 

@@ -182,7 +182,9 @@ class Catalog(Protocol):
         ``lease.generation``, ``switch()`` runs inside the transaction, which then commits
         (writing nothing itself); a takeover (:meth:`acquire_leases`, even of an expired lease)
         waits for it, or came first and is seen. Otherwise :class:`~assets_core.catalog.errors.LeaseLost` is raised with
-        the lease held now (or None), ``switch`` is not called and nothing is written. An
+        the lease held now (or None) and the run and time of the partition's last grant
+        (``taken_by``, ``taken_at``: the takeover, even if that run has released it since),
+        ``switch`` is not called and nothing is written. An
         exception from ``switch`` propagates, nothing written. The lease's expiry is not
         checked: a lease expired but not taken over is still the partition's."""
         ...

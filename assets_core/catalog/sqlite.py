@@ -360,7 +360,9 @@ class SqliteCatalog:
                              (lease.asset, lease.partition)).fetchone()
             current = Lease(*row) if row is not None else None
             if current is None or (current.run_id, current.generation) != (lease.run_id, lease.generation):
-                raise LeaseLost(lease, current)
+                grant = db.execute("SELECT run_id, granted_at FROM lease_grants WHERE asset = ? AND partition = ?",
+                                   (lease.asset, lease.partition)).fetchone()
+                raise LeaseLost(lease, current, *(grant or (None, None)))
             return switch()
 
     def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
