@@ -40,3 +40,56 @@ def test_ctrl_c_during_a_duckdb_query_interrupts_the_run(landing: Project, execu
     assert run["status"] == "interrupted", run
     attempts = landing.json("runs", "show", run["run_id"])["attempts"]
     assert [a for a in attempts if a["status"] == "failed"] == [], attempts
+
+
+def _alive(pids: set[int]) -> set[int]:
+    """The processes among ``pids`` still running (a zombie waiting for its reaper is not)."""
+    import psutil
+
+    alive = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.add(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+def test_a_killed_run_leaves_no_worker_to_publish_old_code_over_a_newer_run(make_project) -> None:
+    """Issue 13, item 1: SIGKILL the main process under --executor processes and its workers
+    kept computing; one published its partition after the next run had rebuilt it with new
+    code, so the file held old-code data while the catalog said the new version was fresh."""
+    import psutil
+
+    project = make_project("leases")
+    days = ["2025-01-01", "2025-01-02"]
+    project.root.joinpath("hold-v1").touch()  # the old code waits on it, the new code does not
+    main = project.popen("materialize", "--partitions", f"{days[0]}..{days[1]}", "--executor", "processes",
+                         "--workers", "2")
+    started = project.root / "started"
+    project.wait_for("both partitions to compute in workers",
+                     lambda: started.is_dir() and {p.name.split(".")[0] for p in started.iterdir()} == set(days))
+    workers = {p.pid for p in psutil.Process(main.pid).children(recursive=True)}
+    computing = {int(p.name.split(".")[1]) for p in started.iterdir()}
+    assert computing and computing <= workers, (computing, workers)
+    main.kill()
+    main.wait(timeout=30)  # not communicate: an orphaned worker would keep its output pipes open
+    project.processes.remove(main)
+    for pipe in (main.stdout, main.stderr):
+        assert pipe is not None
+        pipe.close()
+
+    project.edit("lease_assets.py", 'VERSION = "v1"', 'VERSION = "v2"')
+    rerun = project.run("materialize", "--partitions", f"{days[0]}..{days[1]}", "--executor", "processes",
+                        "--workers", "2")
+    assert rerun.returncode == 0, str(rerun)
+    project.root.joinpath("hold-v1").unlink()  # an orphan of the killed run would go on now
+    project.wait_for("every worker of the killed run to end", lambda: not _alive(workers), timeout=30)
+
+    rows = project.parquet_rows("tagged", every_partition=True)
+    assert sorted(rows) == [(d, "v2", d) for d in days], rows
+    new_run = project.json("runs")[0]["run_id"]
+    assert project.catalog("SELECT partition, published_run FROM partitions ORDER BY partition") == [
+        (d, new_run) for d in days]
+    assert [s for s in project.json("plan")["steps"] if s["partition"] in days] == []
