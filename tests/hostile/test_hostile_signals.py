@@ -80,12 +80,15 @@ def test_a_killed_run_leaves_no_worker_to_publish_old_code_over_a_newer_run(make
         assert pipe is not None
         pipe.close()
 
+    # Its workers die with it, though their partitions still wait (they would for two minutes).
+    project.wait_for("every worker of the killed run to end", lambda: not _alive(workers), timeout=30)
+
     project.edit("lease_assets.py", 'VERSION = "v1"', 'VERSION = "v2"')
     rerun = project.run("materialize", "--partitions", f"{days[0]}..{days[1]}", "--executor", "processes",
                         "--workers", "2")
     assert rerun.returncode == 0, str(rerun)
     project.root.joinpath("hold-v1").unlink()  # an orphan of the killed run would go on now
-    project.wait_for("every worker of the killed run to end", lambda: not _alive(workers), timeout=30)
+    assert not _alive(workers)
 
     rows = project.parquet_rows("tagged", every_partition=True)
     assert sorted(rows) == [(d, "v2", d) for d in days], rows
