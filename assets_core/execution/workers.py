@@ -45,9 +45,11 @@ PARENT_CHECK_SECONDS = 0.2
 """How often a worker looks whether its run's process is still its parent."""
 
 
-def _die_with(parent: int) -> None:
-    """End this process when ``parent`` (the run's process) ends, however it ends (kill -9)."""
-    if sys.platform.startswith("linux"):
+def _die_with(parent: int, kernel: bool = True) -> None:
+    """End this process when ``parent`` (the run's process) ends, however it ends (kill -9):
+    by the kernel's parent-death signal where there is one (``kernel``), and by a thread that
+    watches the parent everywhere."""
+    if kernel and sys.platform.startswith("linux"):
         try:
             import ctypes
 

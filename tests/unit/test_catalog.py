@@ -9,13 +9,15 @@ from __future__ import annotations
 import ast
 import re
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from assets_core.catalog import Catalog
-from assets_core.catalog.errors import CatalogError
+from assets_core.catalog.errors import CatalogError, LeaseLost
 from assets_core.catalog.interface import open_catalog
 from assets_core.catalog.migrations import latest_version, migrations
 from assets_core.catalog.models import CheckRecord, ColumnRecord, Lease, Materialization, Run
@@ -351,6 +353,134 @@ def test_snapshot_marks_partitions_leased_by_dead_runs_as_interrupted(catalog: C
     assert catalog.snapshot().interrupted == frozenset()
     snapshot = catalog.snapshot(is_alive=lambda lease: lease.run_id != "run-1")
     assert snapshot.interrupted == frozenset({("orders", "2025-01-01")})
+
+
+def test_each_grant_of_a_partition_has_the_next_generation_even_after_a_release(catalog: Catalog) -> None:
+    assert catalog.acquire_leases([("orders", "a"), ("orders", "b")], "run-1", 100, "box", T0, alive, T1) == []
+    first = {l.partition: l for l in catalog.leases("run-1")}
+    assert {k: (l.generation, l.acquired_at, l.expires_at) for k, l in first.items()} == {"a": (1, T0, T1), "b": (1, T0, T1)}
+    catalog.release_leases("run-1", [("orders", "a")])
+    assert take(catalog, [("orders", "a")], "run-2") == []  # after a release
+    assert take(catalog, [("orders", "b")], "run-3", is_alive=dead) == []  # a takeover
+    assert take(catalog, [("orders", "c")], "run-3") == []  # a first grant
+    assert sorted((l.partition, l.run_id, l.generation) for l in catalog.leases()) == [
+        ("a", "run-2", 2), ("b", "run-3", 2), ("c", "run-3", 1)]
+    assert [l.partition for l in catalog.leases("run-3")] in (["b", "c"], ["c", "b"])
+
+
+def test_a_refused_acquire_grants_nothing_and_returns_the_holders_with_their_expiry(catalog: Catalog) -> None:
+    catalog.acquire_leases([("orders", "a")], "run-1", 100, "box", T0, alive, T1)
+    [conflict] = catalog.acquire_leases([("orders", "a"), ("orders", "b")], "run-2", 200, "other", T1, alive, T1)
+    assert (conflict.run_id, conflict.pid, conflict.host, conflict.expires_at, conflict.generation) == ("run-1", 100, "box", T1, 1)
+    assert catalog.leases("run-2") == []
+    assert take(catalog, [("orders", "b")], "run-3") == []
+    assert catalog.leases("run-3")[0].generation == 1  # run-2's refused ask granted no generation
+
+
+def test_a_heartbeat_renews_the_run_and_every_lease_it_still_holds(catalog: Catalog) -> None:
+    catalog.start_run(Run(run_id="run-1", reference_time=T0, started_at=T0, pid=100, host="box", expires_at=T0))
+    catalog.acquire_leases([("orders", "a"), ("orders", "b")], "run-1", 100, "box", T0, alive, T0)
+    catalog.acquire_leases([("orders", "c")], "run-2", 100, "box", T0, alive, T0)
+    assert catalog.run("run-1").expires_at == T0  # type: ignore[union-attr]
+    assert catalog.heartbeat("run-1", T1) == 2
+    assert sorted((l.partition, l.expires_at) for l in catalog.leases()) == [("a", T1), ("b", T1), ("c", T0)]
+    assert catalog.run("run-1").expires_at == T1  # type: ignore[union-attr]
+    take(catalog, [("orders", "a")], "run-3", is_alive=dead)  # taken over: no longer run-1's to renew
+    later = "2025-01-02T00:02:00+00:00"
+    assert catalog.heartbeat("run-1", later) == 1
+    assert sorted((l.partition, l.run_id, l.expires_at) for l in catalog.leases()) == [
+        ("a", "run-3", None), ("b", "run-1", later), ("c", "run-2", T0)]
+
+
+def test_fence_switches_only_while_the_lease_is_still_held(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a")], "run-1")
+    [lease] = catalog.leases("run-1")
+    switched: list[str] = []
+    assert catalog.fence(lease, lambda: switched.append("first") or "done") == "done"
+    take(catalog, [("orders", "a")], "run-2", is_alive=dead)  # its lease expired: taken over
+    with pytest.raises(LeaseLost) as lost:
+        catalog.fence(lease, lambda: switched.append("second"))
+    assert switched == ["first"]
+    assert (lost.value.current.run_id, lost.value.current.generation, lost.value.taken_by) == ("run-2", 2, "run-2")  # type: ignore[union-attr]
+    assert str(lost.value).startswith(f"lease lost: taken over by run run-2 at {T0} (pid 100 on box")
+    catalog.release_leases("run-2")
+    with pytest.raises(LeaseLost, match=r"taken over by run run-2 at \S+ \(which has released it since\)"):
+        catalog.fence(lease, lambda: switched.append("third"))
+    assert switched == ["first"]
+
+
+def test_fence_checks_the_generation_not_only_the_run(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a")], "run-1")
+    [lease] = catalog.leases("run-1")
+    stale = Lease(lease.asset, lease.partition, lease.run_id, lease.pid, lease.host, generation=lease.generation - 1)
+    with pytest.raises(LeaseLost):
+        catalog.fence(stale, lambda: None)
+    assert catalog.fence(lease, lambda: "ok") == "ok"
+
+
+def test_fence_writes_nothing_when_the_switch_fails_and_the_catalog_stays_usable(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a")], "run-1")
+    [lease] = catalog.leases("run-1")
+
+    def broken() -> None:
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        catalog.fence(lease, broken)
+    assert catalog.fence(lease, lambda: 7) == 7
+    assert [l.run_id for l in catalog.leases()] == ["run-1"]
+
+
+def test_a_takeover_from_another_connection_waits_for_a_fence_in_progress(
+    catalog: Catalog, open_again: Callable[[], Catalog]
+) -> None:
+    other = open_again()  # another process, about to take over the expired lease
+    take(catalog, [("orders", "a")], "run-1")
+    [lease] = catalog.leases("run-1")
+    taken: list[list[Lease]] = []
+    in_switch = threading.Event()
+
+    def switch() -> str:
+        in_switch.set()
+        thief = threading.Thread(target=lambda: taken.append(take(other, [("orders", "a")], "run-2", is_alive=dead)))
+        thief.start()
+        thief.join(0.5)
+        assert taken == [], "the takeover landed inside the fence"
+        return "switched"
+
+    assert catalog.fence(lease, switch) == "switched"
+    _wait_until(lambda: taken == [[]])
+    assert [(l.run_id, l.generation) for l in catalog.leases()] == [("run-2", 2)]
+    with pytest.raises(LeaseLost):
+        catalog.fence(lease, lambda: None)
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_an_attempt_of_a_run_whose_lease_was_taken_over_is_history_only(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a")], "run-1")
+    take(catalog, [("orders", "a")], "run-2", is_alive=dead)
+    catalog.record([attempt(partition="a", run_id="run-2", data_version="dv-new")])
+    late = [attempt(partition="a", run_id="run-1", data_version="dv-old"),
+            attempt(partition="a", run_id="run-1", status="failed", error="lease lost", failure="lease")]
+    catalog.record(late)
+    state = catalog.snapshot().state("orders", "a")
+    assert state is not None and (state.data_version, state.last_status, state.last_run) == ("dv-new", "published", "run-2")
+    assert [m.run_id for m in catalog.materializations(partition="a")] == ["run-1", "run-1", "run-2"]
+    # A partition never leased has no grant: its attempts change its state as before.
+    catalog.record([attempt(partition="b", run_id="run-9", data_version="dv-b")])
+    assert catalog.snapshot().version("orders", "b") == "dv-b"
+
+
+def test_a_run_records_its_expiry(catalog: Catalog) -> None:
+    catalog.start_run(Run(run_id="run-1", reference_time=T0, started_at=T0, pid=1, host="box", expires_at=T1))
+    assert catalog.run("run-1").expires_at == T1  # type: ignore[union-attr]
+    assert catalog.runs()[0].expires_at == T1
 
 
 # -- runs --------------------------------------------------------------------------------
