@@ -339,12 +339,11 @@ class SqliteCatalog:
             )
             db.executemany(
                 """INSERT INTO leases (asset, partition, run_id, pid, host, acquired_at, expires_at, generation)
-                   SELECT asset, partition, ?, ?, ?, ?, ?, generation FROM lease_grants
-                   WHERE asset = ? AND partition = ?
+                   VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT generation FROM lease_grants WHERE asset = ? AND partition = ?))
                    ON CONFLICT (asset, partition) DO UPDATE SET run_id = excluded.run_id,
                      pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at,
                      expires_at = excluded.expires_at, generation = excluded.generation""",
-                [(run_id, pid, host, now, expires_at, asset, key) for asset, key in wanted],
+                [(asset, key, run_id, pid, host, now, expires_at, asset, key) for asset, key in wanted],
             )
         return []
 

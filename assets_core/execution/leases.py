@@ -116,18 +116,23 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._beat, name="assets-heartbeat", daemon=True)
 
     def start(self) -> Heartbeat:
+        """The first beat now (taking many leases may have taken a while), then the thread."""
+        self._renew()
         self._thread.start()
         return self
 
     def _beat(self) -> None:
         while not self._stop.wait(self.seconds / 3):
-            try:
-                self.catalog.heartbeat(self.run_id, expiry(self.seconds))
-            except Exception as exc:  # noqa: BLE001  a missed beat is not the run's failure
-                logging.getLogger("assets.leases").warning(
-                    "Run %s could not renew its leases (%s): they lapse at their expiry unless a later beat passes.",
-                    self.run_id, exc,
-                )
+            self._renew()
+
+    def _renew(self) -> None:
+        try:
+            self.catalog.heartbeat(self.run_id, expiry(self.seconds))
+        except Exception as exc:  # noqa: BLE001  a missed beat is not the run's failure
+            logging.getLogger("assets.leases").warning(
+                "Run %s could not renew its leases (%s): they lapse at their expiry unless a later beat passes.",
+                self.run_id, exc,
+            )
 
     def stop(self) -> None:
         self._stop.set()
