@@ -129,7 +129,7 @@ def release(
         except OSError:
             shutil.copyfile(kept, link)
         staged = storage.staged_from_file(attempt.asset, attempt.partition, run.run_id, link)
-        location = catalog.fence(lease, lambda: storage.publish(staged, graph[attempt.asset].io))
+        location = storage.publish(staged, graph[attempt.asset].io, lambda switch: catalog.fence(lease, switch))
         return _released(attempt, run, staged, location, reason)
 
     try:

@@ -385,24 +385,25 @@ class _Runner:
         return outcome
 
     def _publish(self, step: Step, staged: StagedPartition) -> str:
-        """Publish under the partition's lease (``Catalog.fence``: refused with LeaseLost once
-        another run took it over); a transient refusal (the warehouse's lock held, a full disk)
+        """Publish under the partition's lease: the switch (the rename, the warehouse's commit)
+        runs in ``Catalog.fence``, refused with LeaseLost once another run took the lease over
+        (a DuckDB publish writes its rows first and only commits inside); a transient refusal (the warehouse's lock held, a full disk)
         is tried again as the asset's retry policy says, waiting outside the fence."""
         asset = step.asset
         lease = Lease(asset, step.key, self.run.run_id, self.run.pid or 0, self.run.host or "",
                       generation=self.generations.get((asset, step.key), 0))
         io = self.graph[asset].io
 
-        def switch() -> str:
-            return self.storage.publish(staged, io)
+        def fence(switch: Callable[[], Any]) -> Any:
+            return self.records.catalog.fence(lease, switch)
 
         policy = self.graph[asset].retry or self.project.retry
         for attempt in range(1, policy.max_attempts):
             try:
-                return self.records.catalog.fence(lease, switch)
+                return self.storage.publish(staged, io, fence)
             except TransientStorageError:
                 time.sleep(policy.delay_before(attempt + 1))
-        return self.records.catalog.fence(lease, switch)
+        return self.storage.publish(staged, io, fence)
 
     def _add_partitions(self, added: tuple[tuple[str, str], ...]) -> None:
         by_name: dict[str, list[str]] = {}

@@ -41,6 +41,13 @@ OWNED_TABLE = "published by assets-core"
 hand, or by another tool) is never taken over."""
 PARQUET_FILE = "data.parquet"
 Fault = Callable[[str, str, str], None]
+Fence = Callable[[Callable[[], Any]], Any]
+"""Runs a publish's switch (the rename, the warehouse commit) and returns what it returns, or
+refuses it: the run passes one that calls ``Catalog.fence`` with the partition's lease."""
+
+
+def unfenced(switch: Callable[[], Any]) -> Any:
+    return switch()
 
 
 @dataclass(frozen=True)
@@ -188,10 +195,12 @@ class Storage:
         rows = frame.select(pl.len()).collect().item()
         return StagedPartition(asset, key, run_id, path, rows, path.stat().st_size, _version_of(asset, key, path), schema)
 
-    def publish(self, staged: StagedPartition, io: str) -> str:
-        """Make the staged partition the published one, atomically; returns where it went."""
+    def publish(self, staged: StagedPartition, io: str, fence: Fence = unfenced) -> str:
+        """Make the staged partition the published one, atomically; returns where it went.
+        The switch itself (the rename, the warehouse's COMMIT, after its rows are written) runs
+        inside ``fence``, which may refuse it by raising: then nothing is published."""
         if io == "duckdb":
-            return self._publish_duckdb(staged)
+            return self._publish_duckdb(staged, fence)
         target = self.parquet_path(staged.asset, staged.key)
         try:
             self._mkdir(target.parent)
@@ -199,7 +208,7 @@ class Storage:
             raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
         self.fault("publish", staged.asset, staged.key)
         try:
-            os.replace(staged.path, target)
+            fence(lambda: os.replace(staged.path, target))
         except OSError as exc:
             raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
         return str(target.relative_to(self.data_dir))
@@ -242,8 +251,9 @@ class Storage:
                 self._read_only = read_only
             return self._warehouse.cursor()
 
-    def _publish_duckdb(self, staged: StagedPartition) -> str:
-        """Replace the partition's rows in one transaction (one writer at a time)."""
+    def _publish_duckdb(self, staged: StagedPartition, fence: Fence = unfenced) -> str:
+        """Replace the partition's rows in one transaction (one writer at a time), committed
+        inside ``fence``."""
         import duckdb
         from sqlglot import exp
 
@@ -266,7 +276,7 @@ class Storage:
                             f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS {KEY_COLUMN} FROM {source}",
                             [staged.key, str(staged.path)],
                         )
-                    db.execute("COMMIT")
+                    fence(lambda: db.execute("COMMIT"))
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise

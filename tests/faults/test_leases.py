@@ -29,8 +29,21 @@ DAYS = [f"2025-01-0{d}" for d in range(1, 7)]
 
 
 def _rows(project: Project) -> list[tuple]:
-    """Every published row of ``tagged``, with its folder's key (a plain DuckDB reader)."""
+    """Every published row of ``tagged`` with its key: its Parquet files read with their folders'
+    keys, or its warehouse table (plain DuckDB readers of the documented layout)."""
+    if "lease_table_assets" in (project.root / "assets.toml").read_text():
+        return project.table_rows("tagged") if project.warehouse.exists() else []
     return project.parquet_rows("tagged", every_partition=True)
+
+
+MODULES = {"parquet": "lease_assets.py", "duckdb": "lease_table_assets.py"}
+
+
+def _use(project: Project, io: str) -> str:
+    """The module of ``tagged`` published as ``io``; the file a test edits to change its code."""
+    if io == "duckdb":
+        project.edit("assets.toml", 'modules = ["lease_assets"]', 'modules = ["lease_table_assets"]')
+    return MODULES[io]
 
 
 def _count(project: Project, query: str, params: tuple = ()) -> int:
@@ -148,11 +161,14 @@ def test_a_killed_holder_on_another_machine_is_taken_over_after_its_expiry(make_
     _assert_files_equal_catalog(project, "v1", DAYS[:2])
 
 
-@pytest.mark.parametrize("executor", [("--workers", "1"), ("--workers", "2", "--executor", "threads"),
-                                      ("--workers", "2", "--executor", "processes")],
-                         ids=["inline", "threads", "processes"])
-def test_a_paused_holder_taken_over_never_publishes_when_resumed(make_project, executor) -> None:
+@pytest.mark.parametrize(("io", "executor"), [
+    ("parquet", ("--workers", "1")), ("parquet", ("--workers", "2", "--executor", "threads")),
+    ("parquet", ("--workers", "2", "--executor", "processes")), ("duckdb", ("--workers", "1")),
+    ("duckdb", ("--workers", "2", "--executor", "processes")),
+], ids=["parquet-inline", "parquet-threads", "parquet-processes", "duckdb-inline", "duckdb-processes"])
+def test_a_paused_holder_taken_over_never_publishes_when_resumed(make_project, io, executor) -> None:
     project = make_project("leases")
+    module = _use(project, io)
     project.root.joinpath("hold-v1").touch()
     paused = project.popen("materialize", "--partitions", f"{DAYS[0]}..{DAYS[1]}", *executor)
     first = _leased_by(project, paused, 2)
@@ -161,7 +177,7 @@ def test_a_paused_holder_taken_over_never_publishes_when_resumed(make_project, e
     try:
         _wait_past(project, first)
         # New code, run while the first one sleeps: it takes over and publishes.
-        project.edit("lease_assets.py", 'VERSION = "v1"', 'VERSION = "v2"')
+        project.edit(module, 'VERSION = "v1"', 'VERSION = "v2"')
         second = project.run("materialize", "--partitions", f"{DAYS[0]}..{DAYS[1]}", *executor)
         assert second.returncode == 0, str(second)
         _assert_files_equal_catalog(project, "v2", DAYS[:2])
