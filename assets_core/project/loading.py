@@ -39,7 +39,7 @@ import tomllib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, ValidationError
 
@@ -91,6 +91,17 @@ class OpenLineageConfig(BaseModel):
     timeout: PositiveFloat = Field(default=5.0, description="give seconds above 0, such as 5")
 
 
+class ExecutionConfig(BaseModel):
+    """The ``[execution]`` table: where partitions are computed when the command line does not say."""
+
+    model_config = SCHEMA
+
+    executor: Literal["threads", "processes", "dask"] = Field(
+        default="threads", description='give "threads", "processes" or "dask"')
+    dask_address: str | None = Field(
+        default=None, description='give a Dask scheduler address, such as "tcp://scheduler:8786"')
+
+
 class Settings(BaseModel):
     """The tables of assets.toml besides [project]."""
 
@@ -103,6 +114,9 @@ class Settings(BaseModel):
     hooks: HooksConfig = Field(default=HooksConfig(), description="give a table such as on_failure = [\"alerts:page\"]")
     openlineage: OpenLineageConfig = Field(
         default=OpenLineageConfig(), description='give a table such as file = "openlineage.jsonl"'
+    )
+    execution: ExecutionConfig = Field(
+        default=ExecutionConfig(), description='give a table such as executor = "dask"'
     )
 
 
