@@ -41,6 +41,7 @@ class ExecutorChoice(str, Enum):
 
     threads = "threads"
     processes = "processes"
+    dask = "dask"
 
 
 @user_errors
@@ -50,8 +51,11 @@ def materialize(
     partitions: Annotated[str | None, typer.Option("--partitions", help="Keys: A..B ranges and comma lists; rebuilt even when fresh.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and stop.")] = False,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Partitions computed side by side.")] = 1,
-    executor: Annotated[ExecutorChoice, typer.Option("--executor", parser=choice(ExecutorChoice, "--executor"),
-                                                     help="threads or processes (used when --workers > 1).")] = ExecutorChoice.threads,
+    executor: Annotated[ExecutorChoice | None, typer.Option(
+        "--executor", parser=choice(ExecutorChoice, "--executor"),
+        help="threads or processes (used when --workers > 1), or dask; default: [execution] executor, else threads.")] = None,
+    dask_address: Annotated[str | None, typer.Option(
+        "--dask-address", help="With --executor dask: the scheduler, such as tcp://HOST:8786 (default: a local cluster).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time to plan against (default: now).")] = None,
     retry: Annotated[str | None, typer.Option("--retry", help="Re-plan a run: its selection, partitions and reference time.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded with the run; a run with --partitions is a backfill).")] = None,
@@ -90,8 +94,13 @@ def materialize(
         _refuse_regressions(graph, snapshot, catalog, the_plan)
     graph = load_graph(project, use_manifest=False).with_dynamic_keys(snapshot.dynamic_keys or {})  # the real functions
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume, partition_limit(yes))
-    result = _run_with_progress(project, graph, catalog, the_plan, workers, executor, select_, partitions,
-                                quiet=as_json, trigger=trigger, reason=reason)
+    execution = project.settings.execution
+    chosen = executor or ExecutorChoice(execution.executor)
+    if dask_address is not None and chosen is not ExecutorChoice.dask:
+        raise UsageError("--dask-address is for --executor dask: add it, or leave the address out.")
+    result = _run_with_progress(project, graph, catalog, the_plan, workers, chosen, select_, partitions,
+                                quiet=as_json, trigger=trigger, reason=reason,
+                                dask_address=dask_address or execution.dask_address)
     elapsed = time.perf_counter() - started
     if as_json:
         lineage = result.openlineage
@@ -111,13 +120,12 @@ def _retry_options(catalog: Catalog, run_id: str) -> tuple[str | None, str | Non
 
 def _run_with_progress(project: Any, graph: AssetGraph, catalog: Catalog, the_plan: Plan, workers: int,
                        executor: ExecutorChoice, select_: str | None, partitions: str | None, quiet: bool,
-                       trigger: str = "cli", reason: str | None = None) -> Any:
-    from assets_core.execution.run import Event, Executor, materialize as run
+                       trigger: str = "cli", reason: str | None = None, dask_address: str | None = None) -> Any:
+    from assets_core.execution.run import Event, materialize as run
 
-    kind: Executor = "processes" if executor is ExecutorChoice.processes else "threads"
     run_plan = functools.partial(
-        run, project, graph, catalog, the_plan, workers, select_, partitions, executor=kind,
-        trigger=trigger, reason=reason,
+        run, project, graph, catalog, the_plan, workers, select_, partitions, executor=executor.value,
+        trigger=trigger, reason=reason, dask_address=dask_address,
     )
     out = console()
     if quiet:

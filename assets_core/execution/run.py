@@ -52,13 +52,15 @@ from assets_core.project.loading import Project
 from assets_core.storage.store import StagedPartition, Storage
 
 if TYPE_CHECKING:
+    from assets_core.execution.dask_pool import DaskPool
     from assets_core.execution.openlineage.emitter import Lineage, LineageSummary
+    from assets_core.execution.workers import WorkerPool
 
 FLUSH_EVERY_RECORDS = 200
 FLUSH_EVERY_SECONDS = 0.5
 
 OutcomeKind = Literal["published", "failed", "quarantined", "skipped", "up_to_date", "retried"]
-Executor = Literal["inline", "threads", "processes"]
+Executor = Literal["inline", "threads", "processes", "dask"]
 EXECUTORS: tuple[str, ...] = ("inline", "threads", "processes")
 
 
@@ -483,7 +485,7 @@ class _Runner:
 
     # the loops --------------------------------------------------------------------------------
 
-    def run_all(self, workers: int, executor: Executor) -> None:
+    def run_all(self, workers: int, executor: Executor, dask_address: str | None = None) -> None:
         steps = self.plan.steps
         waiting = [len(set(s.deps)) for s in steps]
         dependents: list[list[int]] = [[] for _ in steps]
@@ -505,7 +507,7 @@ class _Runner:
                 if waiting[child] == 0:
                     ready.append(child)
 
-        if executor == "inline" or workers <= 1:
+        if executor == "inline" or (workers <= 1 and executor != "dask"):
             while ready:
                 for index, outcome in self.execute(self._take(ready)):
                     self.pools.release(index)
@@ -513,7 +515,7 @@ class _Runner:
         elif executor == "threads":
             self._run_threads(workers, ready, finish)
         else:
-            self._run_processes(workers, ready, finish)
+            self._run_processes(workers, ready, finish, self._pool(executor, workers, dask_address))
 
     def _run_threads(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
@@ -530,12 +532,23 @@ class _Runner:
                         self.pools.release(index)
                         finish(index, outcome)
 
-    def _run_processes(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
-        """Workers compute and stage; this process publishes and records. Work that reads
-        the DuckDB warehouse runs here in a thread, since this process holds the file."""
-        from assets_core.execution.workers import WorkerLost, WorkerPool
+    def _pool(self, executor: Executor, workers: int, dask_address: str | None) -> WorkerPool | DaskPool:
+        size = min(workers, len(self.plan.steps))
+        if executor == "dask":
+            from assets_core.execution.dask_pool import DaskPool
 
-        pool = WorkerPool(min(workers, len(self.plan.steps)), str(self.project.root))
+            return DaskPool(size, str(self.project.root), dask_address)
+        from assets_core.execution.workers import WorkerPool
+
+        return WorkerPool(size, str(self.project.root))
+
+    def _run_processes(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None],
+                       pool: WorkerPool | DaskPool) -> None:
+        """Workers (processes, or a Dask cluster's) compute and stage; this process publishes
+        and records. Work that reads the DuckDB warehouse runs here in a thread, since this
+        process holds the file: the warehouse's single writer holds cluster-wide."""
+        from assets_core.execution.workers import WorkerLost
+
         finished = False
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
@@ -656,6 +669,7 @@ def materialize(
     trigger: str = "cli",
     executor: Executor = "threads",
     reason: str | None = None,
+    dask_address: str | None = None,
 ) -> RunResult:
     """Run a plan. The graph must be the fully loaded one (functions, checks)."""
     storage = Storage(project.data_dir, project.warehouse_path, fault_point)
@@ -700,7 +714,7 @@ def materialize(
     finished_cleanly = False
     try:
         with _ctrl_c_stops_queries(runner.computer):
-            runner.run_all(workers, executor)
+            runner.run_all(workers, executor, dask_address)
         finished_cleanly = True
     finally:
         lineage = runner.lineage.close() if runner.lineage is not None else None

@@ -39,7 +39,7 @@ import tomllib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, ValidationError
 
@@ -92,10 +92,15 @@ class OpenLineageConfig(BaseModel):
 
 
 class ExecutionConfig(BaseModel):
-    """The ``[execution]`` table: how a run holds its partitions (see ``assets_core.execution.leases``)."""
+    """The ``[execution]`` table: where partitions are computed when the command line does not
+    say, and how a run holds its partitions (see ``assets_core.execution.leases``)."""
 
     model_config = SCHEMA
 
+    executor: Literal["threads", "processes", "dask"] = Field(
+        default="threads", description='give "threads", "processes" or "dask"')
+    dask_address: str | None = Field(
+        default=None, description='give a Dask scheduler address, such as "tcp://scheduler:8786"')
     lease_seconds: PositiveFloat = Field(
         default=30.0, description="give seconds above 0, such as 30 (ASSETS_LEASE_SECONDS overrides it)"
     )
@@ -114,7 +119,7 @@ class Settings(BaseModel):
     openlineage: OpenLineageConfig = Field(
         default=OpenLineageConfig(), description='give a table such as file = "openlineage.jsonl"'
     )
-    execution: ExecutionConfig = Field(default=ExecutionConfig(), description="give a table such as lease_seconds = 30")
+    execution: ExecutionConfig = Field(default=ExecutionConfig(), description='give a table such as executor = "dask"')
 
 
 class ConfigFile(Settings):
