@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli_project import PROJECTS, Project, copy_project
+from postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 
 # -- fixtures ------------------------------------------------------------------------------------

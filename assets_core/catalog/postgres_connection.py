@@ -1,0 +1,266 @@
+"""A psycopg connection pool that reads like the ``sqlite3.Connection`` of the SQLite catalog.
+
+:class:`assets_core.catalog.postgres.PostgresCatalog` reuses the SQL methods of
+:class:`~assets_core.catalog.sqlite.SqliteCatalog` unchanged: they call ``execute``,
+``executemany`` and ``cursor`` on ``self._db``, with ``?`` (or ``?1``, ``:name``) placeholders,
+read ``cursor.lastrowid``, and read rows by index and by name. :class:`PooledConnection` is
+that object over a ``psycopg_pool.ConnectionPool``:
+
+- the placeholders become psycopg's (:func:`translate`), a literal ``%`` is doubled;
+- ``BEGIN IMMEDIATE`` (SQLite's one writer at a time) takes a connection from the pool for
+  the thread and a transaction-scoped advisory lock (``pg_advisory_xact_lock``) on the
+  catalog, so writers are serialized across processes and machines exactly as SQLite
+  serializes them (a method that reads then writes, such as taking leases, stays correct);
+  ``BEGIN`` is a ``REPEATABLE READ`` transaction (one consistent snapshot, as SQLite's read
+  transaction); ``COMMIT``/``ROLLBACK`` end it and give the connection back;
+- a statement outside a transaction runs on a pooled connection in autocommit;
+- ``INSERT INTO`` a table with an identity column (``INTEGER PRIMARY KEY`` in the migration
+  files) returns its id, which ``lastrowid`` gives; ``numeric`` results (``sum`` of
+  integers) are ints or floats, as in SQLite.
+
+Results are fetched whole before the connection goes back to the pool: catalog queries read
+all their rows anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, ClassVar
+
+import psycopg
+from psycopg.adapt import Loader
+from psycopg.rows import RowMaker
+from psycopg_pool import ConnectionPool
+
+
+class Row(tuple[Any, ...]):
+    """A result row, readable by index and by column name, like ``sqlite3.Row`` (``dict(row)``)."""
+
+    _index: ClassVar[dict[str, int]] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+@lru_cache(maxsize=512)
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    return type("Row", (Row,), {"_index": {name: i for i, name in enumerate(names)}, "__slots__": ()})
+
+
+def _row_maker(cursor: psycopg.Cursor[Any]) -> RowMaker[Row]:
+    names = tuple(column.name for column in cursor.description or ())
+    cls = _row_class(names)
+    return lambda values: cls(values)
+
+
+class _NumericLoader(Loader):
+    """``numeric`` as SQLite gives it: an int when whole (``sum`` of integers), else a float."""
+
+    def load(self, data: Any) -> int | float:
+        value = Decimal(bytes(data).decode())
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|::|\?(\d*)|(?<![:\w]):([A-Za-z_]\w*)|%")
+
+
+@lru_cache(maxsize=1024)
+def translate(query: str) -> tuple[str, tuple[int, ...] | None]:
+    """SQLite's placeholders as psycopg's, and the order to pass the parameters in.
+
+    ``?`` becomes ``%s``; ``?N`` (SQLite's numbered parameter, which may repeat) becomes ``%s``
+    with the N-th parameter passed at each use; ``:name`` becomes ``%(name)s``; a ``%`` is
+    doubled. Text in quotes, comments and ``::`` casts are left alone (a ``%`` in quotes is
+    doubled too: psycopg reads every ``%``).
+
+        >>> translate("SELECT x FROM t WHERE a = ? AND b LIKE 'a%' AND c = ?")
+        ("SELECT x FROM t WHERE a = %s AND b LIKE 'a%%' AND c = %s", None)
+        >>> translate("SELECT ?1 WHERE x = ?1 OR y = ?2")
+        ('SELECT %s WHERE x = %s OR y = %s', (0, 0, 1))
+    """
+    order: list[int] = []
+    numbered = False
+    parts: list[str] = []
+    last = 0
+    for match in _TOKEN.finditer(query):
+        token = match.group(0)
+        parts.append(query[last:match.start()])
+        last = match.end()
+        if token.startswith("?"):
+            if match.group(1):
+                numbered = True
+                order.append(int(match.group(1)) - 1)
+            else:
+                order.append(max(order, default=-1) + 1)
+            parts.append("%s")
+        elif match.group(2):
+            parts.append(f"%({match.group(2)})s")
+        else:
+            parts.append(token.replace("%", "%%"))
+    parts.append(query[last:])
+    return "".join(parts), tuple(order) if numbered else None
+
+
+def _params(params: Any, order: tuple[int, ...] | None) -> Any:
+    if order is None or isinstance(params, Mapping):
+        return params
+    return [params[i] for i in order]
+
+
+_INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+
+
+class Result:
+    """A statement's rows, fetched whole, read as a ``sqlite3.Cursor`` is."""
+
+    def __init__(self, rows: list[Row], rowcount: int, lastrowid: int | None) -> None:
+        self._rows = rows
+        self._next = 0
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+        self.row_factory: Any = None  # set by callers of sqlite3; rows are readable by name anyway
+
+    def fetchall(self) -> list[Row]:
+        rows, self._next = self._rows[self._next:], len(self._rows)
+        return rows
+
+    def fetchone(self) -> Row | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.fetchall())
+
+
+class _Cursor(Result):
+    """What ``connection.cursor()`` gives: ``execute`` on the connection, rows by name."""
+
+    def __init__(self, connection: PooledConnection) -> None:
+        super().__init__([], -1, None)
+        self._connection = connection
+
+    def execute(self, query: str, params: Any = ()) -> Result:
+        return self._connection.execute(query, params)
+
+
+class PooledConnection:
+    """The pool behind the ``sqlite3.Connection`` interface the SQLite catalog's methods use.
+
+    ``lock_key`` names the catalog's advisory lock (the writers' lock); ``identities`` maps a
+    table to its identity column, for ``lastrowid`` (set once the migrations are applied)."""
+
+    def __init__(self, pool: ConnectionPool[Any], lock_key: int) -> None:
+        self.pool = pool
+        self.lock_key = lock_key
+        self.identities: dict[str, str] = {}
+        self._local = threading.local()
+
+    @staticmethod
+    def configure(connection: psycopg.Connection[Any]) -> None:
+        """Each pooled connection: autocommit (transactions are explicit), rows by name too."""
+        connection.autocommit = True
+        connection.row_factory = _row_maker
+        connection.adapters.register_loader("numeric", _NumericLoader)
+
+    # -- transactions --------------------------------------------------------------------
+
+    def _held(self) -> psycopg.Connection[Any] | None:
+        held: psycopg.Connection[Any] | None = getattr(self._local, "connection", None)
+        return held
+
+    def _begin(self, immediate: bool) -> None:
+        if self._held() is not None:
+            raise psycopg.ProgrammingError("cannot start a transaction within a transaction")
+        connection = self.pool.getconn()
+        try:
+            if immediate:
+                connection.execute("BEGIN")
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+            else:
+                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        except BaseException:
+            self.pool.putconn(connection)
+            raise
+        self._local.connection = connection
+
+    def _end(self, how: str) -> None:
+        connection = self._held()
+        if connection is None:
+            return
+        self._local.connection = None
+        try:
+            connection.execute(how)
+        except psycopg.Error:
+            if how == "COMMIT":
+                raise
+            # A failed ROLLBACK (the server went away) would hide the error that caused it.
+        finally:
+            self.pool.putconn(connection)
+
+    # -- statements ----------------------------------------------------------------------
+
+    def execute(self, query: str, params: Any = ()) -> Result:
+        word = query.strip().upper()
+        if word in ("BEGIN", "BEGIN DEFERRED", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
+            self._begin(immediate=word != "BEGIN" and word != "BEGIN DEFERRED")
+            return Result([], -1, None)
+        if word in ("COMMIT", "END", "ROLLBACK"):
+            self._end("ROLLBACK" if word == "ROLLBACK" else "COMMIT")
+            return Result([], -1, None)
+        text, order = translate(query)
+        identity = self._identity(text)
+        if identity is not None:
+            text += f" RETURNING {identity}"
+        held = self._held()
+        if held is not None:
+            return self._run(held, text, _params(params, order), identity)
+        with self.pool.connection() as connection:
+            return self._run(connection, text, _params(params, order), identity)
+
+    def _identity(self, text: str) -> str | None:
+        match = _INSERT_INTO.match(text)
+        if match is None or " RETURNING " in text.upper():
+            return None
+        return self.identities.get(match.group(1).lower())
+
+    @staticmethod
+    def _run(connection: psycopg.Connection[Any], text: str, params: Any, identity: str | None) -> Result:
+        with connection.cursor() as cursor:
+            cursor.execute(text, params if params else None)
+            rows: list[Row] = cursor.fetchall() if cursor.description else []
+            lastrowid = rows[0][0] if identity is not None and rows else None
+            return Result([] if identity is not None else rows, cursor.rowcount, lastrowid)
+
+    def executemany(self, query: str, seq_of_params: Sequence[Any] | Any) -> Result:
+        text, order = translate(query)
+        batch = [_params(params, order) for params in seq_of_params]
+        if not batch:
+            return Result([], 0, None)
+        held = self._held()
+        if held is not None:
+            return self._many(held, text, batch)
+        with self.pool.connection() as connection:
+            return self._many(connection, text, batch)
+
+    @staticmethod
+    def _many(connection: psycopg.Connection[Any], text: str, batch: list[Any]) -> Result:
+        with connection.cursor() as cursor:
+            cursor.executemany(text, batch)
+            return Result([], cursor.rowcount, None)
+
+    def cursor(self) -> _Cursor:
+        return _Cursor(self)
+
+    def close(self) -> None:
+        self.pool.close()
