@@ -19,8 +19,9 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -115,14 +116,51 @@ def with_schema(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
+def admin(server: str, statement: str) -> None:
+    """One statement on the server, outside a transaction (CREATE DATABASE needs that)."""
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` naming another database of the same server."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+both_catalogs = pytest.mark.parametrize("catalog_backend", ["sqlite", "postgresql"], indirect=True)
+"""For an end-to-end test that runs on both catalogs: its projects (``make_project``,
+``landing``, ``built_landing``) get a PostgreSQL catalog of their own through
+ASSETS_CATALOG_URL in the second run."""
+
+
+@pytest.fixture
+def catalog_backend(request: pytest.FixtureRequest) -> str:
+    """The catalog a test's projects use: "sqlite" (their file) unless marked ``both_catalogs``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """The URL of a new, empty catalog: a schema of its own on the session's server."""
-    import psycopg
-
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
+    admin(postgres_server, f"CREATE SCHEMA {schema}")
     yield with_schema(postgres_server, schema)
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    admin(postgres_server, f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_databases(postgres_server: str) -> Iterator[Callable[[str | None], str]]:
+    """``make(template)``: the URL of a new database (a copy of ``template``'s, if given), dropped at the end."""
+    made: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        admin(postgres_server, f"CREATE DATABASE {name}" + (f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""))
+        made.append(name)
+        return with_database(postgres_server, name)
+
+    yield make
+    for name in made:
+        admin(postgres_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
