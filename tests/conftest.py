@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from cli_project import PROJECTS, Project, copy_project
-from postgres_server import catalog_backend, postgres_databases, postgres_server, postgres_url  # noqa: F401 (fixtures)
-
+from postgres_server import (  # noqa: F401 (fixtures)
+    catalog_backend,
+    postgres_databases,
+    postgres_server,
+    postgres_url,
+)
 
 # -- fixtures ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def make_project(tmp_path: Path, catalog_backend: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., Project]]:
+def make_project(
+    tmp_path: Path, catalog_backend: str, request: pytest.FixtureRequest,  # noqa: F811 (a fixture)
+) -> Iterator[Callable[..., Project]]:
     """``make_project("landing")``: a fresh copy of tests/projects/<name> (no data, no catalog;
     a new PostgreSQL database of its own for a test marked ``both_catalogs``)."""
     made: list[Project] = []
@@ -55,7 +60,7 @@ def _landing_built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _landing_built_once_on_postgres(postgres_server: str) -> Iterator[str]:
+def _landing_built_once_on_postgres(postgres_server: str) -> Iterator[str]:  # noqa: F811 (a fixture)
     """The landing project materialized once into a database of its own: the template of the
     databases of ``built_landing`` on PostgreSQL. Yields the database's name."""
     from postgres_server import admin, with_database
@@ -76,7 +81,7 @@ _BUILT_ON_POSTGRES: dict[str, Path] = {}
 
 
 @pytest.fixture
-def built_landing(_landing_built_once: Path, tmp_path: Path, catalog_backend: str,
+def built_landing(_landing_built_once: Path, tmp_path: Path, catalog_backend: str,  # noqa: F811 (a fixture)
                   request: pytest.FixtureRequest) -> Iterator[Project]:
     """The landing project with every partition published once (a copy of one shared build;
     on PostgreSQL, a copy of its database made with CREATE DATABASE ... TEMPLATE)."""

@@ -10,15 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_project import PROJECTS, Project, copy_project
 
 from assets_core.catalog import open_catalog
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import latest_version
-from cli_project import PROJECTS, Project, copy_project
 
 pytest.importorskip("psycopg")
 
-from assets_core.catalog.postgres_connection import translate  # noqa: E402 (after the skip)
+from assets_core.catalog.postgres_connection import translate
 
 ROOT = Path(__file__).resolve().parents[2]
 
