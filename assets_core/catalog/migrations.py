@@ -10,6 +10,10 @@ The files are plain SQL with two rules, so they split without a parser: ``--`` s
 comment only at the start of a line (the comments say why a column exists), and a statement
 ends with a ``;`` that ends a line.
 
+They are portable: the PostgreSQL backend runs them as they are, reading three types as
+SQLite means them (``postgres.postgres_statement``): ``INTEGER PRIMARY KEY`` numbers itself
+(an identity column there), ``INTEGER`` is 64 bits, ``REAL`` 8 bytes.
+
     >>> [m.name for m in migrations()][:1]
     ['0001_initial']
 """

@@ -116,7 +116,7 @@ class PostgresCatalog(SqliteCatalog):
             url, min_size=1, max_size=max_connections, configure=PooledConnection.configure,
             kwargs={"connect_timeout": 10}, open=False, name=f"assets-catalog-{self.path}",
         )
-        self._db = self._pool = PooledConnection(pool, key)  # type: ignore[assignment]
+        self._db = self._pool = PooledConnection(pool, key, self.path)  # type: ignore[assignment]
         try:
             pool.open(wait=True, timeout=30)
             self._migrate()

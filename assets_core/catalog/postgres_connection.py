@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -34,7 +35,9 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg.adapt import Loader
 from psycopg.rows import RowMaker
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from assets_core.catalog.errors import CatalogError
 
 
 class Row(tuple[Any, ...]):
@@ -160,9 +163,10 @@ class PooledConnection:
     ``lock_key`` names the catalog's advisory lock (the writers' lock); ``identities`` maps a
     table to its identity column, for ``lastrowid`` (set once the migrations are applied)."""
 
-    def __init__(self, pool: ConnectionPool[Any], lock_key: int) -> None:
+    def __init__(self, pool: ConnectionPool[Any], lock_key: int, where: str = "the server") -> None:
         self.pool = pool
         self.lock_key = lock_key
+        self.where = where
         self.identities: dict[str, str] = {}
         self._local = threading.local()
 
@@ -210,7 +214,23 @@ class PooledConnection:
 
     # -- statements ----------------------------------------------------------------------
 
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """A server that went away (or a pool that cannot reach it) is one line, not a traceback."""
+        try:
+            yield
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            cause = " ".join(str(exc).split())[:160] or type(exc).__name__
+            raise CatalogError(
+                f"The PostgreSQL catalog at {self.where} stopped answering ({cause}): check that the server is up, "
+                "then run the command again (an interrupted run resumes)."
+            ) from exc
+
     def execute(self, query: str, params: Any = ()) -> Result:
+        with self._answering():
+            return self._execute(query, params)
+
+    def _execute(self, query: str, params: Any = ()) -> Result:
         word = query.strip().upper()
         if word in ("BEGIN", "BEGIN DEFERRED", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"):
             self._begin(immediate=word != "BEGIN" and word != "BEGIN DEFERRED")
@@ -243,6 +263,10 @@ class PooledConnection:
             return Result([] if identity is not None else rows, cursor.rowcount, lastrowid)
 
     def executemany(self, query: str, seq_of_params: Sequence[Any] | Any) -> Result:
+        with self._answering():
+            return self._executemany(query, seq_of_params)
+
+    def _executemany(self, query: str, seq_of_params: Sequence[Any] | Any) -> Result:
         text, order = translate(query)
         batch = [_params(params, order) for params in seq_of_params]
         if not batch:

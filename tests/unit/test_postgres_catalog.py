@@ -127,3 +127,27 @@ def test_integers_are_64_bits_and_reals_8_bytes_as_in_sqlite(postgres_url: str, 
 ])
 def test_sqlite_placeholders_become_psycopg_ones(query: str, expected: tuple[str, object]) -> None:
     assert translate(query) == expected
+
+
+def test_a_server_that_goes_away_mid_use_is_one_line_and_the_pool_reconnects(postgres_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    catalog = open_catalog(postgres_url, tmp_path)
+    try:
+        assert catalog.runs() == []
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # the server drops the catalog's connection
+            admin.execute("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                             WHERE datname = current_database() AND pid <> pg_backend_pid()""")
+        with pytest.raises(CatalogError, match=r"stopped answering .*: check that the server is up"):
+            catalog.runs()
+        assert catalog.runs() == []  # a new connection from the pool
+    finally:
+        catalog.close()
+
+
+def test_the_sqlite_catalog_does_not_import_psycopg(tmp_path: Path) -> None:
+    script = ("import sys; from assets_core.catalog import open_catalog; "
+              f"open_catalog('sqlite:///{tmp_path / 'c.db'}', '.').close(); "
+              "import assets_core.cli.app; print(sorted(m for m in sys.modules if m.startswith('psycopg')))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
