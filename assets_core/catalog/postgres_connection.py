@@ -13,6 +13,10 @@ that object over a ``psycopg_pool.ConnectionPool``:
   serializes them (a method that reads then writes, such as taking leases, stays correct);
   ``BEGIN`` is a ``REPEATABLE READ`` transaction (one consistent snapshot, as SQLite's read
   transaction); ``COMMIT``/``ROLLBACK`` end it and give the connection back;
+- in a write transaction, statements are queued (psycopg's pipeline mode) and a result is
+  waited for only when it is read (``fetchall``, ``rowcount``, ``lastrowid``), or at the
+  commit, which fails, and rolls everything back, if any queued statement failed: a batch of
+  records costs a round trip per record, not one per statement;
 - a statement outside a transaction runs on a pooled connection in autocommit;
 - ``INSERT INTO`` a table with an identity column (``INTEGER PRIMARY KEY`` in the migration
   files) returns its id, which ``lastrowid`` gives; ``numeric`` results (``sum`` of
@@ -27,7 +31,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -123,20 +127,51 @@ _INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 
 
 class Result:
-    """A statement's rows, fetched whole, read as a ``sqlite3.Cursor`` is."""
+    """A statement's rows, fetched whole, read as a ``sqlite3.Cursor`` is.
 
-    def __init__(self, rows: list[Row], rowcount: int, lastrowid: int | None) -> None:
+    In a write transaction the statement is only queued (psycopg's pipeline mode): its rows,
+    ``rowcount`` and ``lastrowid`` are waited for when first read, so the statements whose
+    results nobody reads travel to the server together, in one round trip."""
+
+    def __init__(self, rows: list[Row], rowcount: int, lastrowid: int | None,
+                 pending: tuple[psycopg.Cursor[Any], psycopg.Pipeline, str | None] | None = None) -> None:
         self._rows = rows
         self._next = 0
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
+        self._rowcount = rowcount
+        self._lastrowid = lastrowid
+        self._pending = pending
         self.row_factory: Any = None  # set by callers of sqlite3; rows are readable by name anyway
 
+    def load(self) -> None:
+        """Wait for a queued statement's result (raising its error, if it failed)."""
+        if self._pending is None:
+            return
+        cursor, pipeline, identity = self._pending
+        self._pending = None
+        pipeline.sync()
+        rows: list[Row] = cursor.fetchall() if cursor.description else []
+        self._rowcount = cursor.rowcount
+        self._lastrowid = rows[0][0] if identity is not None and rows else None
+        self._rows = [] if identity is not None else rows
+        cursor.close()
+
+    @property
+    def rowcount(self) -> int:
+        self.load()
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        self.load()
+        return self._lastrowid
+
     def fetchall(self) -> list[Row]:
+        self.load()
         rows, self._next = self._rows[self._next:], len(self._rows)
         return rows
 
     def fetchone(self) -> Row | None:
+        self.load()
         if self._next >= len(self._rows):
             return None
         self._next += 1
@@ -155,6 +190,27 @@ class _Cursor(Result):
 
     def execute(self, query: str, params: Any = ()) -> Result:
         return self._connection.execute(query, params)
+
+
+def _close_pipeline(exit_stack: ExitStack, pending: list[Result], wait: bool) -> None:
+    """End a write transaction's pipeline; ``wait``: for every queued result first (a commit)."""
+    try:
+        if wait:
+            for result in pending:
+                result.load()
+    finally:
+        try:
+            exit_stack.close()
+        except psycopg.Error:
+            if wait:
+                raise
+
+
+def _quietly(connection: psycopg.Connection[Any], statement: str) -> None:
+    try:
+        connection.execute(statement)
+    except psycopg.Error:
+        pass
 
 
 class PooledConnection:
@@ -197,16 +253,29 @@ class PooledConnection:
             self.pool.putconn(connection)
             raise
         self._local.connection = connection
+        self._local.pending = []
+        self._local.pipeline = None
+        if immediate and psycopg.Pipeline.is_supported():
+            self._local.exit = ExitStack()  # holds the pipeline's context open until the transaction ends
+            self._local.pipeline = self._local.exit.enter_context(connection.pipeline())
 
     def _end(self, how: str) -> None:
         connection = self._held()
         if connection is None:
             return
-        self._local.connection = None
+        pipeline: psycopg.Pipeline | None = self._local.pipeline
+        pending: list[Result] = self._local.pending
+        exit_stack: ExitStack | None = getattr(self._local, "exit", None)
+        self._local.connection = self._local.pipeline = self._local.exit = None
+        self._local.pending = []
         try:
+            if pipeline is not None and exit_stack is not None:
+                _close_pipeline(exit_stack, pending, wait=how == "COMMIT")
             connection.execute(how)
         except psycopg.Error:
             if how == "COMMIT":
+                # A queued statement failed, or the commit did: nothing of the transaction stays.
+                _quietly(connection, "ROLLBACK")
                 raise
             # A failed ROLLBACK (the server went away) would hide the error that caused it.
         finally:
@@ -254,8 +323,12 @@ class PooledConnection:
             return None
         return self.identities.get(match.group(1).lower())
 
-    @staticmethod
-    def _run(connection: psycopg.Connection[Any], text: str, params: Any, identity: str | None) -> Result:
+    def _run(self, connection: psycopg.Connection[Any], text: str, params: Any, identity: str | None) -> Result:
+        pipeline: psycopg.Pipeline | None = getattr(self._local, "pipeline", None)
+        if pipeline is not None and connection is self._held():
+            queued = connection.cursor()
+            queued.execute(text, params if params else None)
+            return self._queued(Result([], -1, None, (queued, pipeline, identity)))
         with connection.cursor() as cursor:
             cursor.execute(text, params if params else None)
             rows: list[Row] = cursor.fetchall() if cursor.description else []
@@ -277,8 +350,16 @@ class PooledConnection:
         with self.pool.connection() as connection:
             return self._many(connection, text, batch)
 
-    @staticmethod
-    def _many(connection: psycopg.Connection[Any], text: str, batch: list[Any]) -> Result:
+    def _queued(self, result: Result) -> Result:
+        self._local.pending.append(result)
+        return result
+
+    def _many(self, connection: psycopg.Connection[Any], text: str, batch: list[Any]) -> Result:
+        pipeline: psycopg.Pipeline | None = getattr(self._local, "pipeline", None)
+        if pipeline is not None and connection is self._held():
+            queued = connection.cursor()
+            queued.executemany(text, batch)
+            return self._queued(Result([], -1, None, (queued, pipeline, None)))
         with connection.cursor() as cursor:
             cursor.executemany(text, batch)
             return Result([], cursor.rowcount, None)
