@@ -31,8 +31,11 @@ def _expected(project: Project, asset: str, key: str) -> list[tuple]:
 MATRIX = [
     *(pytest.param(asset, point, "sqlite", id=f"{kind}-{point}")
       for asset, kind in (("clean", "parquet"), ("revenue", "duckdb")) for point in FAULT_POINTS),
-    # On PostgreSQL every point for one storage kind: the catalog's part is the same for both.
-    *(pytest.param("clean", point, "postgresql", id=f"parquet-{point}-postgresql") for point in FAULT_POINTS),
+    # On PostgreSQL one storage kind (the catalog's part is the same for both), and the points
+    # where the catalog's state differs: before the publish (validate leaves it as stage does),
+    # after the publish, and inside the catalog's own transaction.
+    *(pytest.param("clean", point, "postgresql", id=f"parquet-{point}-postgresql")
+      for point in ("stage", "publish", "catalog")),
 ]
 
 
