@@ -33,12 +33,12 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]
 
-import planner  # noqa: E402 (bench/ on the path first)
-from postgres_server import Cluster, _binary, admin, with_database  # noqa: E402
+import planner
+from postgres_server import Cluster, _binary, admin, with_database
 
-from assets_core.catalog import open_catalog  # noqa: E402
-from assets_core.catalog.models import CheckRecord, ColumnRecord, Materialization  # noqa: E402
-from assets_core.execution.run import FLUSH_EVERY_RECORDS  # noqa: E402
+from assets_core.catalog import open_catalog
+from assets_core.catalog.models import CheckRecord, ColumnRecord, Materialization
+from assets_core.execution.run import FLUSH_EVERY_RECORDS
 
 COLUMNS = (ColumnRecord(name="id", type="BIGINT", nullable=False), ColumnRecord(name="amount", type="DOUBLE", nullable=True))
 CHECK = CheckRecord(check="not_null(id)", severity="blocking", passed=True, observed=0, message="ok", duration=0.001)
