@@ -19,8 +19,10 @@ that object over a ``psycopg_pool.ConnectionPool``:
   records costs a round trip per record, not one per statement;
 - a statement outside a transaction runs on a pooled connection in autocommit;
 - ``INSERT INTO`` a table with an identity column (``INTEGER PRIMARY KEY`` in the migration
-  files) returns its id, which ``lastrowid`` gives; ``numeric`` results (``sum`` of
-  integers) are ints or floats, as in SQLite.
+  files) gives ``lastrowid``: in a write transaction, a one-row insert is given an id the
+  transaction took from the table's sequence (256 at a time, under the writers' lock, so
+  ids grow in commit order as SQLite's do) and stays queued; else it returns its id; ``numeric`` results (``sum`` of
+  integers) are ints or floats, and a bool parameter is 0 or 1, as in SQLite.
 
 Results are fetched whole before the connection goes back to the pool: catalog queries read
 all their rows anyway.
@@ -39,6 +41,7 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg.adapt import Loader
 from psycopg.rows import RowMaker
+from psycopg.types.numeric import Int8Dumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from assets_core.catalog.errors import CatalogError
@@ -124,6 +127,35 @@ def _params(params: Any, order: tuple[int, ...] | None) -> Any:
 
 
 _INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+_ONE_ROW_INSERT = re.compile(r"(\s*INSERT\s+INTO\s+(\w+)\s*\()([^()]*)(\)\s*VALUES\s*\()([^()]*)(\)\s*)", re.IGNORECASE)
+_IDS_AT_ONCE = 256
+
+
+def _numbered_insert(text: str, identity: str, params: Any) -> tuple[str, str, list[Any]] | None:
+    """``INSERT INTO t (a, b) VALUES (%s, %s)`` as ``INSERT INTO t (id, a, b) VALUES (%s, %s, %s)``
+    (the table, the statement, its parameters but the id), when it is one row of plain
+    placeholders and names no id itself; else None."""
+    match = _ONE_ROW_INSERT.fullmatch(text)
+    if match is None or isinstance(params, Mapping):
+        return None
+    head, table, columns, middle, values, tail = match.groups()
+    names = [c.strip().lower() for c in columns.split(",")]
+    if identity in names or values.count("%s") != len(params or ()):
+        return None
+    return table.lower(), f"{head}{identity}, {columns}{middle}%s, {values}{tail}", list(params or ())
+
+
+class Syncs:
+    """A write transaction's pipeline and how many times it was synced: a result queued before
+    the last sync has arrived, and needs no round trip of its own."""
+
+    def __init__(self, pipeline: psycopg.Pipeline) -> None:
+        self.pipeline = pipeline
+        self.count = 0
+
+    def sync(self) -> None:
+        self.pipeline.sync()
+        self.count += 1
 
 
 class Result:
@@ -134,7 +166,7 @@ class Result:
     results nobody reads travel to the server together, in one round trip."""
 
     def __init__(self, rows: list[Row], rowcount: int, lastrowid: int | None,
-                 pending: tuple[psycopg.Cursor[Any], psycopg.Pipeline, str | None] | None = None) -> None:
+                 pending: tuple[psycopg.Cursor[Any], Syncs, int, str | None] | None = None) -> None:
         self._rows = rows
         self._next = 0
         self._rowcount = rowcount
@@ -146,12 +178,14 @@ class Result:
         """Wait for a queued statement's result (raising its error, if it failed)."""
         if self._pending is None:
             return
-        cursor, pipeline, identity = self._pending
+        cursor, syncs, queued_at, identity = self._pending
         self._pending = None
-        pipeline.sync()
+        if syncs.count == queued_at:
+            syncs.sync()
         rows: list[Row] = cursor.fetchall() if cursor.description else []
         self._rowcount = cursor.rowcount
-        self._lastrowid = rows[0][0] if identity is not None and rows else None
+        if identity is not None:
+            self._lastrowid = rows[0][0] if rows else None
         self._rows = [] if identity is not None else rows
         cursor.close()
 
@@ -162,7 +196,8 @@ class Result:
 
     @property
     def lastrowid(self) -> int | None:
-        self.load()
+        if self._lastrowid is None:  # else known before the statement ran (an id given to it)
+            self.load()
         return self._lastrowid
 
     def fetchall(self) -> list[Row]:
@@ -195,7 +230,8 @@ class _Cursor(Result):
 def _close_pipeline(exit_stack: ExitStack, pending: list[Result], wait: bool) -> None:
     """End a write transaction's pipeline; ``wait``: for every queued result first (a commit)."""
     try:
-        if wait:
+        if wait and pending:
+            pending[-1].load()  # one round trip for all of them
             for result in pending:
                 result.load()
     finally:
@@ -232,6 +268,8 @@ class PooledConnection:
         connection.autocommit = True
         connection.row_factory = _row_maker
         connection.adapters.register_loader("numeric", _NumericLoader)
+        # SQLite stores a Python bool as 0 or 1, in INTEGER columns (check_results.passed): so here.
+        connection.adapters.register_dumper(bool, Int8Dumper)
 
     # -- transactions --------------------------------------------------------------------
 
@@ -254,16 +292,17 @@ class PooledConnection:
             raise
         self._local.connection = connection
         self._local.pending = []
+        self._local.ids = {}
         self._local.pipeline = None
         if immediate and psycopg.Pipeline.is_supported():
             self._local.exit = ExitStack()  # holds the pipeline's context open until the transaction ends
-            self._local.pipeline = self._local.exit.enter_context(connection.pipeline())
+            self._local.pipeline = Syncs(self._local.exit.enter_context(connection.pipeline()))
 
     def _end(self, how: str) -> None:
         connection = self._held()
         if connection is None:
             return
-        pipeline: psycopg.Pipeline | None = self._local.pipeline
+        pipeline: Syncs | None = self._local.pipeline
         pending: list[Result] = self._local.pending
         exit_stack: ExitStack | None = getattr(self._local, "exit", None)
         self._local.connection = self._local.pipeline = self._local.exit = None
@@ -309,9 +348,13 @@ class PooledConnection:
             return Result([], -1, None)
         text, order = translate(query)
         identity = self._identity(text)
+        held = self._held()
+        if identity is not None and held is not None and getattr(self._local, "pipeline", None) is not None:
+            numbered = _numbered_insert(text, identity, _params(params, order))
+            if numbered is not None:
+                return self._insert_numbered(held, identity, *numbered)
         if identity is not None:
             text += f" RETURNING {identity}"
-        held = self._held()
         if held is not None:
             return self._run(held, text, _params(params, order), identity)
         with self.pool.connection() as connection:
@@ -324,11 +367,11 @@ class PooledConnection:
         return self.identities.get(match.group(1).lower())
 
     def _run(self, connection: psycopg.Connection[Any], text: str, params: Any, identity: str | None) -> Result:
-        pipeline: psycopg.Pipeline | None = getattr(self._local, "pipeline", None)
+        pipeline: Syncs | None = getattr(self._local, "pipeline", None)
         if pipeline is not None and connection is self._held():
             queued = connection.cursor()
             queued.execute(text, params if params else None)
-            return self._queued(Result([], -1, None, (queued, pipeline, identity)))
+            return self._queued(Result([], -1, None, (queued, pipeline, pipeline.count, identity)))
         with connection.cursor() as cursor:
             cursor.execute(text, params if params else None)
             rows: list[Row] = cursor.fetchall() if cursor.description else []
@@ -350,16 +393,33 @@ class PooledConnection:
         with self.pool.connection() as connection:
             return self._many(connection, text, batch)
 
+    def _insert_numbered(self, connection: psycopg.Connection[Any], identity: str, table: str, text: str,
+                         params: list[Any]) -> Result:
+        """A one-row INSERT in a write transaction, its id given from ids the transaction took
+        from the table's sequence: queued, with no round trip of its own for ``lastrowid``.
+        The ids are taken under the writers' lock, so they grow in commit order, as SQLite's."""
+        reserved: dict[str, list[int]] = self._local.ids
+        free = reserved.setdefault(table, [])
+        if not free:
+            free.extend(row[0] for row in connection.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                (table, identity, _IDS_AT_ONCE)).fetchall())
+            free.reverse()
+        row_id = free.pop()
+        result = self._run(connection, text, [row_id, *params], None)
+        result._lastrowid = row_id
+        return result
+
     def _queued(self, result: Result) -> Result:
         self._local.pending.append(result)
         return result
 
     def _many(self, connection: psycopg.Connection[Any], text: str, batch: list[Any]) -> Result:
-        pipeline: psycopg.Pipeline | None = getattr(self._local, "pipeline", None)
+        pipeline: Syncs | None = getattr(self._local, "pipeline", None)
         if pipeline is not None and connection is self._held():
             queued = connection.cursor()
             queued.executemany(text, batch)
-            return self._queued(Result([], -1, None, (queued, pipeline, None)))
+            return self._queued(Result([], -1, None, (queued, pipeline, pipeline.count, None)))
         with connection.cursor() as cursor:
             cursor.executemany(text, batch)
             return Result([], cursor.rowcount, None)

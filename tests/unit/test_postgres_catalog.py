@@ -151,3 +151,46 @@ def test_the_sqlite_catalog_does_not_import_psycopg(tmp_path: Path) -> None:
               "import assets_core.cli.app; print(sorted(m for m in sys.modules if m.startswith('psycopg')))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_bool_parameter_is_stored_as_sqlite_stores_it(postgres_url: str, tmp_path: Path) -> None:
+    """A method written for SQLite may bind True to an INTEGER column and compare it with 1."""
+    catalog = open_catalog(postgres_url, tmp_path)
+    try:
+        with catalog._transaction() as db:  # type: ignore[attr-defined]
+            db.execute("INSERT INTO schema_version VALUES (?)", (True,))
+            found = db.execute("SELECT count(*) FROM schema_version WHERE version = ?", (True,)).fetchone()[0]
+    finally:
+        catalog.close()
+    assert found == 2  # migration 1's row and the one written here
+
+
+def test_attempt_ids_grow_in_commit_order_across_processes(postgres_url: str, tmp_path: Path) -> None:
+    """Ids are taken from the sequence in blocks, each under the writers' lock: a block a
+    process took earlier never numbers an attempt committed after another process's."""
+    from assets_core.catalog.models import Materialization
+
+    def one(partition: str) -> list[Materialization]:
+        return [Materialization(run_id="r", asset="a", partition=partition, status="failed", started_at="t0",
+                                ended_at="t1", code_version="c", error="e")]
+
+    first, second = open_catalog(postgres_url, tmp_path), open_catalog(postgres_url, tmp_path)
+    try:
+        first.record(one("p1"))
+        second.record(one("p2"))
+        first.record(one("p3"))
+        order = [row[0] for row in first._rows("SELECT partition FROM materializations ORDER BY id")]  # type: ignore[attr-defined]
+    finally:
+        first.close()
+        second.close()
+    assert order == ["p1", "p2", "p3"]
+
+
+def test_a_one_row_insert_is_given_its_id_and_others_are_left_alone() -> None:
+    from assets_core.catalog.postgres_connection import _numbered_insert
+
+    assert _numbered_insert("INSERT INTO t (a, b) VALUES (%s, %s)", "id", ("x", 1)) == (
+        "t", "INSERT INTO t (id, a, b) VALUES (%s, %s, %s)", ["x", 1])
+    assert _numbered_insert("INSERT INTO t (id, a) VALUES (%s, %s)", "id", (7, "x")) is None
+    assert _numbered_insert("INSERT INTO t (a) VALUES (%(a)s)", "id", {"a": 1}) is None
+    assert _numbered_insert("INSERT INTO t (a) SELECT a FROM u", "id", ()) is None
