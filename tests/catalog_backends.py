@@ -24,13 +24,19 @@ BACKENDS: dict[str, Callable[[Path], str]] = {
 }
 """Backend name -> the URL of a new, empty catalog in a test's folder."""
 
+SERVER_BACKENDS = {"postgresql": "postgres_url"}
+"""Backend name -> the fixture giving the URL of a new, empty catalog on a server
+(tests/postgres_server.py: a schema of its own per test)."""
+
 sqlite_only = pytest.mark.parametrize("catalog_url", ["sqlite"], indirect=True)
 """For a test of what only the SQLite backend has (its file, its query plans)."""
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=sorted([*BACKENDS, *SERVER_BACKENDS]))
 def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a new catalog of each backend in turn."""
+    if request.param in SERVER_BACKENDS:
+        return str(request.getfixturevalue(SERVER_BACKENDS[request.param]))
     return BACKENDS[request.param](tmp_path)
 
 

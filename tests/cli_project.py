@@ -77,9 +77,17 @@ class Result:
 class Project:
     """A project folder in tmp_path, the CLI run inside it, and plain readers of its files."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, catalog_url: str | None = None) -> None:
         self.root = root
         self.processes: list[subprocess.Popen[str]] = []
+        self.catalog_url = catalog_url
+        """A server catalog (PostgreSQL) the CLI is given by ASSETS_CATALOG_URL; None: the SQLite file."""
+
+    def _env(self, fault: str | None) -> dict[str, str]:
+        env = cli_env(fault)
+        if self.catalog_url is not None:
+            env["ASSETS_CATALOG_URL"] = self.catalog_url
+        return env
 
     # -- running the CLI -----------------------------------------------------------------
 
@@ -87,7 +95,7 @@ class Project:
             env: dict[str, str] | None = None) -> Result:
         """``env``: variables over :func:`cli_env`'s (``{"COLUMNS": "80"}`` for a narrow table)."""
         done = subprocess.run(
-            [*assets_command(), *args], cwd=cwd or self.root, env={**cli_env(fault), **(env or {})},
+            [*assets_command(), *args], cwd=cwd or self.root, env={**self._env(fault), **(env or {})},
             capture_output=True, text=True, timeout=timeout,
         )
         return Result(tuple(args), done.returncode, done.stdout, done.stderr)
@@ -105,7 +113,7 @@ class Project:
         """Start the CLI without waiting; the fixture kills it (by pid) if a test leaves it running.
         ``env``: variables over :func:`cli_env`'s."""
         process = subprocess.Popen(
-            [*assets_command(), *args], cwd=self.root, env={**cli_env(fault), **(env or {})},
+            [*assets_command(), *args], cwd=self.root, env={**self._env(fault), **(env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.processes.append(process)
@@ -178,7 +186,15 @@ class Project:
         return _sorted(rows)
 
     def catalog(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """A plain SQL query on the SQLite catalog (WAL: safe while a run writes)."""
+        """A plain SQL query on the SQLite catalog (WAL: safe while a run writes), or on the
+        PostgreSQL one (``?`` placeholders either way)."""
+        if self.catalog_url is not None:
+            import psycopg
+
+            from assets_core.catalog.postgres_connection import translate
+
+            with psycopg.connect(self.catalog_url, autocommit=True) as server:
+                return [tuple(row) for row in server.execute(translate(query)[0], params).fetchall()]
         db = sqlite3.connect(self.catalog_path, timeout=30)
         try:
             return db.execute(query, params).fetchall()

@@ -286,8 +286,17 @@ def open_catalog(url: str, base_dir: str | Path) -> Catalog:
             return SqliteCatalog(":memory:")
         path = Path(raw)
         return SqliteCatalog(path if path.is_absolute() else Path(base_dir) / path)
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            from assets_core.catalog.postgres import PostgresCatalog
+        except ImportError as exc:
+            raise CatalogError(
+                f"A PostgreSQL catalog needs psycopg 3 and psycopg-pool ({exc.name or 'psycopg'} is not installed): "
+                "pip install 'assets-core[postgres]'."
+            ) from None
+        return PostgresCatalog(url)
     scheme = url.split(":", 1)[0]
     raise CatalogError(
         f"Catalog URL '{url}' uses '{scheme}', which this version does not support: "
-        "use sqlite:///path/to/catalog.db."
+        "use sqlite:///path/to/catalog.db or postgresql://user@host:5432/database."
     )

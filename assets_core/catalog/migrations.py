@@ -10,6 +10,10 @@ The files are plain SQL with two rules, so they split without a parser: ``--`` s
 comment only at the start of a line (the comments say why a column exists), and a statement
 ends with a ``;`` that ends a line.
 
+They are portable: the PostgreSQL backend runs them as they are, reading three types as
+SQLite means them (``postgres.postgres_statement``): ``INTEGER PRIMARY KEY`` numbers itself
+(an identity column there), ``INTEGER`` is 64 bits, ``REAL`` 8 bytes.
+
     >>> [m.name for m in migrations()][:1]
     ['0001_initial']
 """
@@ -23,8 +27,10 @@ from pathlib import Path
 
 from assets_core.catalog.errors import CatalogError
 
-LAST_ATTEMPT_IS_THE_PUBLISH = """last_status IS 'published' AND last_run IS published_run
-    AND last_code_version IS code_version AND last_inputs IS inputs AND last_error IS NULL
+LAST_ATTEMPT_IS_THE_PUBLISH = """last_status IS NOT DISTINCT FROM 'published'
+    AND last_run IS NOT DISTINCT FROM published_run
+    AND last_code_version IS NOT DISTINCT FROM code_version
+    AND last_inputs IS NOT DISTINCT FROM inputs AND last_error IS NULL
     AND last_failure IS NULL"""
 """Partitions whose last attempt is their publish (nearly all): the last_* columns repeat it.
 
@@ -32,7 +38,11 @@ Migration 0004 indexes the others, ``WHERE NOT (`` this ``)``, and a snapshot's 
 the condition to use that index. It is kept here, with the queries, rather than read from
 0004: a migration file is history, never edited once shipped, while this is the condition of
 the index as it is now (a later migration may replace the index; the tests compare this with
-the index of a newly migrated catalog)."""
+the index of a newly migrated catalog).
+
+``IS NOT DISTINCT FROM`` is SQLite's ``IS`` in standard SQL (SQLite 3.39 parses both into the
+same expression, so a catalog whose index was made with ``IS`` still matches this query),
+and valid PostgreSQL."""
 
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 

@@ -86,6 +86,8 @@ class SqliteCatalog:
     ``BEGIN IMMEDIATE`` transaction, and WAL lets readers in other processes go on meanwhile.
     ``_transaction`` is for tests and benchmarks that write rows directly."""
 
+    _columns_by_asset = _COLUMNS_BY_ASSET  # the one SQLite-only query of snapshot (PostgreSQL: its own)
+
     def __init__(self, path: str | Path) -> None:
         self.path = path
         if path != ":memory:":
@@ -190,7 +192,7 @@ class SqliteCatalog:
                     f"SELECT {_STATE_COLUMNS} FROM partitions WHERE NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})"
                 ):
                     others.setdefault(asset, {})[key] = PartitionState(*columns)
-                for asset, count, *texts in self._db.execute(_COLUMNS_BY_ASSET):
+                for asset, count, *texts in self._db.execute(self._columns_by_asset):
                     partitions[asset] = _asset_states(count, texts, others.get(asset, {}))
                 leases = self._leases()
                 observed_rows = self._db.execute(

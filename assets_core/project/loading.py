@@ -7,7 +7,7 @@
     modules = ["orders_assets"]      # Python modules, importable from the project folder
     sql_dir = "sql"                  # *.sql files; the file name is the asset name
     data_dir = "data"                # Parquet files and the DuckDB warehouse
-    catalog = "sqlite:///.assets/catalog.db"
+    catalog = "sqlite:///.assets/catalog.db"   # or postgresql://user@host:5432/db; ASSETS_CATALOG_URL overrides
 
     [pools]                          # concurrency limits, named by assets' pool=
     warehouse = 2
@@ -49,6 +49,8 @@ from assets_core.errors import AssetsCoreError, DefinitionError, ProjectError
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
+CATALOG_ENV = "ASSETS_CATALOG_URL"
+"""A catalog URL that overrides ``catalog`` in assets.toml (one project, several machines)."""
 MANIFEST_VERSION = 3
 
 
@@ -183,7 +185,10 @@ def load_project(root: Path) -> Project:
     except ValidationError as exc:
         problems = problems_from(exc, ConfigFile, str(path), noun="key", given=list(raw), tables=True)
         raise ProjectError("\n".join(problems)) from None
-    project = Project(root.resolve(), read.project, read)
+    config = read.project
+    if os.environ.get(CATALOG_ENV):
+        config = config.model_copy(update={"catalog": os.environ[CATALOG_ENV]})
+    project = Project(root.resolve(), config, read)
     _check_settings(project, path)
     return project
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cli_project import Project
+from postgres_server import both_catalogs
 
 ALL_DAYS = "2025-01-01..2025-01-06"
 
@@ -22,6 +23,7 @@ def test_a_backfill_is_recorded_with_its_reason_and_the_dry_run_counts_per_asset
     assert project.json("runs")[0]["counts"]["published"] == 3
 
 
+@both_catalogs
 def test_an_interrupted_backfill_continues_where_it_stopped(make_project: Callable[..., Project]) -> None:
     project = make_project("quality")
     project.ok("materialize", "--select", "pooled")  # everything published once

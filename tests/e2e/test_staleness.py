@@ -4,6 +4,7 @@ exactly the partitions that read it (transitively) and nothing else; after a run
 from __future__ import annotations
 
 from cli_project import DAY, DAYS, Project
+from postgres_server import both_catalogs
 
 CLEAN_BODY = 'return raw.filter(pl.col("amount").is_not_null()).sort("order_id")'
 
@@ -16,6 +17,7 @@ def _steps(project: Project, *args: str) -> dict[tuple[str, str], tuple[str, str
     return planned
 
 
+@both_catalogs
 def test_a_changed_raw_partition_makes_exactly_its_downstream_stale(built_landing: Project) -> None:
     project = built_landing
     versions = project.published_versions()

@@ -28,8 +28,18 @@ def _expected(project: Project, asset: str, key: str) -> list[tuple]:
     return project.expected_revenue(key) if asset == "revenue" else project.expected_clean(key)
 
 
-@pytest.mark.parametrize("point", FAULT_POINTS)
-@pytest.mark.parametrize("asset", ["clean", "revenue"], ids=["parquet", "duckdb"])
+MATRIX = [
+    *(pytest.param(asset, point, "sqlite", id=f"{kind}-{point}")
+      for asset, kind in (("clean", "parquet"), ("revenue", "duckdb")) for point in FAULT_POINTS),
+    # On PostgreSQL one storage kind (the catalog's part is the same for both), and the points
+    # where the catalog's state differs: before the publish (validate leaves it as stage does),
+    # after the publish, and inside the catalog's own transaction.
+    *(pytest.param("clean", point, "postgresql", id=f"parquet-{point}-postgresql")
+      for point in ("stage", "publish", "catalog")),
+]
+
+
+@pytest.mark.parametrize(("asset", "point", "catalog_backend"), MATRIX, indirect=["catalog_backend"])
 def test_a_kill_at_any_point_shows_old_or_new_and_a_rerun_heals(built_landing: Project, asset: str, point: str) -> None:
     project = built_landing
     old = _read(project, asset, DAY)

@@ -10,6 +10,7 @@ import pytest
 
 from assets_core.storage.versions import content_version
 from cli_project import DAY, DAYS, Project
+from postgres_server import both_catalogs
 
 
 def _landing_with(project: Project, day: str, extra: tuple[int, str, float]) -> None:
@@ -23,6 +24,7 @@ def _attempts(project: Project, run_id: str) -> dict[tuple[str, str], dict]:
     return {(a["asset"], a["partition"]): a for a in shown["attempts"]}
 
 
+@both_catalogs
 def test_a_failing_blocking_check_quarantines_and_leaves_the_published_partition_untouched(built_landing: Project) -> None:
     project = built_landing
     published = project.partition_file("clean", DAY)
