@@ -186,18 +186,21 @@ class Project:
         return _sorted(rows)
 
     def catalog(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """A plain SQL query on the SQLite catalog (WAL: safe while a run writes), or on the
-        PostgreSQL one (``?`` placeholders either way)."""
+        """A plain SQL statement on the SQLite catalog (WAL: safe while a run writes), or on the
+        PostgreSQL one (``?`` placeholders either way), committed; the rows it returns."""
         if self.catalog_url is not None:
             import psycopg
 
             from assets_core.catalog.postgres_connection import translate
 
             with psycopg.connect(self.catalog_url, autocommit=True) as server:
-                return [tuple(row) for row in server.execute(translate(query)[0], params).fetchall()]
+                cursor = server.execute(translate(query)[0], params)
+                return [] if cursor.description is None else [tuple(row) for row in cursor.fetchall()]
         db = sqlite3.connect(self.catalog_path, timeout=30)
         try:
-            return db.execute(query, params).fetchall()
+            rows = db.execute(query, params).fetchall()
+            db.commit()  # a test's UPDATE or INSERT (a catalog edited by hand, another machine's run)
+            return rows
         finally:
             db.close()
 

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cli_project import Project
+from postgres_server import both_catalogs
 
 DAYS = [f"2025-01-0{d}" for d in range(1, 7)]
 
@@ -47,7 +48,7 @@ def _use(project: Project, io: str) -> str:
 
 
 def _count(project: Project, query: str, params: tuple = ()) -> int:
-    if not project.catalog_path.exists():
+    if project.catalog_url is None and not project.catalog_path.exists():
         return 0
     try:
         return project.catalog(query, params)[0][0]
@@ -95,6 +96,7 @@ def _assert_files_equal_catalog(project: Project, version: str, days: list[str])
     [(0, 4), (2, 6)],
     [(0, 4), (2, 6), (1, 5)],
 ], ids=["two", "three"])
+@both_catalogs
 def test_concurrent_runs_over_overlapping_ranges_publish_each_partition_once(make_project, ranges) -> None:
     project = make_project("leases")
     project.root.joinpath("hold-v1").touch()
@@ -127,6 +129,7 @@ def test_concurrent_runs_over_overlapping_ranges_publish_each_partition_once(mak
     _assert_files_equal_catalog(project, "v1", DAYS)
 
 
+@both_catalogs
 def test_a_killed_holder_on_another_machine_is_taken_over_after_its_expiry(make_project) -> None:
     project = make_project("leases")
     project.root.joinpath("hold-v1").touch()
@@ -138,14 +141,9 @@ def test_a_killed_holder_on_another_machine_is_taken_over_after_its_expiry(make_
     project.root.joinpath("hold-v1").unlink()
     # As if it ran on another machine: its pid says nothing here, only its expiry counts.
     db_host = "another-machine"
-    import sqlite3
-
-    db = sqlite3.connect(project.catalog_path)
-    with db:
-        db.execute("UPDATE leases SET host = ? WHERE run_id = ?", (db_host, run_id))
-        db.execute("UPDATE runs SET host = ? WHERE run_id = ?", (db_host, run_id))
-        expires = db.execute("SELECT max(expires_at) FROM leases WHERE run_id = ?", (run_id,)).fetchone()[0]
-    db.close()
+    project.catalog("UPDATE leases SET host = ? WHERE run_id = ?", (db_host, run_id))
+    project.catalog("UPDATE runs SET host = ? WHERE run_id = ?", (db_host, run_id))
+    [(expires,)] = project.catalog("SELECT max(expires_at) FROM leases WHERE run_id = ?", (run_id,))
     early = project.run("materialize", "--partitions", DAYS[1])
     if datetime.fromisoformat(expires) > datetime.now(timezone.utc):  # it asked before the expiry
         assert early.returncode == 1, str(early)
@@ -161,11 +159,13 @@ def test_a_killed_holder_on_another_machine_is_taken_over_after_its_expiry(make_
     _assert_files_equal_catalog(project, "v1", DAYS[:2])
 
 
-@pytest.mark.parametrize(("io", "executor"), [
-    ("parquet", ("--workers", "1")), ("parquet", ("--workers", "2", "--executor", "threads")),
-    ("parquet", ("--workers", "2", "--executor", "processes")), ("duckdb", ("--workers", "1")),
-    ("duckdb", ("--workers", "2", "--executor", "processes")),
-], ids=["parquet-inline", "parquet-threads", "parquet-processes", "duckdb-inline", "duckdb-processes"])
+@pytest.mark.parametrize(("io", "executor", "catalog_backend"), [
+    ("parquet", ("--workers", "1"), "sqlite"), ("parquet", ("--workers", "2", "--executor", "threads"), "sqlite"),
+    ("parquet", ("--workers", "2", "--executor", "processes"), "sqlite"), ("duckdb", ("--workers", "1"), "sqlite"),
+    ("duckdb", ("--workers", "2", "--executor", "processes"), "sqlite"),
+    ("parquet", ("--workers", "2", "--executor", "processes"), "postgresql"),
+], ids=["parquet-inline", "parquet-threads", "parquet-processes", "duckdb-inline", "duckdb-processes",
+        "parquet-processes-postgresql"], indirect=["catalog_backend"])
 def test_a_paused_holder_taken_over_never_publishes_when_resumed(make_project, io, executor) -> None:
     project = make_project("leases")
     module = _use(project, io)
@@ -202,6 +202,7 @@ def test_a_paused_holder_taken_over_never_publishes_when_resumed(make_project, i
     assert project.json("runs", "show", first)["run"]["status"] == "failed"
 
 
+@both_catalogs
 def test_a_dead_run_with_pid_1_is_taken_over_after_its_expiry(make_project) -> None:
     """Liveness was ``kill(pid, 0)``: pid 1 always exists, so a dead run of a container blocked
     every later run forever (issue 13, item 15)."""
@@ -209,16 +210,11 @@ def test_a_dead_run_with_pid_1_is_taken_over_after_its_expiry(make_project) -> N
     project.ok("materialize", "--partitions", DAYS[0])
     expires = (datetime.now(timezone.utc) + timedelta(seconds=5)).isoformat(timespec="milliseconds")
     host = socket.gethostname()
-    import sqlite3
-
-    db = sqlite3.connect(project.catalog_path)
-    with db:
-        db.execute("INSERT INTO runs (run_id, trigger, reference_time, started_at, status, pid, host, counts, expires_at) "
-                   "VALUES ('20250101T000000-dead01', 'cli', ?, ?, 'running', 1, ?, '{}', ?)",
-                   (expires, expires, host, expires))
-        db.execute("INSERT INTO leases (asset, partition, run_id, pid, host, acquired_at, expires_at, generation) "
-                   "VALUES ('tagged', ?, '20250101T000000-dead01', 1, ?, ?, ?, 1)", (DAYS[1], host, expires, expires))
-    db.close()
+    project.catalog("INSERT INTO runs (run_id, trigger, reference_time, started_at, status, pid, host, counts, expires_at) "
+                    "VALUES ('20250101T000000-dead01', 'cli', ?, ?, 'running', 1, ?, '{}', ?)",
+                    (expires, expires, host, expires))
+    project.catalog("INSERT INTO leases (asset, partition, run_id, pid, host, acquired_at, expires_at, generation) "
+                    "VALUES ('tagged', ?, '20250101T000000-dead01', 1, ?, ?, ?, 1)", (DAYS[1], host, expires, expires))
 
     blocked = project.run("materialize", "--partitions", DAYS[1])
     if datetime.fromisoformat(expires) > datetime.now(timezone.utc):
