@@ -116,20 +116,29 @@ def bounded(text: str, limit: int = LIMIT) -> str:
 
 
 class AttemptCapture:
-    """The buffers of one attempt; ``logs()`` is what it said, or None when nothing."""
+    """The buffers of one attempt, made when first written to (most attempts say nothing);
+    ``logs()`` is what it said, or None when nothing."""
 
     __slots__ = ("cut", "label", "record_size", "records", "stderr", "stdout", "tail", "tail_size", "traceback")
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.stdout = _Bounded()
-        self.stderr = _Bounded()
+        self.stdout: _Bounded | None = None
+        self.stderr: _Bounded | None = None
         self.records: list[LogRecord] = []
         self.record_size = 0
-        self.tail: deque[LogRecord] = deque()
+        self.tail: deque[LogRecord] | None = None
         self.tail_size = 0
         self.cut = 0
         self.traceback: str | None = None
+
+    def stream(self, name: str) -> _Bounded:
+        """The buffer of ``stdout`` or ``stderr``."""
+        found: _Bounded | None = getattr(self, name)
+        if found is None:
+            found = _Bounded()
+            setattr(self, name, found)
+        return found
 
     def add(self, record: LogRecord) -> None:
         """Records are kept whole (each message cut to the limit): the first ones up to half
@@ -139,6 +148,8 @@ class AttemptCapture:
             self.records.append(record)
             self.record_size += len(record.message)
             return
+        if self.tail is None:
+            self.tail = deque()
         self.tail.append(record)
         self.tail_size += len(record.message)
         while self.tail_size > half and len(self.tail) > 1:
@@ -146,13 +157,14 @@ class AttemptCapture:
             self.cut += 1
 
     def logs(self) -> AttemptLogs | None:
+        if not self.records and self.stdout is None and self.stderr is None and self.traceback is None:
+            return None
         records = self.records
         if self.tail:
             marker = [LogRecord(level="CUT", time=self.tail[0].time, message=f"... {self.cut} records cut ...")]
             records = [*records, *(marker if self.cut else []), *self.tail]
-        stdout, stderr = self.stdout.text(), self.stderr.text()
-        if not records and stdout is None and stderr is None and self.traceback is None:
-            return None
+        stdout = self.stdout.text() if self.stdout is not None else None
+        stderr = self.stderr.text() if self.stderr is not None else None
         return AttemptLogs(records=tuple(records), stdout=stdout, stderr=stderr, traceback=self.traceback)
 
 
@@ -164,15 +176,23 @@ def current() -> AttemptCapture | None:
     return getattr(_current, "capture", None)
 
 
-@contextmanager
-def attempt(capture: AttemptCapture | None) -> Iterator[AttemptCapture | None]:
-    """While the block runs, what this thread prints and logs goes to ``capture``."""
-    previous = getattr(_current, "capture", None)
-    _current.capture = capture
-    try:
-        yield capture
-    finally:
-        _current.capture = previous
+class attempt:
+    """While the block runs, what this thread prints and logs goes to ``capture`` (a class,
+    not a generator: it is entered once per partition)."""
+
+    __slots__ = ("capture", "previous")
+
+    def __init__(self, capture: AttemptCapture | None) -> None:
+        self.capture = capture
+        self.previous: AttemptCapture | None = None
+
+    def __enter__(self) -> AttemptCapture | None:
+        self.previous = getattr(_current, "capture", None)
+        _current.capture = self.capture
+        return self.capture
+
+    def __exit__(self, *exc: object) -> None:
+        _current.capture = self.previous
 
 
 class _Stream:
@@ -187,7 +207,7 @@ class _Stream:
         capture = getattr(_current, "capture", None)
         if capture is None:
             return self._real.write(text)
-        getattr(capture, self._name).write(str(text))
+        capture.stream(self._name).write(str(text))
         return len(text)
 
     def flush(self) -> None:

@@ -486,10 +486,12 @@ def start_worker(project_root: str) -> None:
     from assets_core.project.loading import load_graph, load_project
 
     global _WORKER
-    install_capture()  # for the process's life: each attempt's output is returned with it
     project = load_project(Path(project_root))
     storage = Storage(project.data_dir, project.warehouse_path, fault_point)
     _WORKER = Computer(load_graph(project, use_manifest=False), storage, project.retry)
+    # For the process's life, once the project's modules ran as in the run's process (a
+    # logging.basicConfig of theirs still configures): each attempt's output goes back with it.
+    install_capture()
 
 
 def compute_in_worker(work: Work) -> Computed:

@@ -128,3 +128,39 @@ def test_version_verbose_and_quiet(landing: Project) -> None:
     assert lines[-1].startswith("Run ") and f"failed: raw[{DAY}]" in quiet.stdout, str(quiet)
     assert "raw: " not in quiet.stdout and "published:" not in quiet.stdout, str(quiet)
     assert "about to fail" not in quiet.stderr, str(quiet)  # a warning record: not an error
+
+
+@pytest.mark.parametrize("executor", ["inline", "processes"])
+def test_each_retried_attempt_keeps_its_own_logs_and_a_timed_out_one_what_it_said(landing: Project, executor: str) -> None:
+    landing.edit("landing_assets.py", "@asset(partitions=DAYS)\ndef raw(",
+                 "@asset(partitions=DAYS, retry=RetryPolicy(max_attempts=2, delay=0))\ndef raw(")
+    landing.edit("landing_assets.py", "from assets_core import AssetContext,", "from assets_core import RetryPolicy, AssetContext,")
+    landing.edit("landing_assets.py", _DOC, _DOC + (
+        '    marker = LANDING.parent / f"tried-{context.partition_key}"\n'
+        '    first = not marker.exists()\n'
+        '    marker.touch()\n'
+        '    print("try", "first" if first else "again")\n'
+        '    if first:\n'
+        '        raise ConnectionError("flaky network")\n'
+    ))
+    landing.edit("landing_assets.py", "@asset(freshness=", (
+        "@asset(timeout=1)\n"
+        "def hangs(context: AssetContext) -> pl.DataFrame:\n"
+        "    import time\n"
+        "    print('before the hang', flush=True)\n"
+        "    context.log.info('waiting')\n"
+        "    time.sleep(30)\n"
+        "    return pl.DataFrame({'x': [1]})\n\n\n"
+        "@asset(freshness="))
+    landing.ok("materialize", "--select", "raw", "--partitions", DAY, *EXECUTORS[executor])
+    run_id = landing.json("runs")[0]["run_id"]
+    raw = landing.json("logs", run_id, "raw")["attempts"]
+    assert [(a["attempt"], a["status"], a["stdout"]) for a in raw] == [
+        (1, "retried", "try first\n"), (2, "published", "try again\n")], raw
+    assert "ConnectionError: flaky network" in raw[0]["traceback"] and raw[1]["traceback"] is None
+    result = landing.run("materialize", "--select", "hangs", *EXECUTORS[executor])
+    assert result.returncode == 1, str(result)
+    run_id = landing.json("runs")[0]["run_id"]
+    [hung] = landing.json("logs", run_id, "hangs")["attempts"]
+    assert hung["status"] == "failed" and "timed out" in hung["error"], hung
+    assert hung["stdout"] == "before the hang\n" and [r["message"] for r in hung["records"]] == ["waiting"], hung

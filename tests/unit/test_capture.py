@@ -82,11 +82,11 @@ def test_warnings_of_an_attempt_are_echoed_live_with_their_partition(monkeypatch
 
 def test_each_part_keeps_its_head_and_tail() -> None:
     c = AttemptCapture("a")
-    c.stdout.write("HEAD")
+    c.stream("stdout").write("HEAD")
     for _ in range(10_000):
-        c.stdout.write("x" * 99 + "\n")
-    c.stdout.write("TAIL")
-    text = c.stdout.text()
+        c.stream("stdout").write("x" * 99 + "\n")
+    c.stream("stdout").write("TAIL")
+    text = c.stream("stdout").text()
     assert text is not None and text.startswith("HEAD") and text.endswith("TAIL")
     cut = 4 + 10_000 * 100 + 4 - LIMIT
     assert f"\n... {cut} characters cut ...\n" in text
@@ -111,8 +111,8 @@ def test_records_keep_the_first_and_the_latest_around_a_marker() -> None:
 
 def test_a_nul_character_is_stored_escaped() -> None:
     c = AttemptCapture("a")
-    c.stdout.write("a\x00b")
-    assert c.stdout.text() == "a\\x00b"
+    c.stream("stdout").write("a\x00b")
+    assert c.stream("stdout").text() == "a\\x00b"
 
 
 def _helper() -> None:
