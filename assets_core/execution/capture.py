@@ -319,9 +319,11 @@ def _uninstall() -> None:
 
 def user_traceback(exc: BaseException) -> str:
     """The traceback of an exception from asset code, without the engine's frames above it
-    (they say only that the engine called the asset), cut to :data:`LIMIT`."""
+    (they say only that the engine called the asset), cut to :data:`LIMIT`. When every frame
+    is the engine's (a SQL asset's query failed inside DuckDB), the exception's whole message:
+    the one-line error keeps only its first line."""
     tb: TracebackType | None = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_ENGINE + os.sep):
         tb = tb.tb_next
-    text = "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
     return bounded(text)

@@ -164,3 +164,13 @@ def test_each_retried_attempt_keeps_its_own_logs_and_a_timed_out_one_what_it_sai
     [hung] = landing.json("logs", run_id, "hangs")["attempts"]
     assert hung["status"] == "failed" and "timed out" in hung["error"], hung
     assert hung["stdout"] == "before the hang\n" and [r["message"] for r in hung["records"]] == ["waiting"], hung
+
+
+def test_a_failed_query_keeps_its_whole_message_not_the_engines_frames(landing: Project) -> None:
+    landing.edit("sql/revenue.sql", "count(*) AS orders", "CAST(customer || 'x' AS INTEGER) AS orders")
+    result = landing.run("materialize", "--select", "+revenue", "--partitions", DAY)
+    assert result.returncode == 1, str(result)
+    run_id = landing.json("runs")[0]["run_id"]
+    [failed] = landing.json("logs", run_id, "revenue")["attempts"]
+    assert "ConversionException" in failed["traceback"] and "\nLINE 1:" in failed["traceback"], failed  # all its lines
+    assert "assets_core" not in failed["traceback"] and "Traceback" not in failed["traceback"], failed
