@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 TAIL_RECORDS = 5
 """Log records ``runs show`` prints under a failed attempt (the last ones)."""
+FAILED_SHOWN = 10
+"""Failed attempts ``runs show`` prints the traceback of."""
 
 
 def resolve_run(catalog: Catalog, run_id: str) -> str:
@@ -118,11 +120,14 @@ def _indent(text: str, prefix: str) -> str:
 
 
 def print_failed_tails(run: str, logged: list[Materialization]) -> None:
-    """Under ``runs show``'s table: per failed attempt that said something, the end of its log
-    and its traceback, and the command that prints the rest."""
-    for a in logged:
-        if a.status not in ("failed", "retried") or a.logs is None:
-            continue
+    """Under ``runs show``'s table: per failed attempt that said something (the first
+    :data:`FAILED_SHOWN`), the end of its log and its traceback, and the command for the rest."""
+    failed = [a for a in logged if a.status in ("failed", "retried") and a.logs is not None]
+    if len(failed) > FAILED_SHOWN:
+        sys.stdout.write(f"\n{len(failed)} failed attempts logged something; the first {FAILED_SHOWN} below, "
+                         f"all of them: `assets logs {run}`\n")
+    for a in failed[:FAILED_SHOWN]:
+        assert a.logs is not None
         sys.stdout.write("\n" + safe(_heading(a)) + "\n")
         shown = _parts(a.logs, TAIL_RECORDS)
         for title, text in shown:

@@ -174,3 +174,22 @@ def test_a_failed_query_keeps_its_whole_message_not_the_engines_frames(landing: 
     [failed] = landing.json("logs", run_id, "revenue")["attempts"]
     assert "ConversionException" in failed["traceback"] and "\nLINE 1:" in failed["traceback"], failed  # all its lines
     assert "assets_core" not in failed["traceback"] and "Traceback" not in failed["traceback"], failed
+
+
+def test_runs_show_prints_the_last_records_of_a_failed_attempt(landing: Project) -> None:
+    landing.edit("landing_assets.py", _DOC, _DOC + (
+        '    for i in range(8):\n'
+        '        context.log.info("step %d", i)\n'
+        f'    if context.partition_key == "{DAY}":\n'
+        '        raise RuntimeError("late failure")\n'
+    ))
+    landing.run("materialize", "--select", "raw")
+    run_id = landing.json("runs")[0]["run_id"]
+    show = landing.ok("runs", "show", run_id).stdout
+    tail = show[show.index(f"raw[{DAY}] attempt 1 failed"):]
+    assert "log (last 5 of 8 records)" in tail and "step 7" in tail and "step 2" not in tail, show
+    assert show.count("attempt 1 failed") == 1, show  # the published ones' logs are not shown
+    attempts = landing.json("runs", "show", run_id)["attempts"]
+    by_day = {a["partition"]: a for a in attempts}
+    assert [r["message"] for r in by_day[DAY]["logs"]["records"]] == [f"step {i}" for i in range(8)]
+    assert "RuntimeError: late failure" in by_day[DAY]["logs"]["traceback"]
