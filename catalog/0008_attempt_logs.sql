@@ -1,7 +1,7 @@
 -- What an attempt's code said: its log records, what it printed, and the traceback of its
 -- failure. One row per attempt that said anything (an attempt that logged, printed and
 -- raised nothing has no row, so a run of quiet partitions writes nothing here). Each text is
--- cut by the engine to 64 KiB, its head and tail kept around a "... N characters cut ..."
+-- cut by the engine to 64 Ki characters, its head and tail kept around a "... N characters cut ..."
 -- marker, so no attempt's row grows past a few hundred KiB.
 -- `materialization_id`: the attempt's row in materializations (its `id`).
 -- `records`: the JSON list of [level, time (ISO-8601, UTC), message] in the order logged;
