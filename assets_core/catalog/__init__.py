@@ -11,11 +11,12 @@ repository's ``catalog/`` folder (``migrations.py``).
 
 from assets_core.catalog.errors import CatalogError, LeaseLost
 from assets_core.catalog.interface import Catalog, open_catalog
-from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 
 __all__ = [
     "AssetRow",
+    "AttemptLogs",
     "Catalog",
     "CatalogError",
     "CatalogSnapshot",
@@ -23,6 +24,7 @@ __all__ = [
     "ColumnRecord",
     "Lease",
     "LeaseLost",
+    "LogRecord",
     "Materialization",
     "PartitionState",
     "PublishedVersion",

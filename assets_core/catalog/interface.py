@@ -209,8 +209,9 @@ class Catalog(Protocol):
         A ``published`` attempt replaces the partition's published version and its last
         attempt; a ``failed`` or ``quarantined`` one replaces only the last attempt (the
         published version stays readable); ``skipped``, ``retried`` and ``audited`` attempts
-        are history only. ``before_commit`` is called inside the transaction after every write
-        (a fault point): if it or any write raises, nothing of the batch is written and the
+        are history only. An attempt's ``logs``, when it has some, are written with it.
+        ``before_commit`` is called inside the transaction after every write (a fault point):
+        if it or any write raises, nothing of the batch is written and the
         catalog stays usable. An empty batch writes nothing and calls nothing."""
         ...
 
@@ -220,6 +221,14 @@ class Catalog(Protocol):
     ) -> list[Materialization]:
         """The attempts matching every filter given, newest first (the order they were
         recorded in, reversed), at most ``limit``, each with its check results in order."""
+        ...
+
+    def attempt_logs(self, run_id: str, asset: str | None = None, partition: str | None = None) -> list[Materialization]:
+        """The attempts of ``run_id`` (of ``asset``, of its ``partition``, when given) that
+        recorded logs, in the order they were recorded, each with its ``logs`` and its check
+        results; attempts that said nothing are left out. Texts come back as written (the
+        engine writes no NUL character, which PostgreSQL's text cannot hold). Reads only that
+        run's attempts."""
         ...
 
     def quarantined(self) -> list[Materialization]:

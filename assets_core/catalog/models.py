@@ -83,6 +83,28 @@ class SchemaVersion(Record):
     """How many published attempts wrote this schema."""
 
 
+class LogRecord(Record):
+    """One record an attempt's code logged (``context.log.info(...)``, or any logger)."""
+
+    level: str
+    """``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``, ``CRITICAL``; ``CUT`` for the marker that
+    stands for the records cut from the middle of a long log."""
+    time: str
+    """ISO-8601, UTC, to the millisecond."""
+    message: str
+
+
+class AttemptLogs(Record):
+    """What one attempt's code said: its log records, what it printed to stdout and stderr,
+    and the traceback of its failure (the asset's frames, not the engine's). Each part is cut
+    to a limit set by the engine, its head and tail kept around a marker."""
+
+    records: tuple[LogRecord, ...] = ()
+    stdout: str | None = None
+    stderr: str | None = None
+    traceback: str | None = None
+
+
 class Materialization(Record):
     """One attempt to compute one partition of one asset."""
 
@@ -111,6 +133,9 @@ class Materialization(Record):
     """A person's reason, e.g. for releasing a quarantined partition."""
     columns: tuple[ColumnRecord, ...] | None = None
     """The schema of the data a published attempt wrote (None for the other attempts)."""
+    logs: AttemptLogs | None = None
+    """What the attempt's code logged, printed and raised; None when it said nothing (and in
+    ``Catalog.materializations``, which leaves logs out: ``Catalog.attempt_logs`` reads them)."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assets_core.catalog.errors import CatalogError, LeaseLost, stored_json
-from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
@@ -411,6 +411,8 @@ class SqliteCatalog:
                       json.dumps(c.observed, default=str), c.message, c.duration,
                       None if c.sample is None else json.dumps(c.sample, default=str)) for c in m.checks],
                 )
+                if m.logs is not None:
+                    self._write_logs(db, m, attempt_id)
                 if self._granted_to_another(db, m):
                     continue  # its lease was taken over: the run that took it owns the partition
                 self._update_state(db, m, attempt_id)
@@ -425,6 +427,18 @@ class SqliteCatalog:
         row = db.execute("SELECT run_id FROM lease_grants WHERE asset = ? AND partition = ?",
                          (m.asset, m.partition)).fetchone()
         return row is not None and row[0] != m.run_id
+
+    @staticmethod
+    def _write_logs(db: sqlite3.Connection, m: Materialization, attempt_id: int | None) -> None:
+        logs = m.logs
+        assert logs is not None
+        records = json.dumps([[r.level, r.time, r.message] for r in logs.records]) if logs.records else None
+        db.execute(
+            """INSERT INTO attempt_logs (materialization_id, run_id, asset, partition, records, stdout,
+                 stderr, traceback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (attempt_id, m.run_id, m.asset, m.partition, records, logs.stdout or None, logs.stderr or None,
+             logs.traceback or None),
+        )
 
     def _schema_id(self, db: sqlite3.Connection, columns: tuple[ColumnRecord, ...]) -> str:
         schema_id, text = _schema_text(columns)
@@ -474,6 +488,30 @@ class SqliteCatalog:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         query = f"SELECT * FROM materializations{where} ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
         return self._attempts(query, tuple(params))
+
+    def attempt_logs(self, run_id: str, asset: str | None = None, partition: str | None = None) -> list[Materialization]:
+        clauses, params = ["l.run_id = ?"], [run_id]
+        for column, value in (("asset", asset), ("partition", partition)):
+            if value is not None:
+                clauses.append(f"l.{column} = ?")
+                params.append(value)
+        rows = self._rows(
+            f"""SELECT l.materialization_id, l.records, l.stdout, l.stderr, l.traceback FROM attempt_logs l
+                WHERE {' AND '.join(clauses)} ORDER BY l.materialization_id""",
+            tuple(params),
+        )
+        logs = {row[0]: AttemptLogs(
+            records=tuple(LogRecord(level=level, time=at, message=message)
+                          for level, at, message in (stored_json(row[1], "an attempt's log records") if row[1] else [])),
+            stdout=row[2], stderr=row[3], traceback=row[4]) for row in rows}
+        found: list[Materialization] = []
+        ids = list(logs)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            attempts = self._attempts(
+                f"SELECT * FROM materializations WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id", tuple(chunk))
+            found.extend(a.model_copy(update={"logs": logs[i]}) for i, a in zip(chunk, attempts))
+        return found
 
     def quarantined(self) -> list[Materialization]:
         """The attempts that hold partitions in quarantine now (their last attempt), oldest first."""

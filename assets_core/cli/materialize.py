@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import Exclusion, Selection, Yes, choice, console, open_context, partition_limit, print_json, ref, run_duration, run_json, safe, selection, styled, user_errors
+from assets_core.cli.output import STATE, Exclusion, Selection, Yes, choice, console, open_context, partition_limit, print_json, ref, run_duration, run_json, safe, selection, styled, user_errors
 from assets_core.cli.plan import parse_as_of, plan_rows, plan_schema_changes, render_plan
 from assets_core.errors import UsageError
 
@@ -78,7 +78,8 @@ def materialize(
     resumed = interrupted_backfill(catalog, select_, partitions) if partitions and retry is None else None
     if resumed is not None:  # the same backfill again: continue it, at its reference time
         as_of, reason = as_of or resumed.reference_time, reason or resumed.reason
-        print(f"Resuming the interrupted backfill {resumed.run_id}.", file=sys.stderr)
+        if not STATE.quiet:
+            print(f"Resuming the interrupted backfill {resumed.run_id}.", file=sys.stderr)
     now = parse_as_of(as_of)
     resume = None if resumed is None else resumed.run_id
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume, partition_limit(yes))
@@ -131,6 +132,13 @@ def _run_with_progress(project: Any, graph: AssetGraph, catalog: Catalog, the_pl
     if quiet:
         return run_plan()
     tally = _Tally(the_plan.counts_by_asset())
+    if STATE.quiet:  # --quiet: the failures only, then the summary line
+
+        def failures(event: Event) -> None:
+            if event.kind in ("failed", "quarantined"):
+                print(safe(tally.add(event)[0]), flush=True)
+
+        return run_plan(on_event=failures)
     if not out.is_terminal:
 
         def plain(event: Event) -> None:

@@ -34,6 +34,8 @@ class _State:
 
     project: Path | None = None
     debug: bool = False
+    quiet: bool = False
+    """``--quiet``: commands print only errors and their final summary line."""
 
 
 STATE = _State()

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assets_core.cli.output import console, open_catalog, open_context, open_project, print_json, run_duration, run_json, styled, user_errors
-from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
     from assets_core.catalog import Catalog
@@ -90,16 +89,19 @@ def runs_show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Every attempt of one run, with rows, timing, errors and check results."""
+    from assets_core.cli.logs import print_failed_tails, resolve_run
+
     catalog = open_catalog(open_project())
-    matches = catalog.run_ids_like(run_id)
-    if len(matches) != 1:
-        hint = "`assets runs` lists them" if not matches else f"it matches {len(matches)} runs; give more characters"
-        raise UsageError(f"No single run '{run_id}': {hint}.")
-    run = catalog.run(matches[0])
+    run_id = resolve_run(catalog, run_id)
+    run = catalog.run(run_id)
     assert run is not None
-    attempts = list(reversed(catalog.materializations(run_id=matches[0])))
+    attempts = list(reversed(catalog.materializations(run_id=run_id)))
+    logged = catalog.attempt_logs(run_id)
     if as_json:
-        return print_json({"run": run_json(run), "attempts": [a.model_dump() for a in attempts]})
+        logs = {(a.asset, a.partition, a.attempt, a.status, a.started_at): a.logs for a in logged}
+        return print_json({"run": run_json(run), "attempts": [
+            a.model_copy(update={"logs": logs.get((a.asset, a.partition, a.attempt, a.status, a.started_at))}).model_dump()
+            for a in attempts]})
     from assets_core.cli.output import Col, print_fitted
 
     out = console()
@@ -116,3 +118,4 @@ def runs_show(
     print_fitted(out, [Col("asset", whole=True), Col("partition", whole=True), Col("status"), Col("attempt", drop=3),
                        Col("cause", drop=1), Col("rows", justify="right"), Col("ms", justify="right"),
                        Col("code ms", justify="right", drop=2), Col("checks"), Col("error")], rows)
+    print_failed_tails(run_id, logged)

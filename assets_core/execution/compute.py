@@ -25,12 +25,14 @@ from typing import Any, Literal, TypeVar
 from assets_core.checks import CheckContext, CheckResult, run_checks
 from assets_core.definitions.specs import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError, StorageError, TransientStorageError
+from assets_core.execution.capture import AttemptCapture, install as install_capture, user_traceback
+from assets_core.execution.capture import attempt as capture_attempt, current as current_capture
 from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.definitions.retries import RetryPolicy
 from assets_core.storage.store import StagedPartition, Storage, to_polars
-from assets_core.catalog.models import FailureClass
+from assets_core.catalog.models import AttemptLogs, FailureClass
 
 
 T = TypeVar("T")
@@ -89,6 +91,8 @@ class Computed:
     attempt: int = 1
     retried: tuple[Computed, ...] = ()
     """Earlier attempts of this partition in this run that failed transiently."""
+    logs: AttemptLogs | None = None
+    """What the attempt's code logged, printed and raised (``execution.capture``); None: nothing."""
 
 
 class UserCodeError(Exception):
@@ -205,7 +209,7 @@ class Computer:
         policy = self.graph[work.asset].retry or self.default_retry
         retried: list[Computed] = []
         for attempt in range(1, policy.max_attempts + 1):
-            computed = self._attempt(work, policy)
+            computed = self._captured_attempt(work, policy)
             if computed.failure != "transient" or attempt == policy.max_attempts:
                 return replace(computed, attempt=attempt, retried=tuple(retried))
             retried.append(replace(computed, attempt=attempt))
@@ -228,12 +232,23 @@ class Computer:
         share = (time.perf_counter() - clock) / len(works)
         return [self._stage_and_validate(work, frames[work.key], started, _Phases({"compute": share})) for work in works]
 
+    def _captured_attempt(self, work: Work, policy: RetryPolicy) -> Computed:
+        """One attempt, with what its code logs, prints and raises (``execution.capture``)."""
+        capture = AttemptCapture(f"{work.asset}[{work.key}]" if work.key else work.asset)
+        with capture_attempt(capture):
+            computed = self._attempt(work, policy)
+        logs = capture.logs()
+        return computed if logs is None else replace(computed, logs=logs)
+
     def _attempt(self, work: Work, policy: RetryPolicy) -> Computed:
         started = time.time()
         phases = _Phases()
         try:
             data = self._call_with_timeout(work, phases, self.graph[work.asset].timeout)
         except (AssetsCoreError, UserCodeError) as exc:
+            capture = current_capture()
+            if capture is not None and isinstance(exc, UserCodeError) and exc.__cause__ is not None:
+                capture.traceback = user_traceback(exc.__cause__)
             return _failed(exc, started, phases, policy)
         return self._stage_and_validate(work, data, started, phases, policy)
 
@@ -271,10 +286,12 @@ class Computer:
         if timeout is None:
             return self._call(work, phases)
         outcome: list[Any] = []
+        capture = current_capture()
 
         def target() -> None:
             try:
-                outcome.append((True, self._call(work, phases)))
+                with capture_attempt(capture):  # the code runs in this thread: its output is the attempt's
+                    outcome.append((True, self._call(work, phases)))
             except BaseException as exc:  # handed to the waiting thread
                 outcome.append((False, exc))
 
@@ -469,6 +486,9 @@ def start_worker(project_root: str) -> None:
     project = load_project(Path(project_root))
     storage = Storage(project.data_dir, project.warehouse_path, fault_point)
     _WORKER = Computer(load_graph(project, use_manifest=False), storage, project.retry)
+    # For the process's life, once the project's modules ran as in the run's process (a
+    # logging.basicConfig of theirs still configures): each attempt's output goes back with it.
+    install_capture()
 
 
 def compute_in_worker(work: Work) -> Computed:

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Lease, LeaseLost, Materialization, PartitionState, Run
 from assets_core.catalog.models import FailureClass, RunStatus
 from assets_core.errors import AssetsCoreError, ConflictError, StorageError, TransientStorageError
+from assets_core.execution.capture import capturing
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp, utc_now
@@ -481,6 +482,7 @@ class _Runner:
             failure=attempt.failure if attempt is not None and outcome.kind != "published" else None,
             checks_version=spec.checks_version,
             columns=columns_of(attempt.staged) if attempt is not None and attempt.staged is not None and outcome.kind == "published" else None,
+            logs=attempt.logs if attempt is not None else None,
         ))
 
     # the loops --------------------------------------------------------------------------------
@@ -713,7 +715,7 @@ def materialize(
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event, generations)
     finished_cleanly = False
     try:
-        with _ctrl_c_stops_queries(runner.computer):
+        with _ctrl_c_stops_queries(runner.computer), capturing():
             runner.run_all(workers, executor, dask_address)
         finished_cleanly = True
     finally:
