@@ -11,7 +11,7 @@ repository's ``catalog/`` folder (``migrations.py``).
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.interface import Catalog, open_catalog
-from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, LedgerEntry, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "CheckRecord",
     "ColumnRecord",
     "Lease",
+    "LedgerEntry",
     "Materialization",
     "PartitionState",
     "PublishedVersion",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assets_core.catalog.errors import CatalogError, stored_json
-from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, Materialization, PublishedVersion, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, LedgerEntry, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
@@ -54,6 +54,16 @@ def _asset_states(count: int, texts: list[str], others: dict[str, PartitionState
     columns = StateColumns(keys, *(Column(count, text) for text in (status, code_version, data_version, inputs)))
     return AssetStates(columns, Column(count, published), others)
 
+
+_LEDGER_PUBLISH = """INSERT INTO freshness_ledger (asset, partition, due_at, met_at, published_at, data_time, rows)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (asset, partition) DO UPDATE SET
+      due_at = coalesce(freshness_ledger.due_at, excluded.due_at),
+      met_at = coalesce(freshness_ledger.met_at, excluded.met_at),
+      published_at = excluded.published_at, data_time = excluded.data_time, rows = excluded.rows"""
+"""A published attempt in the ledger: first publish is when the partition was met, for good."""
+
+_LEDGER_COLUMNS = "partition, due_at, met_at, published_at, data_time, rows"
 
 _SCAN_ASSET_FROM = 2000
 """``published_schemas``: from this many versions of one asset, reading all its published
@@ -353,13 +363,16 @@ class SqliteCatalog:
                 cursor = db.execute(
                     """INSERT INTO materializations (run_id, asset, partition, status, cause,
                          started_at, ended_at, rows, bytes, code_version, data_version, inputs,
-                         error, location, timings, attempt, failure, checks_version, note, schema_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         error, location, timings, attempt, failure, checks_version, note, schema_id,
+                         data_time)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (m.run_id, m.asset, m.partition, m.status, m.cause, m.started_at, m.ended_at,
                      m.rows, m.bytes, m.code_version, m.data_version, _json(m.inputs),
                      m.error, m.location, _json(m.timings), m.attempt, m.failure, m.checks_version, m.note,
-                     schema_id),
+                     schema_id, m.data_time),
                 )
+                if m.status == "published":
+                    db.execute(_LEDGER_PUBLISH, (m.asset, m.partition, m.due_at, m.ended_at, m.ended_at, m.data_time, m.rows))
                 attempt_id = cursor.lastrowid
                 if schema_id is not None:
                     db.execute(
@@ -602,3 +615,63 @@ class SqliteCatalog:
                    GROUP BY asset"""
             )
         }
+
+    # -- freshness -----------------------------------------------------------------------
+
+    def freshness_ledger(self, assets: Iterable[str]) -> dict[str, dict[str, LedgerEntry]]:
+        found: dict[str, dict[str, LedgerEntry]] = {}
+        with self._lock:
+            for asset in dict.fromkeys(assets):
+                rows = self._db.execute(
+                    f"SELECT {_LEDGER_COLUMNS} FROM freshness_ledger WHERE asset = ?", (asset,)).fetchall()
+                if rows:
+                    found[asset] = {row[0]: LedgerEntry(*row) for row in rows}
+        return found
+
+    def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:
+        rows = list(due)
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                """INSERT INTO freshness_ledger (asset, partition, due_at) VALUES (?, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET due_at = excluded.due_at
+                   WHERE freshness_ledger.due_at IS NULL""",
+                rows,
+            )
+
+    def ledger_history(self, assets: Iterable[str], since: str) -> dict[str, list[LedgerEntry]]:
+        found: dict[str, list[LedgerEntry]] = {}
+        with self._lock:
+            for asset in dict.fromkeys(assets):
+                rows = self._db.execute(
+                    f"""SELECT {_LEDGER_COLUMNS} FROM freshness_ledger WHERE asset = ? AND due_at >= ?
+                        ORDER BY due_at, partition""", (asset, since)).fetchall()
+                if rows:
+                    found[asset] = [LedgerEntry(*row) for row in rows]
+        return found
+
+    def alert_states(self) -> dict[str, str]:
+        return {asset: state for asset, state in self._rows("SELECT asset, state FROM freshness_alerts")}
+
+    def claim_alert(self, asset: str, previous: str | None, state: str, now: str) -> bool:
+        with self._transaction() as db:
+            if previous is None:
+                cursor = db.execute(
+                    "INSERT INTO freshness_alerts (asset, state, changed_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO NOTHING",
+                    (asset, state, now))
+            else:
+                cursor = db.execute(
+                    "UPDATE freshness_alerts SET state = ?, changed_at = ? WHERE asset = ? AND state = ?",
+                    (state, now, asset, previous))
+            return cursor.rowcount == 1
+
+    def observation_times(self, assets: Iterable[str]) -> dict[str, dict[str, tuple[str, str]]]:
+        found: dict[str, dict[str, tuple[str, str]]] = {}
+        with self._lock:
+            for asset in dict.fromkeys(assets):
+                for key, version, at in self._db.execute(
+                    """SELECT partition, version, observed_at FROM observations WHERE id IN
+                         (SELECT max(id) FROM observations WHERE asset = ? GROUP BY partition)""", (asset,)):
+                    found.setdefault(asset, {})[key] = (version, at)
+        return found

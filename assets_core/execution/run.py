@@ -35,6 +35,7 @@ from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp
 from assets_core.execution.row_history import row_history
+from assets_core.definitions.deadlines import ledger_due_at
 from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
@@ -453,6 +454,8 @@ class _Runner:
             failure=attempt.failure if attempt is not None and outcome.kind != "published" else None,
             checks_version=spec.checks_version,
             columns=columns_of(attempt.staged) if attempt is not None and attempt.staged is not None and outcome.kind == "published" else None,
+            data_time=attempt.data_time if attempt is not None and outcome.kind == "published" else None,
+            due_at=ledger_due_at(spec, step.key) if outcome.kind == "published" else None,
         ))
 
     # the loops --------------------------------------------------------------------------------

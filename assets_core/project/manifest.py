@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from assets_core.definitions.specs import AssetInput, AssetSpec
-from assets_core.definitions.freshness import FreshnessPolicy
+from assets_core.definitions.freshness import Freshness
 from assets_core.graph import AssetGraph
 from assets_core.partitions import mapping_from_dict, partitions_from_dict
 
@@ -36,7 +36,7 @@ def _spec_to_dict(spec: AssetSpec) -> dict[str, Any]:
         "group": spec.group,
         "owner": spec.owner,
         "tags": list(spec.tags),
-        "freshness": None if spec.freshness is None else spec.freshness.max_lag.total_seconds(),
+        "freshness": None if spec.freshness is None else spec.freshness.to_dict(),
         "sql": spec.sql,
         "source": spec.source,
         "is_source": spec.is_source,
@@ -63,7 +63,7 @@ def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
             group=row["group"],
             owner=row["owner"],
             tags=tuple(row["tags"]),
-            freshness=None if row["freshness"] is None else FreshnessPolicy(row["freshness"]),
+            freshness=None if row["freshness"] is None else Freshness.from_dict(row["freshness"]),
             sql=row["sql"],
             source=row["source"],
             is_source=row.get("is_source", False),
