@@ -71,7 +71,8 @@ class Freshness(OptionsModel):
 
     warn_after: timedelta | None = Field(default=None, description=_DURATION_HELP)
     error_after: timedelta | None = Field(default=None, description=_DURATION_HELP)
-    max_lag: timedelta | None = Field(default=None, description=f"{_DURATION_HELP} (it means error_after)")
+    max_lag: timedelta | None = Field(default=None, description=_DURATION_HELP)
+    """The policy's first option: it means ``error_after``."""
     deadline: str | None = Field(default=None, description="give 'HH:MM' or a cron expression such as '0 9 * * *'")
     timestamp_column: str | None = Field(default=None, description="give the name of a timestamp column")
     allow_empty: StrictBool = Field(default=False, description="give true or false")
@@ -131,6 +132,10 @@ class Freshness(OptionsModel):
         """Either one given sets both, so ``Freshness(max_lag=x) == Freshness(error_after=x)``."""
         if isinstance(values, dict) and (values.get("max_lag") is None) != (values.get("error_after") is None):
             given = values.get("max_lag", values.get("error_after"))
+            try:
+                parse_duration(given)
+            except (DefinitionError, TypeError):
+                return values  # one message, on the option given
             values = {**values, "max_lag": given, "error_after": given}
         return values
 
