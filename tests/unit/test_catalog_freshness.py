@@ -1,0 +1,67 @@
+"""The catalog's freshness ledger and alert states, on every backend (see catalog_backends)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assets_core.catalog import Catalog, LedgerEntry, Materialization
+from catalog_backends import catalog, catalog_url, open_again  # noqa: F401 (fixtures)
+
+
+def published(key: str, ended: str, run_id: str = "run-1", **extra: object) -> Materialization:
+    return Materialization(run_id=run_id, asset="orders", partition=key, status="published", started_at=ended,
+                           ended_at=ended, rows=3, code_version="cv", data_version=f"dv-{run_id}", **extra)  # type: ignore[arg-type]
+
+
+def test_a_publish_writes_its_ledger_row_and_a_republish_keeps_when_it_was_met(catalog: Catalog) -> None:
+    catalog.record([published("2025-01-01", "2025-01-02T10:00:00.000+00:00",
+                              due_at="2025-01-02T09:00:00.000+00:00", data_time="2025-01-01T23:00:00.000+00:00")])
+    catalog.record([published("2025-01-01", "2025-01-05T10:00:00.000+00:00", run_id="run-2",
+                              due_at="2025-01-09T09:00:00.000+00:00")])
+    (row,) = catalog.freshness_ledger(["orders", "nothing"])["orders"].values()
+    # met when first published (late, and it stays late), due as first written, last publish the newest
+    assert row == LedgerEntry("2025-01-01", "2025-01-02T09:00:00.000+00:00", "2025-01-02T10:00:00.000+00:00",
+                              "2025-01-05T10:00:00.000+00:00", None, 3)
+    assert catalog.materializations(run_id="run-1")[0].data_time == "2025-01-01T23:00:00.000+00:00"
+
+
+def test_a_failed_attempt_writes_no_ledger_row(catalog: Catalog) -> None:
+    catalog.record([Materialization(run_id="r", asset="orders", partition="k", status="failed", started_at="t",
+                                    ended_at="t", error="boom")])
+    assert catalog.freshness_ledger(["orders"]) == {}
+
+
+def test_record_due_adds_missing_partitions_and_never_rewrites_a_due_time(catalog: Catalog) -> None:
+    catalog.record([published("2025-01-01", "2025-01-02T10:00:00.000+00:00")])  # no due time known
+    catalog.record_due([("orders", "2025-01-01", "2025-01-02T00:00:00.000+00:00"),
+                        ("orders", "2025-01-02", "2025-01-03T00:00:00.000+00:00")])
+    catalog.record_due([("orders", "2025-01-02", "2025-01-09T00:00:00.000+00:00")])
+    ledger = catalog.freshness_ledger(["orders"])["orders"]
+    assert ledger["2025-01-01"].due_at == "2025-01-02T00:00:00.000+00:00"
+    assert ledger["2025-01-01"].met_at == "2025-01-02T10:00:00.000+00:00"
+    assert ledger["2025-01-02"] == LedgerEntry("2025-01-02", "2025-01-03T00:00:00.000+00:00", None, None, None, None)
+    catalog.record_due([])
+
+
+def test_ledger_history_reads_rows_due_since_in_due_order(catalog: Catalog) -> None:
+    catalog.record_due([("orders", f"2025-01-{d:02d}", f"2025-01-{d + 1:02d}T00:00:00.000+00:00") for d in (5, 1, 3)])
+    history = catalog.ledger_history(["orders", "other"], "2025-01-03T00:00:00.000+00:00")
+    assert [r.partition for r in history["orders"]] == ["2025-01-03", "2025-01-05"]
+    assert "other" not in history
+
+
+def test_claim_alert_is_a_compare_and_swap_across_connections(
+    catalog: Catalog, open_again: Callable[[], Catalog]
+) -> None:
+    other = open_again()
+    assert catalog.claim_alert("orders", None, "pass", "t1") is True
+    assert other.claim_alert("orders", None, "pass", "t1") is False       # the row exists: lost the race
+    assert other.claim_alert("orders", "pass", "error", "t2") is True
+    assert catalog.claim_alert("orders", "pass", "error", "t2") is False  # already moved by the other
+    assert catalog.alert_states() == other.alert_states() == {"orders": "error"}
+
+
+def test_observation_times_give_the_latest_version_and_when_it_was_seen(catalog: Catalog) -> None:
+    catalog.record_observations([("feed", "", "v1")], "2025-01-01T00:00:00.000+00:00")
+    catalog.record_observations([("feed", "", "v2")], "2025-01-02T00:00:00.000+00:00")
+    assert catalog.observation_times(["feed", "none"]) == {"feed": {"": ("v2", "2025-01-02T00:00:00.000+00:00")}}
