@@ -112,8 +112,7 @@ def _render(results: list[AssetFreshness], partitions: bool) -> None:
     if not results:
         out.print("No asset has a freshness policy.")
     for r in results:
-        lag = "" if r.lag is None else f", lag {human_duration(r.lag)}"
-        out.print(styled(f"{r.state:<7}", _COLOURS[r.state]), f" {r.asset}: {r.reason}{lag} ({policy_summary(r.policy)})")
+        out.print(styled(f"{r.state:<7}", _COLOURS[r.state]), f"{r.asset}: {r.reason} ({policy_summary(r.policy)})")
         if not partitions:
             continue
         for span in late_ranges(r.late):
