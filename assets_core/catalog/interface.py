@@ -238,6 +238,16 @@ class Catalog(Protocol):
         row has none."""
         ...
 
+    def ledger_outline(
+        self, requests: Mapping[str, tuple[str, str, Sequence[str]]]
+    ) -> dict[str, tuple[int, dict[str, LedgerEntry]]]:
+        """Per asset ``(first, last, keys)``: how many ledger rows its partitions from ``first``
+        to ``last`` (compared as text) have, and by key the rows that are not met on time with
+        data (:data:`~assets_core.catalog.migrations.LEDGER_EXCEPTION`, wherever their key) with
+        the rows of ``keys``; one consistent read. Through the partial index of those rows and
+        the primary key: the cost grows with the exceptions, not with the ledger."""
+        ...
+
     def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:
         """``(asset, partition, due_at)`` of due partitions, in one transaction: a row without a
         due time gets this one, a partition without a row gets one (``met_at`` NULL: missing);

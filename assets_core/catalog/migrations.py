@@ -34,6 +34,12 @@ the condition to use that index. It is kept here, with the queries, rather than 
 the index as it is now (a later migration may replace the index; the tests compare this with
 the index of a newly migrated catalog)."""
 
+LEDGER_EXCEPTION = "met_at IS NULL OR due_at IS NULL OR met_at > due_at OR rows = 0"
+"""Freshness ledger rows that are not a partition met on time with data: missing, late, empty,
+or not given a due time yet (few). Migration 0007 indexes them ``WHERE`` this, and
+``ledger_outline`` repeats the condition to use that index (kept here, with the queries, as
+:data:`LAST_ATTEMPT_IS_THE_PUBLISH` is)."""
+
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 _PACKAGE = Path(__file__).resolve().parent

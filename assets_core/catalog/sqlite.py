@@ -16,7 +16,7 @@ from typing import Any
 
 from assets_core.catalog.errors import CatalogError, stored_json
 from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, LedgerEntry, Materialization, PublishedVersion, Run, SchemaVersion
-from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, created_tables, migrations
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -627,6 +627,44 @@ class SqliteCatalog:
                 if rows:
                     found[asset] = {row[0]: LedgerEntry(*row) for row in rows}
         return found
+
+    def ledger_outline(
+        self, requests: Mapping[str, tuple[str, str, Sequence[str]]]
+    ) -> dict[str, tuple[int, dict[str, LedgerEntry]]]:
+        """Three statements whatever the number of assets: the counts (each a range of the
+        primary key, counted in the index), the exceptions (the partial index), the keys asked for."""
+        counts: dict[str, int] = {}
+        rows: dict[str, dict[str, LedgerEntry]] = {asset: {} for asset in requests}
+        ranges = [(asset, first, last) for asset, (first, last, _) in requests.items()]
+        pairs = [(asset, key) for asset, (_, _, keys) in requests.items() for key in dict.fromkeys(keys)]
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                for start in range(0, len(ranges), 300):
+                    chunk = ranges[start:start + 300]
+                    values = ",".join("(?, ?, ?)" for _ in chunk)
+                    counts.update(self._db.execute(
+                        f"""WITH wanted (asset, lo, hi) AS (VALUES {values})
+                            SELECT w.asset, (SELECT count(*) FROM freshness_ledger l
+                                             WHERE l.asset = w.asset AND l.partition BETWEEN w.lo AND w.hi)
+                            FROM wanted w""", tuple(v for r in chunk for v in r)).fetchall())
+                for asset, *row in self._db.execute(
+                        f"SELECT asset, {_LEDGER_COLUMNS} FROM freshness_ledger WHERE {LEDGER_EXCEPTION}"):
+                    if asset in rows:
+                        rows[asset][row[0]] = LedgerEntry(*row)
+                for start in range(0, len(pairs), 300):
+                    chunk_pairs = pairs[start:start + 300]
+                    values = ",".join("(?, ?)" for _ in chunk_pairs)
+                    for asset, *row in self._db.execute(
+                            f"""WITH wanted (asset, partition) AS (VALUES {values})
+                                SELECT l.asset, {", ".join("l." + c for c in _LEDGER_COLUMNS.split(", "))}
+                                FROM wanted w CROSS JOIN freshness_ledger l
+                                WHERE l.asset = w.asset AND l.partition = w.partition""",
+                            tuple(v for p in chunk_pairs for v in p)):
+                        rows[asset][row[0]] = LedgerEntry(*row)
+            finally:
+                self._db.execute("COMMIT")
+        return {asset: (counts.get(asset, 0), rows[asset]) for asset in requests}
 
     def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:
         rows = list(due)

@@ -73,7 +73,7 @@ def freshness(
     from assets_core.execution.freshness_alerts import claim_transitions, send_alerts
     from assets_core.reports.freshness import due_rows, evaluate_freshness, read_facts
 
-    results = evaluate_freshness(graph, read_facts(catalog, graph, names), names, now)
+    results = evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)
     catalog.record_due(due_rows(results))
     alerts = send_alerts(project, claim_transitions(catalog, project.config.name, results, now))
     if as_json:
@@ -99,8 +99,8 @@ def _since(text: str, now: datetime) -> datetime:
 
 def _entry(result: AssetFreshness, partitions: bool) -> dict[str, Any]:
     body = result.to_json()
-    if not partitions:
-        body["partitions"] = None
+    if not partitions:  # a million late partitions are not printed unless asked for
+        body["partitions"] = body["ranges"] = None
     return body
 
 

@@ -48,7 +48,7 @@ def status(
     names, now = select(graph, select_), utc_now()
     report = asset_statuses(graph, snapshot, names, now, catalog.published_summary(), partitions,
                             catalog.warned_partitions())
-    states = {r.asset: r.state for r in evaluate_freshness(graph, read_facts(catalog, graph, names), names, now)}
+    states = {r.asset: r.state for r in evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)}
     report = [replace(entry, freshness=states.get(entry.asset)) for entry in report]
     if as_json:
         return print_json([entry.to_json() for entry in report])

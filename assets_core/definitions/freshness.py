@@ -133,8 +133,8 @@ class Freshness(OptionsModel):
         if isinstance(values, dict) and (values.get("max_lag") is None) != (values.get("error_after") is None):
             given = values.get("max_lag", values.get("error_after"))
             try:
-                parse_duration(given)
-            except (DefinitionError, TypeError):
+                parse_duration(given)  # type: ignore[arg-type]
+            except (DefinitionError, TypeError, AttributeError):
                 return values  # one message, on the option given
             values = {**values, "max_lag": given, "error_after": given}
         return values

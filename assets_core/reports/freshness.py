@@ -57,13 +57,70 @@ class FreshnessFacts:
     ledger: Mapping[str, Mapping[str, LedgerEntry]] = field(default_factory=dict)
     observations: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
     """Per source, per partition: (latest observed version, when it was observed)."""
+    plain: Mapping[str, int] = field(default_factory=dict)
+    """Assets whose ``ledger`` holds only the rows that matter (see :func:`read_facts`): every
+    due key it lacks has a row met by its due time, with rows; the value is how many."""
 
 
-def read_facts(catalog: Catalog, graph: AssetGraph, assets: Iterable[str]) -> FreshnessFacts:
-    """The facts :func:`evaluate_freshness` needs for the assets of ``assets`` with a policy."""
-    judged = [a for a in assets if graph[a].freshness is not None]
-    sources = [a for a in judged if graph[a].is_source]
-    return FreshnessFacts(catalog.freshness_ledger(judged), catalog.observation_times(sources) if sources else {})
+def read_facts(catalog: Catalog, graph: AssetGraph, assets: Iterable[str], now: datetime) -> FreshnessFacts:
+    """The facts :func:`evaluate_freshness` needs at ``now`` for the assets of ``assets`` with a policy.
+
+    A million ledger rows are mostly partitions met on time: for an asset of time windows
+    alone, the catalog returns only the rows that are not (missing, late, empty, without a due
+    time), those of the newest due window and of the windows not due yet, and how many rows
+    its due keys' range holds. When that count is every due key the rows lack, the evaluation
+    knows the others were met on time without reading them (``plain``); otherwise, or for any
+    other asset, every row of the asset is read."""
+    judged = [a for a in assets if graph[a].freshness is not None and not graph[a].is_source]
+    sources = [a for a in assets if graph[a].freshness is not None and graph[a].is_source]
+    now = now.astimezone(UTC)
+    requests: dict[str, tuple[str, str, list[str]]] = {}
+    due: dict[str, tuple[TimeWindowPartitions, int]] = {}
+    for name in judged:
+        spec = graph[name]
+        windows = spec.partitions
+        if not isinstance(windows, TimeWindowPartitions) or spec.freshness is None:
+            continue
+        keys = windows.keys(now)
+        count = due_count(spec.freshness, windows, keys, now)
+        if count:
+            requests[name] = (keys[0], keys[count - 1], keys[max(0, count - TAIL):])
+            due[name] = (windows, count)
+    outlines = catalog.ledger_outline(requests) if requests else {}
+    ledger: dict[str, Mapping[str, LedgerEntry]] = {}
+    plain: dict[str, int] = {}
+    for name, (in_range, rows) in outlines.items():
+        first, last, _ = requests[name]
+        windows, count = due[name]
+        given = sum(1 for key in rows if first <= key <= last)
+        present = sum(1 for key in rows if (i := windows.index_of(key)) is not None and i < count)
+        policy = graph[name].freshness
+        tail = requests[name][2][:TAIL]
+        data_time_known = policy is None or policy.timestamp_column is None or any(
+            (row := rows.get(key)) is not None and row.met_at is not None and row.rows != 0 for key in tail)
+        # Every row in the range but those given is a due key's, met on time: then the keys
+        # the rows lack are exactly those (a key without any row makes the counts differ).
+        if in_range - given == count - present and data_time_known:
+            ledger[name], plain[name] = rows, count - present
+    rest = [name for name in judged if name not in plain]
+    if rest:
+        ledger.update(catalog.freshness_ledger(rest))
+    return FreshnessFacts(ledger, catalog.observation_times(sources) if sources else {}, plain)
+
+
+TAIL = 8
+"""The newest due windows :func:`read_facts` reads whatever they hold: the data time of the
+newest usable one is among them, unless all of them are missing or empty."""
+
+
+def due_count(policy: Freshness, windows: TimeWindowPartitions, time_keys: Sequence[str], now: datetime) -> int:
+    """How many of ``time_keys`` (windows in order) are due at ``now``: their due times grow
+    with the windows, so the due ones are a prefix, found from the end."""
+    now_text = utc_text(now)
+    count = len(time_keys)
+    while count and utc_text(window_due_at(policy, windows, time_keys[count - 1])) >= now_text:
+        count -= 1
+    return count
 
 
 @dataclass(frozen=True)
@@ -183,7 +240,7 @@ def evaluate_asset(spec: AssetSpec, facts: FreshnessFacts, now: datetime) -> Ass
             )
         return _by_age(spec.name, policy, spec.partitions, ledger, now)
     windows, position = found
-    return _by_windows(spec.name, policy, spec.partitions, windows, position, ledger, now)
+    return _by_windows(spec.name, policy, spec.partitions, windows, position, ledger, now, facts.plain.get(spec.name))
 
 
 def judge(policy: Freshness, lag: timedelta | None) -> State:
@@ -204,12 +261,8 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _is_usable(policy: Freshness, entry: LedgerEntry) -> bool:
-    """Published data that counts: not empty (unless allow_empty), with a data time when judged by one."""
-    if policy.allow_empty:
-        return True
-    if entry.rows == 0:
-        return False
-    return policy.timestamp_column is None or entry.data_time is not None
+    """Published data that counts: not empty (no rows), unless the policy allows empty data."""
+    return policy.allow_empty or entry.rows != 0
 
 
 # -- time-partitioned assets ---------------------------------------------------------------------
@@ -217,14 +270,18 @@ def _is_usable(policy: Freshness, entry: LedgerEntry) -> bool:
 
 def _by_windows(
     name: str, policy: Freshness, definition: PartitionsDefinition | None, windows: TimeWindowPartitions,
-    position: int | None, ledger: Mapping[str, LedgerEntry], now: datetime,
+    position: int | None, ledger: Mapping[str, LedgerEntry], now: datetime, plain: int | None = None,
 ) -> AssetFreshness:
+    """``plain``: the ledger holds only some rows; every due key it lacks was met on time."""
     assert definition is not None
     groups: dict[str, list[str]] = {}
     now_text = utc_text(now)
-    for key in definition.keys(now):
-        time_key, rest = split_time(key, position)
-        groups.setdefault(rest, []).append(time_key)
+    if position is None:
+        groups[""] = definition.keys(now)
+    else:
+        for key in definition.keys(now):
+            time_key, rest = split_time(key, position)
+            groups.setdefault(rest, []).append(time_key)
     counts = {"on_time": 0, "late": 0, "missing": 0, "not_yet_due": 0}
     late: list[PartitionFreshness] = []
     due_rows: list[tuple[str, str]] = []
@@ -246,22 +303,24 @@ def _by_windows(
         return text
 
     for rest, time_keys in groups.items():
-        # Due times grow with the windows: the due ones are a prefix, found from the end.
-        count = len(time_keys)
-        while count and utc_text(window_due_at(policy, windows, time_keys[count - 1])) >= now_text:
-            count -= 1
+        count = due_count(policy, windows, time_keys, now)
         counts["not_yet_due"] += len(time_keys) - count
         if not count:
             continue
         newest_usable: int | None = None
         oldest_missing_due: str | None = None
-        for i in range(count):
+        positions: Iterable[int] = range(count)
+        if plain is not None:  # only the rows given need a look; the others were met on time
+            counts["on_time"] += plain
+            positions = sorted(i for key in ledger if (i := windows.index_of(key)) is not None and i < count)
+            newest_usable = next((i for i in range(count - 1, -1, -1) if time_keys[i] not in ledger), None)
+        for i in positions:
             key = full(time_keys[i], rest)
             entry = ledger.get(key)
             met = entry.met_at if entry is not None and entry.met_at is not None and entry.met_at <= now_text else None
             due = due_of(time_keys[i], entry, key)
             if met is not None and entry is not None and _is_usable(policy, entry):
-                newest_usable = i
+                newest_usable = i if newest_usable is None else max(newest_usable, i)
                 if met <= due:
                     counts["on_time"] += 1
                 else:

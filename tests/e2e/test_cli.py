@@ -73,7 +73,7 @@ def test_json_outputs_have_the_documented_keys(landing: Project) -> None:
     assert freshness.json() == [{"asset": "summary", "state": "unknown", "lag_seconds": None, "reason": "never published",
                                  "warn_after_seconds": None, "error_after_seconds": 86400.0, "deadline": None,
                                  "error": None, "counts": {"published": 0, "missing": 1}, "partitions": None,
-                                 "ranges": []}]
+                                 "ranges": None}]
 
     run = landing.json("materialize")
     assert RUN_KEYS <= set(run)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+import polars as pl
+import pytest
+
+from assets_core import DailyPartitions, Freshness, asset
 from assets_core.catalog import Catalog, LedgerEntry, Materialization
+from assets_core.definitions.deadlines import ledger_due_at
+from assets_core.graph import build_graph
+from assets_core.reports.freshness import FreshnessFacts, evaluate_freshness, read_facts
 from catalog_backends import catalog, catalog_url, open_again  # noqa: F401 (fixtures)
 
 
 def published(key: str, ended: str, run_id: str = "run-1", **extra: object) -> Materialization:
+    fields: dict[str, object] = {"rows": 3, **extra}
     return Materialization(run_id=run_id, asset="orders", partition=key, status="published", started_at=ended,
-                           ended_at=ended, rows=3, code_version="cv", data_version=f"dv-{run_id}", **extra)  # type: ignore[arg-type]
+                           ended_at=ended, code_version="cv", data_version=f"dv-{run_id}", **fields)  # type: ignore[arg-type]
 
 
 def test_a_publish_writes_its_ledger_row_and_a_republish_keeps_when_it_was_met(catalog: Catalog) -> None:
@@ -65,3 +74,35 @@ def test_observation_times_give_the_latest_version_and_when_it_was_seen(catalog:
     catalog.record_observations([("feed", "", "v1")], "2025-01-01T00:00:00.000+00:00")
     catalog.record_observations([("feed", "", "v2")], "2025-01-02T00:00:00.000+00:00")
     assert catalog.observation_times(["feed", "none"]) == {"feed": {"": ("v2", "2025-01-02T00:00:00.000+00:00")}}
+
+
+@pytest.mark.parametrize("hole", [None, "2025-01-03", "2025-01-09"])
+@pytest.mark.parametrize("policy", [Freshness(deadline="09:00"), Freshness(warn_after="1d", error_after="2d"),
+                                    Freshness(error_after="1d", timestamp_column="ts")])
+def test_the_outline_read_gives_the_evaluation_of_every_row(catalog: Catalog, policy: Freshness, hole: str | None) -> None:
+    """read_facts reads the exceptions and counts the rest: the same states, lags, counts and late
+    partitions as the whole ledger, with a key without any row, late, empty and missing ones."""
+    @asset(partitions=DailyPartitions(start="2025-01-01", timezone="Europe/Berlin"), freshness=policy)
+    def orders() -> pl.DataFrame: ...
+
+    graph = build_graph([orders])
+    now = datetime(2025, 1, 11, 12, tzinfo=UTC)
+    for n, key in enumerate(orders.partitions.keys(now)):  # type: ignore[union-attr]
+        if key == hole:
+            continue
+        due = ledger_due_at(orders, key)
+        assert due is not None
+        late = timedelta(hours=5 if n % 4 == 0 else -1)
+        if key == "2025-01-10":
+            catalog.record_due([("orders", key, due)])  # missing
+            continue
+        ended = (datetime.fromisoformat(due) + late).isoformat(timespec="milliseconds")
+        catalog.record([published(key, ended, due_at=due, data_time=ended,
+                                  **({"rows": 0} if key == "2025-01-06" else {}))])  # type: ignore[arg-type]
+    outline = read_facts(catalog, graph, ["orders"], now)
+    whole = FreshnessFacts(catalog.freshness_ledger(["orders"]))
+    assert ("orders" in outline.plain) == (hole is None)
+    fast, = evaluate_freshness(graph, outline, ["orders"], now)
+    slow, = evaluate_freshness(graph, whole, ["orders"], now)
+    assert (fast.state, fast.lag, fast.reason, dict(fast.counts), fast.late) == \
+        (slow.state, slow.lag, slow.reason, dict(slow.counts), slow.late)

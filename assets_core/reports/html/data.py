@@ -68,7 +68,7 @@ def report_data(
         history = pool.submit(_read_history, catalog, names)
         placed = layout(names, [(up, down) for up, down, _ in edges])
         rows = statuses(graph, snapshot, names, now)
-        fresh_by_asset = {r.asset: r for r in evaluate_freshness(graph, read_facts(catalog, graph, names), names, now)}
+        fresh_by_asset = {r.asset: r for r in evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)}
         published, runs, attempts, schemas = history.result()
     columns = ColumnIndex(graph, schemas_of(schemas))  # each asset's lineage computed when its page is
     keysets = _KeySets()
