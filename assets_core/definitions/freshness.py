@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
-from assets_core.definitions.schema import OptionsModel
+from pydantic_core import PydanticCustomError
+
+from assets_core.definitions.schema import POLICY_ERROR, OptionsModel
 from assets_core.errors import DefinitionError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
@@ -142,11 +144,11 @@ class Freshness(OptionsModel):
     @model_validator(mode="after")
     def _consistent(self) -> Freshness:
         if self.max_lag != self.error_after:
-            raise ValueError("max_lag means error_after: give one of them")
+            raise PydanticCustomError(POLICY_ERROR, "max_lag means error_after: give one of them")
         if self.warn_after is None and self.error_after is None and self.deadline is None:
-            raise ValueError("a freshness policy needs warn_after, error_after (max_lag) or deadline")
+            raise PydanticCustomError(POLICY_ERROR, "a freshness policy needs warn_after, error_after (max_lag) or deadline")
         if self.warn_after is not None and self.error_after is not None and self.warn_after > self.error_after:
-            raise ValueError("warn_after is longer than error_after: warn first, then error")
+            raise PydanticCustomError(POLICY_ERROR, "warn_after is longer than error_after: warn first, then error")
         return self
 
     @property

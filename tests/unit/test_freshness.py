@@ -81,3 +81,12 @@ def test_a_bad_policy_is_one_line_naming_the_option(values: dict[str, object], m
 
 def test_human_duration() -> None:
     assert [human_duration(timedelta(seconds=s)) for s in (5, 600, 36000, 400000)] == ["5s", "10m", "10h", "4d"]
+
+
+def test_a_rule_between_options_is_said_on_the_asset() -> None:
+    from assets_core.definitions.options import AssetOptions
+    from assets_core.definitions.schema import read_options
+
+    assert read_options(AssetOptions, {"freshness": {"warn_after": "2d", "error_after": "1d"}}, "Asset 'orders'")[1] == [
+        "Asset 'orders' has freshness={'error_after': '1d', 'warn_after': '2d'}: "
+        "warn_after is longer than error_after: warn first, then error."]
