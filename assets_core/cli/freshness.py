@@ -80,9 +80,10 @@ def freshness(
         print_json([_entry(r, partitions) for r in results])
     else:
         _render(results, partitions)
-    err = console(stderr=True)
-    for problem in alerts.problems:
-        err.print(styled("warning:", "yellow"), problem)
+    if alerts.problems:  # (rich is imported only to say something)
+        err = console(stderr=True)
+        for problem in alerts.problems:
+            err.print(styled("warning:", "yellow"), problem)
     if any(r.reaches(fail_on.value) for r in results):
         raise typer.Exit(1)
 

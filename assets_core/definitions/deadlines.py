@@ -14,7 +14,7 @@ spring-forward day one inside the skipped hour is due when the clock jumps past 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, StrictBool, field_validator, model_validator
-
 from pydantic_core import PydanticCustomError
 
 from assets_core.definitions.schema import POLICY_ERROR, OptionsModel

@@ -256,10 +256,6 @@ def judge(policy: Freshness, lag: timedelta | None) -> State:
     return "pass"
 
 
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
 def _is_usable(policy: Freshness, entry: LedgerEntry) -> bool:
     """Published data that counts: not empty (no rows), unless the policy allows empty data."""
     return policy.allow_empty or entry.rows != 0

@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from cli_project import Project, Result
 
 NOW = datetime.now(UTC)
@@ -76,7 +75,7 @@ def hang(payload):
 class Hook(BaseHTTPRequestHandler):
     received: list[dict[str, object]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append(json.loads(body))
         self.send_response(204)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
+from snapshot_helpers import utc
 
 from assets_core import (
     DailyPartitions,
@@ -21,8 +22,12 @@ from assets_core import (
 from assets_core.catalog import LedgerEntry
 from assets_core.definitions.deadlines import due_at, utc_text
 from assets_core.graph import build_graph
-from assets_core.reports.freshness import AssetFreshness, FreshnessFacts, evaluate_freshness, late_ranges
-from snapshot_helpers import utc
+from assets_core.reports.freshness import (
+    AssetFreshness,
+    FreshnessFacts,
+    evaluate_freshness,
+    late_ranges,
+)
 
 SECOND = timedelta(seconds=1)
 
