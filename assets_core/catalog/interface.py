@@ -239,13 +239,15 @@ class Catalog(Protocol):
         ...
 
     def ledger_outline(
-        self, requests: Mapping[str, tuple[str, str, Sequence[str]]]
-    ) -> dict[str, tuple[int, dict[str, LedgerEntry]]]:
+        self, requests: Mapping[str, tuple[str, str, Sequence[str]]], late_rows: bool = True
+    ) -> dict[str, tuple[int, int, dict[str, LedgerEntry]]]:
         """Per asset ``(first, last, keys)``: how many ledger rows its partitions from ``first``
-        to ``last`` (compared as text) have, and by key the rows that are not met on time with
-        data (:data:`~assets_core.catalog.migrations.LEDGER_EXCEPTION`, wherever their key) with
-        the rows of ``keys``; one consistent read. Through the partial index of those rows and
-        the primary key: the cost grows with the exceptions, not with the ledger."""
+        to ``last`` (compared as text) have, how many of those are met late with data
+        (:data:`~assets_core.catalog.migrations.LEDGER_LATE`), and by key the rows that are not
+        met on time with data (:data:`~assets_core.catalog.migrations.LEDGER_EXCEPTION`,
+        wherever their key; without the late ones unless ``late_rows``) with the rows of
+        ``keys``; one consistent read. Through the partial index of those rows and the primary
+        key: the cost grows with the exceptions, not with the ledger."""
         ...
 
     def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from assets_core.catalog.errors import CatalogError, stored_json
 from assets_core.catalog.models import AssetRow, CheckRecord, ColumnRecord, Lease, LedgerEntry, Materialization, PublishedVersion, Run, SchemaVersion
-from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, created_tables, migrations
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, LEDGER_LATE, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -629,14 +629,17 @@ class SqliteCatalog:
         return found
 
     def ledger_outline(
-        self, requests: Mapping[str, tuple[str, str, Sequence[str]]]
-    ) -> dict[str, tuple[int, dict[str, LedgerEntry]]]:
+        self, requests: Mapping[str, tuple[str, str, Sequence[str]]], late_rows: bool = True
+    ) -> dict[str, tuple[int, int, dict[str, LedgerEntry]]]:
         """Three statements whatever the number of assets: the counts (each a range of the
-        primary key, counted in the index), the exceptions (the partial index), the keys asked for."""
+        primary key, counted in the index; the late ones in the partial index), the exceptions
+        (the partial index), the keys asked for."""
         counts: dict[str, int] = {}
+        late: dict[str, int] = {}
         rows: dict[str, dict[str, LedgerEntry]] = {asset: {} for asset in requests}
         ranges = [(asset, first, last) for asset, (first, last, _) in requests.items()]
         pairs = [(asset, key) for asset, (_, _, keys) in requests.items() for key in dict.fromkeys(keys)]
+        exceptions = LEDGER_EXCEPTION if late_rows else f"({LEDGER_EXCEPTION}) AND NOT ({LEDGER_LATE})"
         with self._lock:
             self._db.execute("BEGIN")
             try:
@@ -648,8 +651,13 @@ class SqliteCatalog:
                             SELECT w.asset, (SELECT count(*) FROM freshness_ledger l
                                              WHERE l.asset = w.asset AND l.partition BETWEEN w.lo AND w.hi)
                             FROM wanted w""", tuple(v for r in chunk for v in r)).fetchall())
+                # the late rows' keys through the partial index (its condition, then theirs)
+                for asset, key in self._db.execute(
+                        f"SELECT asset, partition FROM freshness_ledger WHERE ({LEDGER_EXCEPTION}) AND {LEDGER_LATE}"):
+                    if asset in requests and requests[asset][0] <= key <= requests[asset][1]:
+                        late[asset] = late.get(asset, 0) + 1
                 for asset, *row in self._db.execute(
-                        f"SELECT asset, {_LEDGER_COLUMNS} FROM freshness_ledger WHERE {LEDGER_EXCEPTION}"):
+                        f"SELECT asset, {_LEDGER_COLUMNS} FROM freshness_ledger WHERE {exceptions}"):
                     if asset in rows:
                         rows[asset][row[0]] = LedgerEntry(*row)
                 for start in range(0, len(pairs), 300):
@@ -664,7 +672,7 @@ class SqliteCatalog:
                         rows[asset][row[0]] = LedgerEntry(*row)
             finally:
                 self._db.execute("COMMIT")
-        return {asset: (counts.get(asset, 0), rows[asset]) for asset in requests}
+        return {asset: (counts.get(asset, 0), late.get(asset, 0), rows[asset]) for asset in requests}
 
     def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:
         rows = list(due)

@@ -73,7 +73,7 @@ def freshness(
     from assets_core.execution.freshness_alerts import claim_transitions, send_alerts
     from assets_core.reports.freshness import due_rows, evaluate_freshness, read_facts
 
-    results = evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)
+    results = evaluate_freshness(graph, read_facts(catalog, graph, names, now, late_rows=partitions), names, now)
     catalog.record_due(due_rows(results))
     alerts = send_alerts(project, claim_transitions(catalog, project.config.name, results, now))
     if as_json:

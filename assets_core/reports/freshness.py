@@ -57,20 +57,24 @@ class FreshnessFacts:
     ledger: Mapping[str, Mapping[str, LedgerEntry]] = field(default_factory=dict)
     observations: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)
     """Per source, per partition: (latest observed version, when it was observed)."""
-    plain: Mapping[str, int] = field(default_factory=dict)
+    plain: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Assets whose ``ledger`` holds only the rows that matter (see :func:`read_facts`): every
-    due key it lacks has a row met by its due time, with rows; the value is how many."""
+    due key it lacks has a row met, with data; the value is how many of those were met by their
+    due time and how many late (those are not read without ``late_rows``)."""
 
 
-def read_facts(catalog: Catalog, graph: AssetGraph, assets: Iterable[str], now: datetime) -> FreshnessFacts:
+def read_facts(
+    catalog: Catalog, graph: AssetGraph, assets: Iterable[str], now: datetime, late_rows: bool = False
+) -> FreshnessFacts:
     """The facts :func:`evaluate_freshness` needs at ``now`` for the assets of ``assets`` with a policy.
 
     A million ledger rows are mostly partitions met on time: for an asset of time windows
     alone, the catalog returns only the rows that are not (missing, late, empty, without a due
     time), those of the newest due window and of the windows not due yet, and how many rows
     its due keys' range holds. When that count is every due key the rows lack, the evaluation
-    knows the others were met on time without reading them (``plain``); otherwise, or for any
-    other asset, every row of the asset is read."""
+    knows the others were met without reading them (``plain``); otherwise, or for any other
+    asset, every row of the asset is read. Rows met late are counted, and read only with
+    ``late_rows`` (``--partitions`` lists them): the state never depends on them."""
     judged = [a for a in assets if graph[a].freshness is not None and not graph[a].is_source]
     sources = [a for a in assets if graph[a].freshness is not None and graph[a].is_source]
     now = now.astimezone(UTC)
@@ -86,10 +90,10 @@ def read_facts(catalog: Catalog, graph: AssetGraph, assets: Iterable[str], now: 
         if count:
             requests[name] = (keys[0], keys[count - 1], keys[max(0, count - TAIL):])
             due[name] = (windows, count)
-    outlines = catalog.ledger_outline(requests) if requests else {}
+    outlines = catalog.ledger_outline(requests, late_rows) if requests else {}
     ledger: dict[str, Mapping[str, LedgerEntry]] = {}
-    plain: dict[str, int] = {}
-    for name, (in_range, rows) in outlines.items():
+    plain: dict[str, tuple[int, int]] = {}
+    for name, (in_range, late_in_range, rows) in outlines.items():
         first, last, _ = requests[name]
         windows, count = due[name]
         given = sum(1 for key in rows if first <= key <= last)
@@ -101,11 +105,19 @@ def read_facts(catalog: Catalog, graph: AssetGraph, assets: Iterable[str], now: 
         # Every row in the range but those given is a due key's, met on time: then the keys
         # the rows lack are exactly those (a key without any row makes the counts differ).
         if in_range - given == count - present and data_time_known:
-            ledger[name], plain[name] = rows, count - present
+            late = 0 if late_rows else late_in_range - sum(
+                1 for key, row in rows.items() if first <= key <= last and _is_late_with_data(row))
+            ledger[name], plain[name] = rows, (count - present - late, late)
     rest = [name for name in judged if name not in plain]
     if rest:
         ledger.update(catalog.freshness_ledger(rest))
     return FreshnessFacts(ledger, catalog.observation_times(sources) if sources else {}, plain)
+
+
+def _is_late_with_data(row: LedgerEntry) -> bool:
+    """A row the catalog counts as met late (``late_rows=False``), the condition of its query."""
+    return (row.met_at is not None and row.due_at is not None and row.met_at > row.due_at
+            and (row.rows is None or row.rows != 0))
 
 
 TAIL = 8
@@ -266,9 +278,10 @@ def _is_usable(policy: Freshness, entry: LedgerEntry) -> bool:
 
 def _by_windows(
     name: str, policy: Freshness, definition: PartitionsDefinition | None, windows: TimeWindowPartitions,
-    position: int | None, ledger: Mapping[str, LedgerEntry], now: datetime, plain: int | None = None,
+    position: int | None, ledger: Mapping[str, LedgerEntry], now: datetime, plain: tuple[int, int] | None = None,
 ) -> AssetFreshness:
-    """``plain``: the ledger holds only some rows; every due key it lacks was met on time."""
+    """``plain``: the ledger holds only some rows; every due key it lacks was met, this many on
+    time and this many late (see :class:`FreshnessFacts`)."""
     assert definition is not None
     groups: dict[str, list[str]] = {}
     now_text = utc_text(now)
@@ -307,7 +320,8 @@ def _by_windows(
         oldest_missing_due: str | None = None
         positions: Iterable[int] = range(count)
         if plain is not None:  # only the rows given need a look; the others were met on time
-            counts["on_time"] += plain
+            counts["on_time"] += plain[0]
+            counts["late"] += plain[1]
             positions = sorted(i for key in ledger if (i := windows.index_of(key)) is not None and i < count)
             newest_usable = next((i for i in range(count - 1, -1, -1) if time_keys[i] not in ledger), None)
         for i in positions:

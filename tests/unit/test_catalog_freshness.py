@@ -76,10 +76,13 @@ def test_observation_times_give_the_latest_version_and_when_it_was_seen(catalog:
     assert catalog.observation_times(["feed", "none"]) == {"feed": {"": ("v2", "2025-01-02T00:00:00.000+00:00")}}
 
 
+@pytest.mark.parametrize("late_rows", [True, False])
 @pytest.mark.parametrize("hole", [None, "2025-01-03", "2025-01-09"])
 @pytest.mark.parametrize("policy", [Freshness(deadline="09:00"), Freshness(warn_after="1d", error_after="2d"),
                                     Freshness(error_after="1d", timestamp_column="ts")])
-def test_the_outline_read_gives_the_evaluation_of_every_row(catalog: Catalog, policy: Freshness, hole: str | None) -> None:
+def test_the_outline_read_gives_the_evaluation_of_every_row(
+    catalog: Catalog, policy: Freshness, hole: str | None, late_rows: bool
+) -> None:
     """read_facts reads the exceptions and counts the rest: the same states, lags, counts and late
     partitions as the whole ledger, with a key without any row, late, empty and missing ones."""
     @asset(partitions=DailyPartitions(start="2025-01-01", timezone="Europe/Berlin"), freshness=policy)
@@ -99,10 +102,16 @@ def test_the_outline_read_gives_the_evaluation_of_every_row(catalog: Catalog, po
         ended = (datetime.fromisoformat(due) + late).isoformat(timespec="milliseconds")
         catalog.record([published(key, ended, due_at=due, data_time=ended,
                                   **({"rows": 0} if key == "2025-01-06" else {}))])  # type: ignore[arg-type]
-    outline = read_facts(catalog, graph, ["orders"], now)
+    outline = read_facts(catalog, graph, ["orders"], now, late_rows)
     whole = FreshnessFacts(catalog.freshness_ledger(["orders"]))
     assert ("orders" in outline.plain) == (hole is None)
     fast, = evaluate_freshness(graph, outline, ["orders"], now)
     slow, = evaluate_freshness(graph, whole, ["orders"], now)
-    assert (fast.state, fast.lag, fast.reason, dict(fast.counts), fast.late) == \
-        (slow.state, slow.lag, slow.reason, dict(slow.counts), slow.late)
+    assert (fast.state, fast.lag, fast.reason, dict(fast.counts)) == (slow.state, slow.lag, slow.reason, dict(slow.counts))
+    assert slow.counts["late"] > 0 and slow.counts["missing"] > 0
+    # without late_rows the late partitions are counted, not listed (but those of the newest windows)
+    listed = list(fast.late) if late_rows or hole is not None else [p for p in slow.late if p in fast.late]
+    assert listed == list(fast.late) and [p for p in slow.late if p.status == "missing"] == \
+        [p for p in fast.late if p.status == "missing"]
+    if late_rows:
+        assert fast.late == slow.late
