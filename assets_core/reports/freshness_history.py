@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from assets_core.reports.history import sparkline
@@ -69,26 +69,26 @@ class Compliance:
 def compliance(asset: str, rows: Sequence[LedgerEntry], since: datetime, now: datetime) -> Compliance:
     """The record of ``rows`` (the ledger rows of ``asset`` due since ``since``, in due order)
     at ``now``; rows due after ``now`` are left out."""
-    now_text = now.isoformat()
+    now_text = now.astimezone(UTC).isoformat(timespec="milliseconds")  # as the ledger writes times
     lateness: list[float] = []
     streak = longest = on_time = late = missing = 0
     worst: list[tuple[float, str, str, str]] = []
     buckets = [[0, 0] for _ in range(TREND_POINTS)]
-    span = max((now - since).total_seconds(), 1.0)
+    start, span = since.timestamp(), max((now - since).total_seconds(), 1.0)
     now_ts = now.timestamp()
     for row in rows:
-        if row.due_at is None:
+        # The ledger's times are UTC text of one width: compared as text, parsed only when needed.
+        if row.due_at is None or row.due_at >= now_text:
             continue
-        due = datetime.fromisoformat(row.due_at)
-        if due >= now:
-            continue
-        due_ts = due.timestamp()
-        if row.met_at is not None and row.met_at <= now_text and datetime.fromisoformat(row.met_at) <= now:
-            seconds = max(0.0, datetime.fromisoformat(row.met_at).timestamp() - due_ts)
-            status = "late" if seconds > 0 else "on_time"
+        due_ts = datetime.fromisoformat(row.due_at).timestamp()
+        if row.met_at is not None and row.met_at <= now_text:
+            if row.met_at <= row.due_at:
+                seconds, status = 0.0, "on_time"
+            else:
+                seconds, status = datetime.fromisoformat(row.met_at).timestamp() - due_ts, "late"
         else:
             seconds, status = now_ts - due_ts, "missing"
-        bucket = buckets[min(TREND_POINTS - 1, max(0, int((due_ts - since.timestamp()) / span * TREND_POINTS)))]
+        bucket = buckets[min(TREND_POINTS - 1, max(0, int((due_ts - start) / span * TREND_POINTS)))]
         bucket[1] += 1
         lateness.append(seconds)
         if status == "on_time":

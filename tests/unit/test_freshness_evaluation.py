@@ -300,3 +300,26 @@ def test_a_source_by_when_its_observed_version_last_changed_or_the_time_it_retur
     stamped = {"": ((NOW - timedelta(hours=2)).isoformat(), utc_text(NOW - timedelta(days=9)))}
     assert judge(feed, {}, NOW, stamped).lag == timedelta(hours=2)
     assert judge(feed, {}, NOW).state == "unknown"
+
+
+def test_history_shares_percentiles_streaks_and_the_worst() -> None:
+    from assets_core.reports.freshness_history import compliance
+
+    due = [utc(2025, 1, d, 9) for d in range(1, 11)]
+    late_by = {3: timedelta(hours=2), 4: timedelta(hours=5), 5: timedelta(hours=1)}
+    rows = []
+    for d, moment in enumerate(due, start=1):
+        if d == 10:  # missing at the reference time
+            rows.append(LedgerEntry(f"2025-01-{d:02d}", utc_text(moment), None))
+            continue
+        rows.append(LedgerEntry(f"2025-01-{d:02d}", utc_text(moment), utc_text(moment + late_by.get(d, -SECOND))))
+    now = utc(2025, 1, 10, 12)
+    record = compliance("orders", rows, utc(2024, 12, 11), now)
+    assert (record.due, record.on_time, record.late, record.missing) == (10, 6, 3, 1)
+    assert record.on_time_share == 0.6 and record.longest_late_streak == 3
+    assert record.lateness_max == timedelta(hours=5) and record.lateness_p50 == timedelta(0)
+    assert record.lateness_p95 == timedelta(hours=5)
+    assert [w[0] for w in record.worst[:2]] == ["2025-01-04", "2025-01-10"]  # 5h, then the missing 3h
+    assert record.sparkline
+    # a partition due after the reference time is not counted yet
+    assert compliance("orders", rows, utc(2024, 12, 11), utc(2025, 1, 5)).due == 4
