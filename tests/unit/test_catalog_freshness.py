@@ -115,3 +115,26 @@ def test_the_outline_read_gives_the_evaluation_of_every_row(
         [p for p in fast.late if p.status == "missing"]
     if late_rows:
         assert fast.late == slow.late
+
+
+def test_claim_transitions_alert_on_the_listed_changes_only(catalog: Catalog) -> None:
+    from assets_core.execution.freshness_alerts import claim_transitions
+    from assets_core.reports.freshness import AssetFreshness
+
+    policy = Freshness(warn_after="1h", error_after="2h")
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def evaluate(state: str) -> list[str]:
+        result = AssetFreshness("orders", state, timedelta(hours=1), "why", policy)  # type: ignore[arg-type]
+        return [p["transition"] for p in claim_transitions(catalog, "shop", [result], now)]
+
+    assert evaluate("pass") == []            # a first pass is no news
+    assert evaluate("pass") == []
+    assert evaluate("warn") == ["warn"]
+    assert evaluate("warn") == []            # once per transition
+    assert evaluate("error") == ["error"]
+    assert evaluate("warn") == []            # better, not yet recovered: stored, not sent
+    assert evaluate("pass") == ["recovered"]
+    assert evaluate("unknown") == []
+    assert evaluate("error") == ["error"]
+    assert catalog.alert_states() == {"orders": "error"}
