@@ -323,3 +323,21 @@ def test_history_shares_percentiles_streaks_and_the_worst() -> None:
     assert record.sparkline
     # a partition due after the reference time is not counted yet
     assert compliance("orders", rows, utc(2024, 12, 11), utc(2025, 1, 5)).due == 4
+
+
+def test_the_data_time_recorded_at_validate_time() -> None:
+    from datetime import date
+
+    from assets_core.errors import AssetsCoreError
+    from assets_core.execution.data_time import newest_time
+
+    frame = pl.DataFrame({"loaded_at": [datetime(2025, 1, 1, 5), datetime(2025, 1, 1, 7)], "n": [1, 2]})
+    assert newest_time(frame, "loaded_at", "orders") == "2025-01-01T07:00:00.000+00:00"  # naive is UTC
+    berlin = frame.with_columns(pl.col("loaded_at").dt.replace_time_zone("Europe/Berlin"))
+    assert newest_time(berlin, "loaded_at", "orders") == "2025-01-01T06:00:00.000+00:00"
+    assert newest_time(pl.DataFrame({"d": [date(2025, 1, 2)]}), "d", "orders") == "2025-01-02T00:00:00.000+00:00"
+    assert newest_time(frame.clear(), "loaded_at", "orders") is None  # empty: no data time
+    with pytest.raises(AssetsCoreError, match="timestamp_column 'loaded'.*Did you mean 'loaded_at'"):
+        newest_time(frame, "loaded", "orders")
+    with pytest.raises(AssetsCoreError, match="not timestamps"):
+        newest_time(frame, "n", "orders")
