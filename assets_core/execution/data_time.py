@@ -4,7 +4,7 @@
     >>> import polars as pl
     >>> from datetime import datetime
     >>> newest_time(pl.DataFrame({"ts": [datetime(2025, 1, 1, 5), datetime(2025, 1, 1, 7)]}), "ts", "orders")
-    '2025-01-01T07:00:00+00:00'
+    '2025-01-01T07:00:00.000+00:00'
 """
 
 from __future__ import annotations
