@@ -20,8 +20,9 @@ CREATE TABLE freshness_ledger (
     -- Rows of the last publish (an empty partition is not fresh unless allow_empty).
     rows BIGINT,
     PRIMARY KEY (asset, partition));
--- History reads an asset's rows due since a date (`assets freshness --history --since 30d`).
-CREATE INDEX freshness_ledger_by_due ON freshness_ledger (asset, due_at);
+-- History reads an asset's rows due since a date (`assets freshness --history --since 30d`):
+-- the key and when it was met too, so that it reads the index alone, in its order.
+CREATE INDEX freshness_ledger_by_due ON freshness_ledger (asset, due_at, partition, met_at);
 -- The rows that are not a partition met on time with data (missing, late, empty, or without
 -- a due time yet): few, read whole by every evaluation, while the others are only counted.
 -- Every column is in it, so that reading and counting them never visits the table.

@@ -258,8 +258,9 @@ class Catalog(Protocol):
 
     def ledger_history(self, assets: Iterable[str], since: str) -> dict[str, list[LedgerEntry]]:
         """The ledger rows of ``assets`` due at or after ``since``, per asset in due order
-        (then by key). Reads through the index on (asset, due_at): the cost grows with the rows
-        returned, not with the ledger."""
+        (then by key), each with its key, due and met times only (``published_at``,
+        ``data_time`` and ``rows`` are None: history needs none of them). Reads through the
+        index on (asset, due_at): the cost grows with the rows returned, not with the ledger."""
         ...
 
     def alert_states(self) -> dict[str, str]:

@@ -691,8 +691,8 @@ class SqliteCatalog:
         with self._lock:
             for asset in dict.fromkeys(assets):
                 rows = self._db.execute(
-                    f"""SELECT {_LEDGER_COLUMNS} FROM freshness_ledger WHERE asset = ? AND due_at >= ?
-                        ORDER BY due_at, partition""", (asset, since)).fetchall()
+                    """SELECT partition, due_at, met_at FROM freshness_ledger WHERE asset = ? AND due_at >= ?
+                       ORDER BY due_at, partition""", (asset, since)).fetchall()
                 if rows:
                     found[asset] = [LedgerEntry(*row) for row in rows]
         return found
