@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     )
     from assets_core.definitions.specs import AssetContext, AssetSpec, asset, source, sql_asset
     from assets_core.errors import AssetsCoreError, DefinitionError, PartitionError
-    from assets_core.definitions.freshness import FreshnessPolicy
+    from assets_core.definitions.freshness import Freshness, FreshnessPolicy
     from assets_core.definitions.retries import RetryPolicy
     from assets_core.partitions import (
         AllPartitionsMapping,
@@ -72,6 +72,7 @@ _EXPORTS = {
     "DefinitionError": "assets_core.errors",
     "DimensionMapping": "assets_core.partitions",
     "DynamicPartitions": "assets_core.partitions",
+    "Freshness": "assets_core.definitions.freshness",
     "FreshnessPolicy": "assets_core.definitions.freshness",
     "HourlyPartitions": "assets_core.partitions",
     "IdentityMapping": "assets_core.partitions",
@@ -130,6 +131,7 @@ __all__ = [
     "DefinitionError",
     "DimensionMapping",
     "DynamicPartitions",
+    "Freshness",
     "FreshnessPolicy",
     "HourlyPartitions",
     "IdentityMapping",

@@ -11,7 +11,7 @@ repository's ``catalog/`` folder (``migrations.py``).
 
 from assets_core.catalog.errors import CatalogError, LeaseLost
 from assets_core.catalog.interface import Catalog, open_catalog
-from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
+from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ColumnRecord",
     "Lease",
     "LeaseLost",
+    "LedgerEntry",
     "LogRecord",
     "Materialization",
     "PartitionState",

@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import latest_version
-from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, Materialization, PublishedVersion, Run, RunStatus, SchemaVersion
+from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, LedgerEntry, Materialization, PublishedVersion, Run, RunStatus, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot
 
 __all__ = ["Catalog", "open_catalog", "latest_version"]
@@ -280,6 +280,58 @@ class Catalog(Protocol):
         """Per asset: how many of its published partitions the run that published them
         recorded with a warn-severity check that failed (a later passing publish clears it);
         an asset with none is left out."""
+        ...
+
+    # -- freshness ---------------------------------------------------------------------------
+
+    def freshness_ledger(self, assets: Iterable[str]) -> dict[str, dict[str, LedgerEntry]]:
+        """The freshness ledger of each of ``assets``, by partition key (an asset without rows
+        is absent). :meth:`record` writes a row per published attempt: ``met_at`` its end time
+        the first time only (a republish never makes a late partition on time), ``published_at``,
+        ``data_time`` and ``rows`` of the latest, ``due_at`` when the attempt gives one and the
+        row has none."""
+        ...
+
+    def ledger_outline(
+        self, requests: Mapping[str, tuple[str, str, Sequence[str]]], late_rows: bool = True
+    ) -> dict[str, tuple[int, int, dict[str, LedgerEntry]]]:
+        """Per asset ``(first, last, keys)``: how many ledger rows its partitions from ``first``
+        to ``last`` (compared as text) have, how many of those are met late with data
+        (:data:`~assets_core.catalog.migrations.LEDGER_LATE`), and by key the rows that are not
+        met on time with data (:data:`~assets_core.catalog.migrations.LEDGER_EXCEPTION`,
+        wherever their key; without the late ones unless ``late_rows``) with the rows of
+        ``keys``; one consistent read. Through the partial index of those rows and the primary
+        key: the cost grows with the exceptions, not with the ledger."""
+        ...
+
+    def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:
+        """``(asset, partition, due_at)`` of due partitions, in one transaction: a row without a
+        due time gets this one, a partition without a row gets one (``met_at`` NULL: missing);
+        a due time already written is kept."""
+        ...
+
+    def ledger_history(self, assets: Iterable[str], since: str) -> dict[str, list[LedgerEntry]]:
+        """The ledger rows of ``assets`` due at or after ``since``, per asset in due order
+        (then by key), each with its key, due and met times only (``published_at``,
+        ``data_time`` and ``rows`` are None: history needs none of them). Reads through the
+        index on (asset, due_at): the cost grows with the rows returned, not with the ledger."""
+        ...
+
+    def alert_states(self) -> dict[str, str]:
+        """The last freshness state alerted (or recorded) per asset."""
+        ...
+
+    def claim_alert(self, asset: str, previous: str | None, state: str, now: str) -> bool:
+        """Move ``asset``'s stored freshness state from ``previous`` (None: no row) to ``state``,
+        at ``now``; True when this call made the change. A compare-and-swap: of several
+        processes seeing the same transition at once, exactly one gets True, so one alert is
+        sent per transition."""
+        ...
+
+    def observation_times(self, assets: Iterable[str]) -> dict[str, dict[str, tuple[str, str]]]:
+        """Per source asset of ``assets``, per partition: its latest observed version and when
+        it was observed (observations are written only when the version changes, so that is
+        when the data last changed)."""
         ...
 
 

@@ -44,6 +44,16 @@ the index of a newly migrated catalog).
 same expression, so a catalog whose index was made with ``IS`` still matches this query),
 and valid PostgreSQL."""
 
+LEDGER_EXCEPTION = "met_at IS NULL OR due_at IS NULL OR met_at > due_at OR rows = 0"
+"""Freshness ledger rows that are not a partition met on time with data: missing, late, empty,
+or not given a due time yet (few). Migration 0007 indexes them ``WHERE`` this, and
+``ledger_outline`` repeats the condition to use that index (kept here, with the queries, as
+:data:`LAST_ATTEMPT_IS_THE_PUBLISH` is)."""
+
+LEDGER_LATE = "met_at IS NOT NULL AND due_at IS NOT NULL AND met_at > due_at AND coalesce(rows, 1) != 0"
+"""Of the ledger's exceptions, a partition met late, with data: counted by ``ledger_outline``
+(the state of an asset never depends on them), read only when asked for."""
+
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 _PACKAGE = Path(__file__).resolve().parent

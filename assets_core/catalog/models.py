@@ -136,6 +136,12 @@ class Materialization(Record):
     logs: AttemptLogs | None = None
     """What the attempt's code logged, printed and raised; None when it said nothing (and in
     ``Catalog.materializations``, which leaves logs out: ``Catalog.attempt_logs`` reads them)."""
+    data_time: str | None = None
+    """The newest value of the freshness policy's ``timestamp_column`` in the published data
+    (ISO-8601, UTC), recorded at validate time; None without one or for empty data."""
+    due_at: str | None = None
+    """When the partition was due (its freshness policy's deadline), written to the freshness
+    ledger by a published attempt; not kept with the attempt itself (read back as None)."""
 
 
 @dataclass(frozen=True)
@@ -176,3 +182,16 @@ class PublishedVersion:
     run_id: str | None
     published_at: str | None
     inputs: dict[str, dict[str, str]] | None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the freshness ledger: when a partition was due and when it was met (first
+    published), its last publish, its data time and rows. Times are ISO-8601 text, UTC."""
+
+    partition: str
+    due_at: str | None
+    met_at: str | None
+    published_at: str | None = None
+    data_time: str | None = None
+    rows: int | None = None

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assets_core.catalog.errors import CatalogError, LeaseLost, stored_json
-from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
-from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, created_tables, migrations
+from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, LEDGER_LATE, created_tables, migrations
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -59,6 +59,16 @@ T = TypeVar("T")
 
 _LEASE_COLUMNS = "asset, partition, run_id, pid, host, expires_at, generation, acquired_at"
 """A :class:`Lease`'s fields, in order."""
+
+_LEDGER_PUBLISH = """INSERT INTO freshness_ledger (asset, partition, due_at, met_at, published_at, data_time, rows)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (asset, partition) DO UPDATE SET
+      due_at = coalesce(freshness_ledger.due_at, excluded.due_at),
+      met_at = coalesce(freshness_ledger.met_at, excluded.met_at),
+      published_at = excluded.published_at, data_time = excluded.data_time, rows = excluded.rows"""
+"""A published attempt in the ledger: first publish is when the partition was met, for good."""
+
+_LEDGER_COLUMNS = "partition, due_at, met_at, published_at, data_time, rows"
 
 _SCAN_ASSET_FROM = 2000
 """``published_schemas``: from this many versions of one asset, reading all its published
@@ -386,13 +396,16 @@ class SqliteCatalog:
                 cursor = db.execute(
                     """INSERT INTO materializations (run_id, asset, partition, status, cause,
                          started_at, ended_at, rows, bytes, code_version, data_version, inputs,
-                         error, location, timings, attempt, failure, checks_version, note, schema_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         error, location, timings, attempt, failure, checks_version, note, schema_id,
+                         data_time)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (m.run_id, m.asset, m.partition, m.status, m.cause, m.started_at, m.ended_at,
                      m.rows, m.bytes, m.code_version, m.data_version, _json(m.inputs),
                      m.error, m.location, _json(m.timings), m.attempt, m.failure, m.checks_version, m.note,
-                     schema_id),
+                     schema_id, m.data_time),
                 )
+                if m.status == "published":
+                    db.execute(_LEDGER_PUBLISH, (m.asset, m.partition, m.due_at, m.ended_at, m.ended_at, m.data_time, m.rows))
                 attempt_id = cursor.lastrowid
                 if schema_id is not None:
                     db.execute(
@@ -681,3 +694,109 @@ class SqliteCatalog:
                    GROUP BY asset"""
             )
         }
+
+    # -- freshness -----------------------------------------------------------------------
+
+    def freshness_ledger(self, assets: Iterable[str]) -> dict[str, dict[str, LedgerEntry]]:
+        found: dict[str, dict[str, LedgerEntry]] = {}
+        with self._lock:
+            for asset in dict.fromkeys(assets):
+                rows = self._db.execute(
+                    f"SELECT {_LEDGER_COLUMNS} FROM freshness_ledger WHERE asset = ?", (asset,)).fetchall()
+                if rows:
+                    found[asset] = {row[0]: LedgerEntry(*row) for row in rows}
+        return found
+
+    def ledger_outline(
+        self, requests: Mapping[str, tuple[str, str, Sequence[str]]], late_rows: bool = True
+    ) -> dict[str, tuple[int, int, dict[str, LedgerEntry]]]:
+        """Three statements whatever the number of assets: the counts (each a range of the
+        primary key, counted in the index; the late ones in the partial index), the exceptions
+        (the partial index), the keys asked for."""
+        counts: dict[str, int] = {}
+        late: dict[str, int] = {}
+        rows: dict[str, dict[str, LedgerEntry]] = {asset: {} for asset in requests}
+        ranges = [(asset, first, last) for asset, (first, last, _) in requests.items()]
+        pairs = [(asset, key) for asset, (_, _, keys) in requests.items() for key in dict.fromkeys(keys)]
+        exceptions = LEDGER_EXCEPTION if late_rows else f"({LEDGER_EXCEPTION}) AND NOT ({LEDGER_LATE})"
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                for start in range(0, len(ranges), 300):
+                    chunk = ranges[start:start + 300]
+                    values = ",".join("(?, ?, ?)" for _ in chunk)
+                    counts.update(self._db.execute(
+                        f"""WITH wanted (asset, lo, hi) AS (VALUES {values})
+                            SELECT w.asset, (SELECT count(*) FROM freshness_ledger l
+                                             WHERE l.asset = w.asset AND l.partition BETWEEN w.lo AND w.hi)
+                            FROM wanted w""", tuple(v for r in chunk for v in r)).fetchall())
+                # the late rows' keys through the partial index (its condition, then theirs)
+                for asset, key in self._db.execute(
+                        f"SELECT asset, partition FROM freshness_ledger WHERE ({LEDGER_EXCEPTION}) AND {LEDGER_LATE}"):
+                    if asset in requests and requests[asset][0] <= key <= requests[asset][1]:
+                        late[asset] = late.get(asset, 0) + 1
+                for asset, *row in self._db.execute(
+                        f"SELECT asset, {_LEDGER_COLUMNS} FROM freshness_ledger WHERE {exceptions}"):
+                    if asset in rows:
+                        rows[asset][row[0]] = LedgerEntry(*row)
+                for start in range(0, len(pairs), 300):
+                    chunk_pairs = pairs[start:start + 300]
+                    values = ",".join("(?, ?)" for _ in chunk_pairs)
+                    for asset, *row in self._db.execute(
+                            f"""WITH wanted (asset, partition) AS (VALUES {values})
+                                SELECT l.asset, {", ".join("l." + c for c in _LEDGER_COLUMNS.split(", "))}
+                                FROM wanted w CROSS JOIN freshness_ledger l
+                                WHERE l.asset = w.asset AND l.partition = w.partition""",
+                            tuple(v for p in chunk_pairs for v in p)):
+                        rows[asset][row[0]] = LedgerEntry(*row)
+            finally:
+                self._db.execute("COMMIT")
+        return {asset: (counts.get(asset, 0), late.get(asset, 0), rows[asset]) for asset in requests}
+
+    def record_due(self, due: Iterable[tuple[str, str, str]]) -> None:
+        rows = list(due)
+        if not rows:
+            return
+        with self._transaction() as db:
+            db.executemany(
+                """INSERT INTO freshness_ledger (asset, partition, due_at) VALUES (?, ?, ?)
+                   ON CONFLICT (asset, partition) DO UPDATE SET due_at = excluded.due_at
+                   WHERE freshness_ledger.due_at IS NULL""",
+                rows,
+            )
+
+    def ledger_history(self, assets: Iterable[str], since: str) -> dict[str, list[LedgerEntry]]:
+        found: dict[str, list[LedgerEntry]] = {}
+        with self._lock:
+            for asset in dict.fromkeys(assets):
+                rows = self._db.execute(
+                    """SELECT partition, due_at, met_at FROM freshness_ledger WHERE asset = ? AND due_at >= ?
+                       ORDER BY due_at, partition""", (asset, since)).fetchall()
+                if rows:
+                    found[asset] = [LedgerEntry(*row) for row in rows]
+        return found
+
+    def alert_states(self) -> dict[str, str]:
+        return {asset: state for asset, state in self._rows("SELECT asset, state FROM freshness_alerts")}
+
+    def claim_alert(self, asset: str, previous: str | None, state: str, now: str) -> bool:
+        with self._transaction() as db:
+            if previous is None:
+                cursor = db.execute(
+                    "INSERT INTO freshness_alerts (asset, state, changed_at) VALUES (?, ?, ?) ON CONFLICT (asset) DO NOTHING",
+                    (asset, state, now))
+            else:
+                cursor = db.execute(
+                    "UPDATE freshness_alerts SET state = ?, changed_at = ? WHERE asset = ? AND state = ?",
+                    (state, now, asset, previous))
+            return cursor.rowcount == 1
+
+    def observation_times(self, assets: Iterable[str]) -> dict[str, dict[str, tuple[str, str]]]:
+        found: dict[str, dict[str, tuple[str, str]]] = {}
+        with self._lock:
+            for asset in dict.fromkeys(assets):
+                for key, version, at in self._db.execute(
+                    """SELECT partition, version, observed_at FROM observations WHERE id IN
+                         (SELECT max(id) FROM observations WHERE asset = ? GROUP BY partition)""", (asset,)):
+                    found.setdefault(asset, {})[key] = (version, at)
+        return found

@@ -8,7 +8,8 @@ of its group. Imports point one way: this module imports the command modules, th
 | ``describe`` | ``describe``, ``schema``: one asset's page, from its definition and the catalog |
 | ``plan`` | ``status``, ``plan``, ``why``: the planner's views, from the same rules |
 | ``materialize`` | ``materialize``: the one command that computes and publishes |
-| ``data`` | ``show``, ``freshness``: the published data, its rows and its age |
+| ``data`` | ``show``: the published data, its rows |
+| ``freshness`` | ``freshness``: freshness states, late partitions, the ledger's history, alerts |
 | ``partitions`` | ``observe``, ``partitions list/add/remove``: source versions, dynamic keys |
 | ``review`` | ``check``, ``quarantine list/show/release/discard``: data quality |
 | ``runs`` | ``runs``, ``runs show``: run history |
@@ -29,7 +30,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli import data, define, describe, impact, logs, materialize, partitions, plan, report, review, runs
+from assets_core.cli import data, define, describe, freshness, impact, logs, materialize, partitions, plan, report, review, runs
 from assets_core.cli.output import STATE
 
 app = typer.Typer(
@@ -80,7 +81,7 @@ app.command()(define.lineage)
 app.command()(describe.describe)
 app.command()(describe.schema)
 app.command()(impact.impact)
-app.command()(data.freshness)
+app.command()(freshness.freshness)
 app.command()(partitions.observe)
 app.add_typer(partitions.partitions_app, name="partitions")
 app.add_typer(runs.runs_app, name="runs")

@@ -1,4 +1,4 @@
-"""The published data itself: its rows (``assets show``) and how old it is (``assets freshness``)."""
+"""The published data itself: its rows (``assets show``)."""
 
 from __future__ import annotations
 
@@ -75,32 +75,3 @@ def _in_key_order(frame: Any, keys: list[str]) -> Any:
         return frame
     rank = pl.col(KEY_COLUMN).replace_strict(keys, list(range(len(keys))), default=len(keys))
     return frame.sort(rank, maintain_order=True)
-
-
-@user_errors
-def freshness(
-    selects: Selection = None,
-    exclude: Exclusion = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """Evaluate each asset's freshness policy; exit 1 when one fails."""
-    from assets_core.definitions.freshness import human_duration
-    from assets_core.execution.clock import utc_now
-    from assets_core.graph import select
-    from assets_core.reports.freshness import freshness as evaluate_all
-    select_ = selection(selects, exclude)
-
-    _, graph, _, snapshot = open_context()
-    now = utc_now()
-    results = evaluate_all(graph, snapshot, select(graph, select_), now)
-    if as_json:
-        print_json([r.to_json() for r in results])
-    else:
-        out = console()
-        if not results:
-            out.print("No asset has a freshness policy.")
-        for r in results:
-            mark = styled("pass", "green") if r.passed else styled("FAIL", "red")
-            out.print(mark, f" {r.asset}: {r.reason} (max lag {human_duration(r.max_lag)})")
-    if any(not r.passed for r in results):
-        raise typer.Exit(1)

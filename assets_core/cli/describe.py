@@ -47,7 +47,7 @@ def _render_page(page: dict[str, Any]) -> None:
         ("inputs", ", ".join(f"{i['asset']} ({i['mapping']})" for i in page["inputs"]) or None),
         ("downstream", ", ".join(page["downstream"]) or None),
         ("checks", ", ".join(c["name"] + (f" [{c['severity']}]" if c["severity"] else "") for c in page["checks"]) or None),
-        ("freshness", None if page["freshness"] is None else f"max lag {page['freshness']['max_lag']}"),
+        ("freshness", None if page["freshness"] is None else page["freshness"]["summary"]),
         ("code version", page["code_version"]),
         ("code", None if code["file"] is None else f"{code['file']}:{code['line']}" if code["line"] else code["file"]),
     ]

@@ -40,9 +40,16 @@ def status(
     from assets_core.reports.status import asset_statuses
     select_ = selection(selects, exclude)
 
+    from dataclasses import replace
+
+    from assets_core.reports.freshness import evaluate_freshness, read_facts
+
     _, graph, catalog, snapshot = open_context(reads_only=True)
-    report = asset_statuses(graph, snapshot, select(graph, select_), utc_now(), catalog.published_summary(), partitions,
+    names, now = select(graph, select_), utc_now()
+    report = asset_statuses(graph, snapshot, names, now, catalog.published_summary(), partitions,
                             catalog.warned_partitions())
+    states = {r.asset: r.state for r in evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)}
+    report = [replace(entry, freshness=states.get(entry.asset)) for entry in report]
     if as_json:
         return print_json([entry.to_json() for entry in report])
     render_status(report, partitions)
@@ -58,13 +65,13 @@ def render_status(report: list[AssetStatus], per_partition: bool) -> None:
                       for entry in report for row in entry.detail or ()])
         return
     counts = ("fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "warned")
-    rows = [[e.asset, str(e.partitions), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
+    rows = [[e.asset, str(e.partitions), _freshness(e.freshness), str(e.count("fresh")), number(e.upstream_stale, "yellow"),
              number(e.count("stale"), "yellow"), number(e.count("missing"), "yellow"),
              number(e.count("failed"), "red"), number(e.count("quarantined"), "red"),
              number(e.count("unknown"), "yellow"), number(e.waiting, "red"), number(e.warned, "yellow"), e.last_published_at or "never"]
             for e in report]
-    zero = {h for i, h in enumerate(counts, start=2) if rows and all(str(getattr(r[i], "plain", r[i])) == "0" for r in rows)}
-    columns = [Col("asset", whole=True), Col("partitions", justify="right"),
+    zero = {h for i, h in enumerate(counts, start=3) if rows and all(str(getattr(r[i], "plain", r[i])) == "0" for r in rows)}
+    columns = [Col("asset", whole=True), Col("partitions", justify="right"), Col("freshness", drop=1),
                *(Col(h, justify="right", zero=h in zero and h != "fresh", drop=2 if h == "waiting" else 0) for h in counts),
                Col("last publish", drop=1)]  # waiting first: the line under the table gives its total
     print_fitted(out, columns, rows)
@@ -72,6 +79,13 @@ def render_status(report: list[AssetStatus], per_partition: bool) -> None:
     if waiting:
         out.print(f"{waiting} failed or quarantined partitions wait: nothing that could change their result "
                   "changed since. `assets status --partitions` says why; `assets materialize --retry-failed` forces them.")
+
+
+def _freshness(state: str | None) -> Any:
+    """A freshness state as ``assets freshness`` colours it; ``-`` without a policy."""
+    if state is None:
+        return "-"
+    return styled(state, {"pass": "green", "warn": "yellow", "error": "red"}.get(state, ""))
 
 
 def _coloured(state: str) -> Any:

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, InstanceOf, Strict, StrictInt, StrictStr, StringConstraints, field_validator
 
 from assets_core.checks.base import Check
-from assets_core.definitions.freshness import FreshnessPolicy
+from assets_core.definitions.freshness import Freshness
 from assets_core.definitions.retries import RetryPolicy
 from assets_core.definitions.schema import SCHEMA, read_options
 from assets_core.errors import DefinitionError, PartitionError
@@ -54,8 +54,8 @@ class _Options(BaseModel):
     group: _Line | None = Field(default=None, description=_TEXT)
     owner: _Line | None = Field(default=None, description=_TEXT)
     tags: tuple[_Line, ...] = Field(default=(), description="give a list of strings, such as ['finance']")
-    freshness: FreshnessPolicy | None = Field(
-        default=None, description="give a FreshnessPolicy or a dict such as {'max_lag': '1d'}"
+    freshness: Freshness | None = Field(
+        default=None, description="give Freshness(...) or a dict such as {'error_after': '1d'}"
     )
     retry: RetryPolicy | None = Field(default=None, description="give a RetryPolicy(max_attempts=..., ...)")
     timeout: _Seconds | None = Field(default=None, description="give a number of seconds above 0")

@@ -31,6 +31,11 @@ checks, mappings) are taken as the objects they are."""
 
 Model = TypeVar("Model", bound=BaseModel)
 
+POLICY_ERROR = "policy"
+"""The type of a ``PydanticCustomError`` raised by a model validator for a rule between its
+fields (``warn_after`` longer than ``error_after``): its message is the fix, where another
+error's fix is the field's description."""
+
 _SHOWN = reprlib.Repr()
 _SHOWN.maxstring = _SHOWN.maxother = 60  # a value in a message, not a dump of it
 
@@ -130,7 +135,8 @@ def _problem(error: ErrorDetails, model: type[BaseModel], where: str, noun: str,
             hint = f". Did you mean [{close[0]}]?" if close else f": use {', '.join(f'[{n}]' for n in names)}."
             return f"{where}: unknown table {key}{hint}"
         return unknown_key(where, noun, key, list(names), close[0] if close else None)
-    fix = _description(model, loc) or _sentence(error["msg"])
+    # A rule between several options of one value (POLICY_ERROR) says itself what to fix.
+    fix = _sentence(error["msg"]) if error["type"] == POLICY_ERROR else _description(model, loc) or _sentence(error["msg"])
     if error["type"] == "missing":
         return f"{where}: {'table ' if noun == 'table' else ''}{key} is missing: {fix}."
     return f"{where} has {key}={_SHOWN.repr(error['input'])}: {fix}."

@@ -25,7 +25,7 @@ from datetime import datetime
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Any, Literal, Never
 
-from assets_core.definitions.freshness import FreshnessPolicy
+from assets_core.definitions.freshness import Freshness
 from assets_core.partitions import DataInterval, PartitionMapping, PartitionsDefinition
 from assets_core.definitions.retries import RetryPolicy
 
@@ -74,7 +74,7 @@ class AssetSpec:
     group: str = "default"
     owner: str | None = None
     tags: tuple[str, ...] = ()
-    freshness: FreshnessPolicy | None = None
+    freshness: Freshness | None = None
     fn: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
     sql: str | None = None
     sql_params: tuple[str, ...] = ()
@@ -349,7 +349,7 @@ def asset(
     group: str | None = None,
     owner: str | None = None,
     tags: Sequence[str] = (),
-    freshness: FreshnessPolicy | dict[str, Any] | None = None,
+    freshness: Freshness | dict[str, Any] | None = None,
     ins: dict[str, PartitionMapping] | None = None,
     retry: RetryPolicy | None = None,
     timeout: float | None = None,
@@ -446,7 +446,7 @@ def sql_asset(
     group: str | None = None,
     owner: str | None = None,
     tags: Sequence[str] = (),
-    freshness: FreshnessPolicy | dict[str, Any] | None = None,
+    freshness: Freshness | dict[str, Any] | None = None,
     ins: dict[str, PartitionMapping] | None = None,
     retry: RetryPolicy | None = None,
     timeout: float | None = None,

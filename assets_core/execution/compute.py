@@ -27,6 +27,7 @@ from assets_core.definitions.specs import AssetContext, AssetSpec
 from assets_core.errors import AssetsCoreError, StorageError, TransientStorageError
 from assets_core.execution.capture import AttemptCapture, install as install_capture, user_traceback
 from assets_core.execution.capture import attempt as capture_attempt, current as current_capture
+from assets_core.execution.data_time import newest_time
 from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
@@ -93,6 +94,8 @@ class Computed:
     """Earlier attempts of this partition in this run that failed transiently."""
     logs: AttemptLogs | None = None
     """What the attempt's code logged, printed and raised (``execution.capture``); None: nothing."""
+    data_time: str | None = None
+    """The newest value of the freshness policy's timestamp_column (see ``data_time.py``)."""
 
 
 class UserCodeError(Exception):
@@ -263,6 +266,8 @@ class Computer:
             results = tuple(phases.timed("validate", run_checks, spec.checks, data,
                                           check_context(self.graph, self.storage, work.asset, work.key, work.row_history)))
             fault_point("validate", work.asset, work.key)
+            column = spec.freshness.timestamp_column if spec.freshness is not None else None
+            data_time = newest_time(data, column, work.asset) if column else None
         except (AssetsCoreError, UserCodeError) as exc:
             if staged is not None:
                 staged.path.unlink(missing_ok=True)
@@ -276,7 +281,8 @@ class Computer:
             return _failed(exc, started, phases, policy)
         # Staged and valid: the run publishes it, under the partition's lease (execution.run).
         return Computed(staged, results, None, started, phases.total, "staged", None, phases.seconds,
-                        added_partitions=tuple(phases.added_partitions), observed=phases.observed)
+                        added_partitions=tuple(phases.added_partitions), observed=phases.observed,
+                        data_time=data_time)
 
     def _call_with_timeout(self, work: Work, phases: _Phases, timeout: float | None) -> Any:
         """The asset's code, stopped waiting for after ``timeout`` seconds.

@@ -44,6 +44,7 @@ from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp, utc_now
 from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
 from assets_core.execution.row_history import row_history
+from assets_core.definitions.deadlines import ledger_due_at
 from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
@@ -483,6 +484,8 @@ class _Runner:
             checks_version=spec.checks_version,
             columns=columns_of(attempt.staged) if attempt is not None and attempt.staged is not None and outcome.kind == "published" else None,
             logs=attempt.logs if attempt is not None else None,
+            data_time=attempt.data_time if attempt is not None and outcome.kind == "published" else None,
+            due_at=ledger_due_at(spec, step.key) if outcome.kind == "published" else None,
         ))
 
     # the loops --------------------------------------------------------------------------------

@@ -77,6 +77,9 @@ class HooksConfig(BaseModel):
 
     on_failure: list[str] = Field(default=[], description='give a list of hooks, such as ["alerts:page_oncall"]')
     on_quarantine: list[str] = Field(default=[], description='give a list of hooks, such as ["alerts:post_to_channel"]')
+    on_freshness: list[str] = Field(default=[], description='give a list of hooks, such as ["alerts:freshness_changed"]')
+    on_freshness_timeout: PositiveFloat = Field(
+        default=5.0, description="give seconds above 0 that `assets freshness` waits for its hooks, such as 5")
 
 
 class OpenLineageConfig(BaseModel):
@@ -195,6 +198,8 @@ def load_project(root: Path) -> Project:
 
 def _check_settings(project: Project, path: Path) -> None:
     for event, hooks in project.settings.hooks.model_dump().items():
+        if not isinstance(hooks, list):
+            continue
         if hooks:  # the webhook machinery (ssl, http) is only imported by projects that use it
             from assets_core.execution.hooks import validate_hook
         for hook in hooks:

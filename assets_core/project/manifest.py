@@ -7,10 +7,12 @@ always loads the real definitions before it computes anything.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from assets_core.definitions.specs import AssetInput, AssetSpec
-from assets_core.definitions.freshness import FreshnessPolicy
+from assets_core.definitions.freshness import Freshness
 from assets_core.graph import AssetGraph
 from assets_core.partitions import mapping_from_dict, partitions_from_dict
 
@@ -36,7 +38,7 @@ def _spec_to_dict(spec: AssetSpec) -> dict[str, Any]:
         "group": spec.group,
         "owner": spec.owner,
         "tags": list(spec.tags),
-        "freshness": None if spec.freshness is None else spec.freshness.max_lag.total_seconds(),
+        "freshness": None if spec.freshness is None else spec.freshness.to_dict(),
         "sql": spec.sql,
         "source": spec.source,
         "is_source": spec.is_source,
@@ -44,7 +46,17 @@ def _spec_to_dict(spec: AssetSpec) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=1024)
+def _freshness(text: str) -> Freshness:
+    """A policy read once per distinct text: a project's assets share a few policies, and
+    validating a policy (its cron deadline) is not free."""
+    return Freshness.from_dict(json.loads(text))
+
+
 def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
+    # One definition object per distinct definition, as a Python module shares its DAILY among
+    # assets: each keeps memos of its keys, made once rather than once per asset.
+    shared: dict[str, Any] = {}
     return [
         AssetSpec(
             name=row["name"],
@@ -54,7 +66,8 @@ def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
                 for param, asset, kind, mapping in row["inputs"]
             ),
             code_version=row["code_version"],
-            partitions=partitions_from_dict(row["partitions"]),
+            partitions=shared[key] if (key := json.dumps(row["partitions"], sort_keys=True)) in shared
+            else shared.setdefault(key, partitions_from_dict(row["partitions"])),
             io=row["io"],
             checks=tuple(row["checks"]),
             checks_version=row["checks_version"],
@@ -63,7 +76,7 @@ def specs_from_manifest(rows: list[dict[str, Any]]) -> list[AssetSpec]:
             group=row["group"],
             owner=row["owner"],
             tags=tuple(row["tags"]),
-            freshness=None if row["freshness"] is None else FreshnessPolicy(row["freshness"]),
+            freshness=None if row["freshness"] is None else _freshness(json.dumps(row["freshness"], sort_keys=True)),
             sql=row["sql"],
             source=row["source"],
             is_source=row.get("is_source", False),

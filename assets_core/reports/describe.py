@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assets_core.definitions.freshness import human_duration
+from assets_core.definitions.freshness import human_duration, policy_summary
 from assets_core.reports.status import asset_statuses
 
 if TYPE_CHECKING:
@@ -90,8 +90,10 @@ def asset_definition(graph: AssetGraph, name: str, root: Path | None = None) -> 
     spec = graph[name]
     freshness = None
     if spec.freshness is not None:
-        lag = spec.freshness.max_lag
-        freshness = {"max_lag_seconds": lag.total_seconds(), "max_lag": human_duration(lag)}
+        lag = spec.freshness.error_after
+        freshness = {**spec.freshness.to_dict(), "summary": policy_summary(spec.freshness),
+                     "max_lag_seconds": None if lag is None else lag.total_seconds(),
+                     "max_lag": None if lag is None else human_duration(lag)}
     return {
         "asset": spec.name,
         "description": spec.description,

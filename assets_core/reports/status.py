@@ -54,6 +54,8 @@ class AssetStatus:
     """Of the fresh ones, those a plain ``materialize`` rebuilds because something they read is rebuilt."""
     warned: int = 0
     """Of the published ones, those published with a warn-severity check that failed."""
+    freshness: str | None = None
+    """Its freshness state (pass, warn, error, unknown); None without a freshness policy."""
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
@@ -63,7 +65,7 @@ class AssetStatus:
         body: dict[str, Any] = {"asset": self.asset, "partitions": self.partitions,
                                 **{s: self.count(s) for s in STATUSES}, "waiting": self.waiting,
                                 "upstream_stale": self.upstream_stale, "warned": self.warned,
-                                "last_published_at": self.last_published_at}
+                                "last_published_at": self.last_published_at, "freshness": self.freshness}
         if self.detail is not None:
             body["detail"] = [p.to_json() for p in self.detail]
         return body

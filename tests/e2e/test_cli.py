@@ -11,12 +11,13 @@ from pathlib import Path
 from cli_project import DAY, DAYS, Project
 
 STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "waiting",
-               "upstream_stale", "warned", "last_published_at"}
+               "upstream_stale", "warned", "last_published_at", "freshness"}
 PLAN_KEYS = {"reference_time", "planning_seconds", "steps", "waiting"}
 STEP_KEYS = {"asset", "partition", "cause", "detail", "upstream", "upstream_schema_changes"}
 RUN_KEYS = {"run_id", "status", "counts", "reference_time", "started_at", "ended_at"}
 COUNT_KEYS = {"published", "failed", "quarantined", "skipped", "up_to_date"}
-FRESHNESS_KEYS = {"asset", "passed", "lag_seconds", "max_lag_seconds", "reason"}
+FRESHNESS_KEYS = {"asset", "state", "lag_seconds", "reason", "warn_after_seconds", "error_after_seconds", "deadline",
+                  "error", "counts", "partitions", "ranges"}
 LANDING_ASSETS = ["raw", "clean", "revenue", "summary"]
 
 
@@ -68,9 +69,11 @@ def test_json_outputs_have_the_documented_keys(landing: Project) -> None:
     assert [s["asset"] for s in plan["steps"]] == [a for a in LANDING_ASSETS for _ in (DAYS if a != "summary" else [""])]
 
     freshness = landing.run("freshness", "--json")
-    assert freshness.returncode == 1, str(freshness)  # summary was never published
-    assert freshness.json() == [{"asset": "summary", "passed": False, "lag_seconds": None,
-                                 "max_lag_seconds": 86400.0, "reason": "never published"}]
+    assert freshness.returncode == 0, str(freshness)  # summary was never published: nothing to judge yet
+    assert freshness.json() == [{"asset": "summary", "state": "unknown", "lag_seconds": None, "reason": "never published",
+                                 "warn_after_seconds": None, "error_after_seconds": 86400.0, "deadline": None,
+                                 "error": None, "counts": {"published": 0, "missing": 1}, "partitions": None,
+                                 "ranges": None}]
 
     run = landing.json("materialize")
     assert RUN_KEYS <= set(run)
@@ -98,7 +101,7 @@ def test_json_outputs_have_the_documented_keys(landing: Project) -> None:
 
     fresh = landing.json("freshness")
     assert len(fresh) == 1 and set(fresh[0]) == FRESHNESS_KEYS
-    assert fresh[0]["passed"] is True and 0 <= fresh[0]["lag_seconds"] <= fresh[0]["max_lag_seconds"]
+    assert fresh[0]["state"] == "pass" and 0 <= fresh[0]["lag_seconds"] <= fresh[0]["error_after_seconds"]
 
     listed = landing.json("list")
     assert [a["asset"] for a in listed] == LANDING_ASSETS
@@ -112,11 +115,11 @@ def test_freshness_fails_when_data_lags_behind(tmp_path: Path) -> None:
     result = project.run("freshness", "--json")
     assert result.returncode == 1, str(result)
     (page_views,) = [r for r in result.json() if r["asset"] == "page_views"]
-    assert page_views["passed"] is False
+    assert page_views["state"] == "error"
     assert page_views["lag_seconds"] == 4 * 86400  # data reaches 2025-01-04, the definition ends 2025-01-08
-    assert page_views["max_lag_seconds"] == 2 * 86400
+    assert page_views["error_after_seconds"] == 2 * 86400
     plain = project.run("freshness")
-    assert plain.returncode == 1 and "FAIL  page_views" in plain.stdout
+    assert plain.returncode == 1 and "error   page_views" in plain.stdout
 
 
 def test_show_prints_published_rows_as_csv_and_json(built_landing: Project) -> None:

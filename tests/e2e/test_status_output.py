@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cli_project import DAY, Project
 
-COLUMNS = ["asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "warned", "last publish"]
+COLUMNS = ["asset", "partitions", "freshness", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "warned", "last publish"]
 
 
 def test_the_status_table_and_its_json_agree(landing: Project) -> None:
@@ -28,5 +28,6 @@ def test_the_status_table_and_its_json_agree(landing: Project) -> None:
         assert (int(row["failed"]), int(row["quarantined"]), int(row["waiting"])) == (e["failed"], e["quarantined"], e["waiting"])
         assert int(row["warned"]) == e["warned"]
         assert row["last publish"] == (e["last_published_at"] or "never")
+        assert row["freshness"] == (e["freshness"] or "-")
     counted = {key.replace("_", " ") for key, value in entries[0].items() if isinstance(value, int)}
     assert counted <= set(COLUMNS), counted - set(COLUMNS)  # every count the JSON has is a column

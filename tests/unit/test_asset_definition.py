@@ -32,7 +32,8 @@ def test_a_definition_has_every_key_in_plain_json_types() -> None:
     assert first["description"] == "Orders, one file a day." and first["owner"] == "ana"
     assert (first["group"], first["tags"], first["downstream"]) == ("sales", ["finance", "raw"], ["weekly"])
     assert first["checks"] == [{"name": "not_null(id)", "severity": "warn"}]
-    assert first["freshness"] == {"max_lag_seconds": 93600.0, "max_lag": "26h"}
+    assert first["freshness"] == {"max_lag_seconds": 93600.0, "max_lag": "26h", "warn_after": None, "error_after": 93600.0,
+                                  "deadline": None, "timestamp_column": None, "allow_empty": False, "summary": "error 26h"}
     assert first["partitions"]["kind"] == "daily" and first["partitions"]["definition"]["kind"] == "daily"
     assert first["code"]["file"] == "test_asset_definition.py" and isinstance(first["code"]["line"], int)
     assert second["kind"] == "sql" and second["inputs"] == [

@@ -6,12 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from assets_core import DefinitionError, FreshnessPolicy, asset
+from assets_core import DefinitionError, Freshness, FreshnessPolicy, asset
 from assets_core.definitions.freshness import freshness_from, human_duration, parse_duration
-from assets_core.reports.freshness import evaluate
 from snapshot_helpers import utc
-
-NOW = utc(2025, 1, 10, 12)
 
 
 @pytest.mark.parametrize(
@@ -40,113 +37,56 @@ def test_bad_duration_is_a_definition_error_with_examples(text: str) -> None:
     assert raised.value.problems == [f"Duration {text!r} is not understood: write it like '90m', '26h' or '2d'."]
 
 
-def test_policy_parses_its_lag_and_serializes_in_seconds() -> None:
+def test_policy_parses_its_lag_and_max_lag_is_error_after() -> None:
     policy = FreshnessPolicy(max_lag="26h")
-    assert policy.max_lag == timedelta(hours=26)
-    assert policy.to_dict() == {"max_lag": 93600.0}
-    assert policy == FreshnessPolicy(max_lag=timedelta(hours=26))
+    assert policy.max_lag == policy.error_after == timedelta(hours=26)
+    assert policy == Freshness(error_after="26h") == Freshness("26h")
+    assert Freshness.from_dict(policy.to_dict()) == policy
+    assert Freshness.from_dict(93600.0) == policy  # a manifest written before warn/error
 
 
 def test_freshness_from_accepts_a_policy_a_dict_or_none() -> None:
-    policy = FreshnessPolicy(max_lag="1d")
+    policy = Freshness(max_lag="1d")
     assert freshness_from(policy) is policy
     assert freshness_from({"max_lag": "1d"}) == policy
     assert freshness_from(None) is None
-    with pytest.raises(DefinitionError, match="has max_lag='one day': write a duration like '90m'"):
+    with pytest.raises(DefinitionError, match="Duration|duration"):
         freshness_from({"max_lag": "one day"})
 
 
 def test_asset_decorator_reads_a_freshness_dict() -> None:
-    @asset(freshness={"max_lag": "2h"})
-    def orders(): ...
+    @asset(freshness={"warn_after": "1h", "error_after": "2h", "deadline": "09:00", "timestamp_column": "ts"})
+    def orders() -> None: ...
 
-    assert orders.freshness == FreshnessPolicy("2h")
-
-
-# -- time-partitioned assets: newest published window end vs newest due window end ------
-
-
-def test_partitioned_asset_within_its_lag_passes() -> None:
-    result = evaluate(
-        "orders", FreshnessPolicy("26h"), NOW,
-        newest_window_end=utc(2025, 1, 10), expected_window_end=utc(2025, 1, 10), last_published_at=None,
-    )
-    assert result.passed
-    assert result.lag == timedelta(0)
-    assert result.reason == "data reaches 2025-01-10T00:00:00+00:00, 0s behind"
-
-
-def test_partitioned_asset_exactly_at_its_lag_passes_and_one_second_more_fails() -> None:
-    policy = FreshnessPolicy("1d")
-    at_limit = evaluate("orders", policy, NOW, utc(2025, 1, 9), utc(2025, 1, 10), None)
-    assert at_limit.passed and at_limit.lag == timedelta(days=1)
-    past = evaluate("orders", policy, NOW, utc(2025, 1, 8, 23, 59, 59), utc(2025, 1, 10), None)
-    assert not past.passed
-    assert past.lag == timedelta(days=1, seconds=1)
-    assert past.max_lag == timedelta(days=1)
-
-
-def test_partitioned_asset_days_behind_fails_and_says_how_far() -> None:
-    result = evaluate("orders", FreshnessPolicy("26h"), NOW, utc(2025, 1, 5), utc(2025, 1, 10), None)
-    assert not result.passed
-    assert result.lag == timedelta(days=5)
-    assert result.reason == "data reaches 2025-01-05T00:00:00+00:00, 5d behind"
-    assert result.asset == "orders"
-
-
-def test_partitioned_asset_with_nothing_published_fails() -> None:
-    result = evaluate("orders", FreshnessPolicy("26h"), NOW, None, utc(2025, 1, 10), utc(2025, 1, 10))
-    assert not result.passed
-    assert result.lag is None
-    assert result.reason == "no partition is published"
-
-
-def test_the_reference_time_does_not_change_a_partitioned_verdict() -> None:
-    policy = FreshnessPolicy("1d")
-    early = evaluate("orders", policy, utc(2025, 1, 1), utc(2025, 1, 5), utc(2025, 1, 10), None)
-    late = evaluate("orders", policy, utc(2030, 1, 1), utc(2025, 1, 5), utc(2025, 1, 10), None)
-    assert early == late
-
-
-# -- other assets: age of the last publish -------------------------------------------------
-
-
-def test_unpartitioned_asset_published_recently_passes() -> None:
-    result = evaluate("summary", FreshnessPolicy("90m"), NOW, None, None, utc(2025, 1, 10, 11))
-    assert result.passed
-    assert result.lag == timedelta(hours=1)
-    assert result.reason == "last published 60m ago"
-
-
-def test_unpartitioned_asset_published_long_ago_fails() -> None:
-    result = evaluate("summary", FreshnessPolicy("90m"), NOW, None, None, utc(2025, 1, 10, 10))
-    assert not result.passed
-    assert result.lag == timedelta(hours=2)
-    assert result.reason == "last published 2h ago"
-
-
-def test_unpartitioned_asset_never_published_fails() -> None:
-    result = evaluate("summary", FreshnessPolicy("90m"), NOW, None, None, None)
-    assert (result.passed, result.lag, result.reason) == (False, None, "never published")
-
-
-def test_publish_after_the_reference_time_counts_as_no_lag() -> None:
-    result = evaluate("summary", FreshnessPolicy("1m"), NOW, None, None, NOW + timedelta(minutes=5))
-    assert result.passed and result.lag == timedelta(0)
+    assert orders.freshness == Freshness(warn_after="1h", error_after="2h", deadline="09:00", timestamp_column="ts")
 
 
 @pytest.mark.parametrize(
-    ("delta", "text"),
+    ("values", "message"),
     [
-        (timedelta(seconds=5), "5s"),
-        (timedelta(seconds=119), "119s"),
-        (timedelta(minutes=2), "2m"),
-        (timedelta(minutes=119), "119m"),
-        (timedelta(hours=2), "2h"),
-        (timedelta(hours=47), "47h"),
-        (timedelta(days=2), "2d"),
-        (timedelta(days=400), "400d"),
+        ({}, "needs warn_after, error_after (max_lag) or deadline"),
+        ({"warn_after": "2d", "error_after": "1d"}, "warn_after is longer than error_after"),
+        ({"max_lag": "1d", "error_after": "2d"}, "max_lag means error_after"),
+        ({"deadline": "25:00"}, "deadline='25:00'"),
+        ({"deadline": "every morning"}, "deadline='every morning'"),
+        ({"error_after": "-1h"}, "error_after='-1h'"),
+        ({"error_after": "1h", "allow_empty": "yes"}, "allow_empty"),
+        ({"error_afterr": "1h"}, "Did you mean 'error_after'"),
     ],
 )
-def test_human_duration(delta: timedelta, text: str) -> None:
-    assert human_duration(delta) == text
+def test_a_bad_policy_is_one_line_naming_the_option(values: dict[str, object], message: str) -> None:
+    with pytest.raises(DefinitionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Freshness(**values)
+
+
+def test_human_duration() -> None:
+    assert [human_duration(timedelta(seconds=s)) for s in (5, 600, 36000, 400000)] == ["5s", "10m", "10h", "4d"]
+
+
+def test_a_rule_between_options_is_said_on_the_asset() -> None:
+    from assets_core.definitions.options import AssetOptions
+    from assets_core.definitions.schema import read_options
+
+    assert read_options(AssetOptions, {"freshness": {"warn_after": "2d", "error_after": "1d"}}, "Asset 'orders'")[1] == [
+        "Asset 'orders' has freshness={'error_after': '1d', 'warn_after': '2d'}: "
+        "warn_after is longer than error_after: warn first, then error."]

@@ -16,6 +16,8 @@ from sqlglot import exp
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import (
     LAST_ATTEMPT_IS_THE_PUBLISH,
+    LEDGER_EXCEPTION,
+    LEDGER_LATE,
     latest_version,
     migrations,
     migrations_folder,
@@ -224,7 +226,9 @@ def test_a_catalog_made_before_the_files_keeps_its_tables_and_gains_the_newer_on
             [row for row in before if row[1] not in changed]  # verbatim
         assert {row[1] for row in after} - {row[1] for row in before} >= {
             "schemas", "asset_schemas", "sqlite_autoindex_schemas_1", "sqlite_autoindex_asset_schemas_1",
-            "attempt_logs", "attempt_logs_by_run"}  # 0005's and 0008's
+            "freshness_ledger", "freshness_ledger_by_due", "freshness_ledger_exceptions", "sqlite_autoindex_freshness_ledger_1",
+            "freshness_alerts", "sqlite_autoindex_freshness_alerts_1",
+            "attempt_logs", "attempt_logs_by_run"}  # 0005's, 0007's and 0008's
         assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == \
             [(v,) for v in range(1, latest_version() + 1)]
     finally:
@@ -240,3 +244,21 @@ def test_the_snapshot_query_repeats_the_condition_of_the_index(tmp_path: Path) -
     where = sqlglot.parse_one(index, read="sqlite").find(exp.Where)
     assert where is not None
     assert where.this == sqlglot.parse_one(f"NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})", read="sqlite")
+
+
+def test_the_ledger_queries_repeat_the_condition_of_its_partial_index(tmp_path: Path) -> None:
+    """0007's index of the ledger's exceptions is ``WHERE LEDGER_EXCEPTION``, and SQLite reads
+    the exceptions (and the late ones among them) through it, not through the whole ledger."""
+    SqliteCatalog(tmp_path / "new.db").close()
+    [index] = [sql for type_, name, sql in schema(tmp_path / "new.db") if name == "freshness_ledger_exceptions"]
+    where = sqlglot.parse_one(index, read="sqlite").find(exp.Where)
+    assert where is not None
+    assert where.this == sqlglot.parse_one(LEDGER_EXCEPTION, read="sqlite")
+    db = sqlite3.connect(tmp_path / "new.db")
+    try:
+        for condition in (LEDGER_EXCEPTION, f"({LEDGER_EXCEPTION}) AND {LEDGER_LATE}",
+                          f"({LEDGER_EXCEPTION}) AND NOT ({LEDGER_LATE})"):
+            plan = db.execute(f"EXPLAIN QUERY PLAN SELECT asset, partition, due_at FROM freshness_ledger WHERE {condition}").fetchall()
+            assert any("freshness_ledger_exceptions" in row[-1] for row in plan), plan
+    finally:
+        db.close()

@@ -20,7 +20,7 @@ from assets_core.graph import build_graph
 from assets_core.reports.status import STATUSES, AssetStatus, asset_statuses
 from snapshot_helpers import fresh_snapshot, utc
 
-COLUMNS = ["asset", "partitions", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "warned", "last publish"]
+COLUMNS = ["asset", "partitions", "freshness", "fresh", "upstream stale", "stale", "missing", "failed", "quarantined", "unknown", "waiting", "warned", "last publish"]
 
 
 def table_rows(text: str) -> list[dict[str, str]]:
@@ -59,6 +59,7 @@ def test_the_table_and_the_json_agree_on_every_count(report: list[AssetStatus]) 
             assert int(row[column]) == entry[column], column
         assert int(row["warned"]) == entry["warned"]
         assert row["last publish"] == (entry["last_published_at"] or "never")
+        assert row["freshness"] == (entry["freshness"] or "-")
 
 
 def test_statuses_count_what_the_planner_says_with_the_last_publish_by_name() -> None:
@@ -79,4 +80,4 @@ def test_statuses_count_what_the_planner_says_with_the_last_publish_by_name() ->
             for s in report] == [("raw", 4, 4, 0, 0, "T1"), ("clean", 4, 2, 1, 1, None)]
     clean_detail = {p.partition: p.status for p in report[1].detail or ()}
     assert clean_detail == {"2025-01-01": "fresh", "2025-01-02": "fresh", "2025-01-03": "failed", "2025-01-04": "missing"}
-    assert list(report[0].to_json()) == ["asset", "partitions", *STATUSES, "waiting", "upstream_stale", "warned", "last_published_at", "detail"]
+    assert list(report[0].to_json()) == ["asset", "partitions", *STATUSES, "waiting", "upstream_stale", "warned", "last_published_at", "freshness", "detail"]

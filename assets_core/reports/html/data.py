@@ -27,7 +27,7 @@ from assets_core.partitions import PartitionsDefinition
 from assets_core.planning.plan import Status, statuses
 from assets_core.reports.columns import ColumnIndex, columns_report, schemas_of
 from assets_core.reports.describe import asset_definition, last_results
-from assets_core.reports.freshness import freshness
+from assets_core.reports.freshness import evaluate_freshness, read_facts
 from assets_core.reports.history import asset_history
 from assets_core.reports.html.calendar import calendar
 from assets_core.reports.html.layout import NODE_HEIGHT, NODE_WIDTH, layout
@@ -68,7 +68,7 @@ def report_data(
         history = pool.submit(_read_history, catalog, names)
         placed = layout(names, [(up, down) for up, down, _ in edges])
         rows = statuses(graph, snapshot, names, now)
-        fresh_by_asset = {r.asset: r for r in freshness(graph, snapshot, names, now)}
+        fresh_by_asset = {r.asset: r for r in evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)}
         published, runs, attempts, schemas = history.result()
     columns = ColumnIndex(graph, schemas_of(schemas))  # each asset's lineage computed when its page is
     keysets = _KeySets()
@@ -91,8 +91,9 @@ def report_data(
             "upstream_stale": summary.upstream_stale,
             "waiting": summary.waiting,
             "last_published_at": summary.last_published_at,
-            "freshness": None if policy is None else {"passed": policy.passed, "reason": policy.reason,
-                                                       "max_lag": human_duration(policy.max_lag)},
+            "freshness": None if policy is None else {
+                "passed": policy.state == "pass", "state": policy.state, "reason": policy.reason,
+                "max_lag": "-" if policy.policy.error_threshold is None else human_duration(policy.policy.error_threshold)},
             "keyset": keysets.add(spec.partitions, rows[name]),
             "strip": strip(rows[name]),
             "reasons": reason_runs(rows[name], reasons),
