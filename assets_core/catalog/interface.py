@@ -199,7 +199,8 @@ class Catalog(Protocol):
 
     def record(self, attempts: Sequence[Materialization], before_commit: Callable[[], None] = ...) -> None:
         """Write a batch of attempts in one transaction: each attempt with its check results,
-        its partition's new state, and the release of its run's lease on that partition.
+        its partition's new state, and the release of its run's lease on that partition (not
+        for a ``retried`` attempt: another attempt of the same run follows, under that lease).
 
         Fenced: an attempt whose partition's last lease grant went to another run (its own
         lease was taken over) is history only: written with its check results, it changes

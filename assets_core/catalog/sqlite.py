@@ -429,10 +429,11 @@ class SqliteCatalog:
                 if self._granted_to_another(db, m):
                     continue  # its lease was taken over: the run that took it owns the partition
                 self._update_state(db, m, attempt_id)
-                db.execute(
-                    "DELETE FROM leases WHERE asset = ? AND partition = ? AND run_id = ?",
-                    (m.asset, m.partition, m.run_id),
-                )
+                if m.status != "retried":  # a retried attempt is not the last: the run still writes the partition
+                    db.execute(
+                        "DELETE FROM leases WHERE asset = ? AND partition = ? AND run_id = ?",
+                        (m.asset, m.partition, m.run_id),
+                    )
             before_commit()
 
     @staticmethod

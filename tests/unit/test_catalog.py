@@ -335,6 +335,18 @@ def test_record_releases_the_lease_of_each_recorded_partition(catalog: Catalog) 
     assert [(l.asset, l.partition) for l in conflicts] == [("orders", "2025-01-02")]
 
 
+def test_a_retried_attempt_keeps_the_lease_for_the_attempt_that_follows(catalog: Catalog) -> None:
+    """Recording a retried attempt released the lease, so the retry that followed was refused
+    its publish ("lease lost: no run holds it now") whenever the records were flushed between."""
+    take(catalog, [("orders", "2025-01-01")], "run-1")
+    catalog.record([attempt(partition="2025-01-01", status="retried", attempt=1)])
+    assert [(l.asset, l.partition, l.run_id) for l in catalog.leases()] == [("orders", "2025-01-01", "run-1")]
+    [lease] = catalog.leases("run-1")
+    assert catalog.fence(lease, lambda: "switched") == "switched"
+    catalog.record([attempt(partition="2025-01-01", attempt=2)])
+    assert catalog.leases() == []
+
+
 def test_a_lease_taken_through_one_connection_holds_against_another(
     catalog: Catalog, open_again: Callable[[], Catalog]
 ) -> None:
