@@ -164,7 +164,8 @@ class Catalog(Protocol):
         A ``published`` attempt replaces the partition's published version and its last
         attempt; a ``failed`` or ``quarantined`` one replaces only the last attempt (the
         published version stays readable); ``skipped``, ``retried`` and ``audited`` attempts
-        are history only. ``before_commit`` is called inside the transaction after every write
+        are history only; a ``retired`` one removes the partition's state (the snapshot, the
+        published versions and the summary no longer hold it; the attempt stays in the history). ``before_commit`` is called inside the transaction after every write
         (a fault point): if it or any write raises, nothing of the batch is written and the
         catalog stays usable. An empty batch writes nothing and calls nothing."""
         ...

@@ -394,6 +394,9 @@ class SqliteCatalog:
     def _update_state(db: sqlite3.Connection, m: Materialization, attempt_id: int | None) -> None:
         if m.status in ("skipped", "retried", "audited"):
             return
+        if m.status == "retired":  # no longer a partition: its state goes, the attempt is the history
+            db.execute("DELETE FROM partitions WHERE asset = ? AND partition = ?", (m.asset, m.partition))
+            return
         last = (m.status, m.run_id, m.error, m.ended_at, attempt_id, m.code_version, m.checks_version,
                 _json(m.inputs), m.failure)
         if m.status == "published":

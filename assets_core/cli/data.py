@@ -33,7 +33,9 @@ def show(
 
     project, graph, _, snapshot = open_context()
     spec = graph.require(asset)
-    published = [k for k, s in snapshot.partitions.get(asset, {}).items() if s.is_published]
+    # Keys the definition no longer holds are not shown: the next materialize retires them.
+    published = [k for k, s in snapshot.partitions.get(asset, {}).items()
+                 if s.is_published and (spec.partitions.is_key(k) if spec.partitions else k == "")]
     if partition is not None:
         check_key(spec, partition)
         if partition not in published:

@@ -121,7 +121,7 @@ def ref(asset: str, key: str) -> str:
 def run_json(run: Run, elapsed: float | None = None) -> dict[str, Any]:
     """A run as ``runs --json`` and ``materialize --json`` print it: every count present."""
     body: dict[str, Any] = run.model_dump()
-    body["counts"] = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date")}
+    body["counts"] = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date", "retired")}
     if elapsed is not None:
         body["seconds"] = round(elapsed, 3)
     return body

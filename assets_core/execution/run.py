@@ -33,6 +33,7 @@ from assets_core.catalog.models import FailureClass, RunStatus
 from assets_core.errors import AssetsCoreError, ConflictError, StorageError, TransientStorageError
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
+from assets_core.execution.retire import retire_all, retired_refs
 from assets_core.execution.clock import stamp
 from assets_core.execution.row_history import row_history
 from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
@@ -92,9 +93,12 @@ class RunResult:
     openlineage: LineageSummary | None = None
     """Events emitted and deliveries that failed; None when OpenLineage is not configured."""
 
+    retire_failures: list[str] = field(default_factory=list)
+    """Why partitions to retire were not (their storage refused; the next run tries again)."""
+
     @property
     def ok(self) -> bool:
-        return self.counts.get("failed", 0) == 0 and self.counts.get("quarantined", 0) == 0
+        return self.counts.get("failed", 0) == 0 and self.counts.get("quarantined", 0) == 0 and not self.retire_failures
 
 
 class _RecordBuffer:
@@ -656,7 +660,7 @@ def materialize(
     running = live_run_ids(catalog) | {run.run_id}
     catalog.start_run(run)
     conflicts = catalog.acquire_leases(
-        ((s.asset, s.key) for s in the_plan.steps), run.run_id, run.pid or 0, HOST, stamp(),
+        [*((s.asset, s.key) for s in the_plan.steps), *retired_refs(the_plan.retire)], run.run_id, run.pid or 0, HOST, stamp(),
         lambda lease: lease.run_id in running and lease.run_id != run.run_id,
     )
     if conflicts:
@@ -672,8 +676,12 @@ def materialize(
     snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
     finished_cleanly = False
+    retired: dict[str, int] = {}
+    not_retired: list[str] = []
     try:
         with _ctrl_c_stops_queries(runner.computer):
+            retired = retire_all(catalog, storage, run, the_plan.retire, graph,
+                                 lambda retirement, message: not_retired.append(message))  # before any publish
             runner.run_all(workers, executor)
         finished_cleanly = True
     finally:
@@ -683,6 +691,8 @@ def materialize(
         for outcome in runner.outcomes:
             if outcome is not None:
                 counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
+        if retired:
+            counts["retired"] = sum(retired.values())
         if finished_cleanly:
             # Leases of steps that did not run.
             catalog.release_leases(run.run_id)
@@ -691,11 +701,11 @@ def materialize(
             catalog.release_leases(run.run_id, [(s.asset, s.key) for i, s in enumerate(the_plan.steps)
                                                 if i not in runner.started])
         status: RunStatus = "interrupted" if not finished_cleanly else (
-            "failed" if counts.get("failed") or counts.get("quarantined") else "succeeded"
+            "failed" if counts.get("failed") or counts.get("quarantined") or not_retired else "succeeded"
         )
         storage.close()
         catalog.finish_run(run.run_id, status, stamp(), counts)
         runner.notify.close()  # last: its leases released and its record finished, the run waits for hooks once
     finished = catalog.run(run.run_id)
     assert finished is not None
-    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage)
+    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage, not_retired)

@@ -39,6 +39,10 @@ class Cause(str, Enum):
     SOURCE_CHANGED = "source changed"
     """``assets observe`` saw a new version of a source partition (late or corrected data)."""
     UPSTREAM_CHANGED = "upstream changed"
+    PARTITIONS_CHANGED = "partitions changed"
+    """Published under a partitions definition that no longer holds its key (daily -> monthly, a
+    static key dropped, a dynamic key removed with ``--force``): retired by the next
+    ``materialize``, never planned (see :func:`retired_reason`)."""
     UPSTREAM_PLANNED = "upstream rebuilt in this run"
     UNKNOWN = "unknown"
     REQUESTED = "requested"
@@ -288,6 +292,29 @@ RULES: tuple[Rule, ...] = (
 def guards() -> list[Guard]:
     """Every guard of the rules, each once, in order: what the bulk check compares."""
     return list(dict.fromkeys(g for rule in RULES for g in rule.guards))
+
+
+def retired_reason(spec: AssetSpec, key: str) -> Reason | None:
+    """Why a published partition of ``spec`` is to be retired: its key is not one of the
+    current definition's (due or not); None when it still is. The one rule for retirement:
+    the plan, ``why`` and the run read it here.
+
+    A time key that is merely not due yet (``--as-of`` in the past) is still a key: kept.
+    """
+    definition = spec.partitions
+    if definition is None:
+        if key == "":
+            return None
+        now = "it is not partitioned any more"
+    elif key != "" and definition.is_key(key):
+        return None
+    else:
+        now = f"it is {definition.describe()} now" if key != "" else f"it is {definition.describe()} now, not unpartitioned"
+    return Reason(
+        Cause.PARTITIONS_CHANGED,
+        f"no longer a partition of {spec.name}: {now}; its published data is retired by the next "
+        f"`assets materialize --select {spec.name}`",
+    )
 
 
 def direct_reason(

@@ -1,0 +1,114 @@
+"""Changing an asset's partitions definition: the keys it no longer holds are retired from the
+published location by the next materialize, recorded, and said in the plan; the new keys are
+missing and built. Read back with the documented readers only (README "Storage layout")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from cli_project import Project
+
+MODULE = "repartition_assets.py"
+DAILY = 'GRAIN = DailyPartitions(start="2025-01-01", end="2025-03-01")'
+MONTHLY = 'GRAIN = MonthlyPartitions(start="2025-01-01", end="2025-03-01")'
+DAYS_IN_JAN_FEB = 59.0
+
+
+def total(project: Project, asset: str) -> Any:
+    """``sum(revenue)`` over every published partition, as an outside reader computes it: the
+    README's glob over a Parquet asset's folders, or the DuckDB asset's table."""
+    if asset.endswith("_db"):
+        with duckdb.connect(str(project.warehouse), read_only=True) as db:
+            return db.execute(f'SELECT sum(revenue) FROM "{asset}"').fetchone()[0]  # type: ignore[index]
+    with duckdb.connect() as db:
+        pattern = str(project.data / asset / "*" / "*.parquet")
+        return db.execute("SELECT sum(revenue) FROM read_parquet(?, hive_partitioning = true)", [pattern]).fetchone()[0]  # type: ignore[index]
+
+
+def keys_on_disk(project: Project, asset: str) -> set[str]:
+    if asset.endswith("_db"):
+        with duckdb.connect(str(project.warehouse), read_only=True) as db:
+            return {row[0] for row in db.execute(f'SELECT DISTINCT partition_key FROM "{asset}"').fetchall()}
+    return {p.name.split("=", 1)[1] for p in (project.data / asset).glob("partition_key=*")}
+
+
+def published(project: Project, asset: str) -> set[str]:
+    return {k for (a, k), v in project.published_versions().items() if a == asset and v is not None}
+
+
+@pytest.fixture
+def repartition(make_project: Any) -> Project:
+    return make_project("repartition")
+
+
+@pytest.mark.parametrize("asset", ["sales", "sales_db"], ids=["parquet", "duckdb"])
+def test_daily_to_monthly_retires_the_days_and_builds_the_months(repartition: Project, asset: str) -> None:
+    project = repartition
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == DAYS_IN_JAN_FEB
+    project.edit(MODULE, DAILY, MONTHLY)
+
+    plan = project.json("plan", "--select", asset)
+    assert [(s["partition"], s["cause"]) for s in plan["steps"]] == [("2025-01", "missing"), ("2025-02", "missing")]
+    [retire] = plan["retire"]
+    assert (retire["asset"], retire["count"], retire["cause"]) == (asset, 59, "partitions changed")
+    assert retire["partitions"][0] == "2025-01-01" and retire["partitions"][-1] == "2025-02-28"
+    shown = project.ok("plan", "--select", asset).stdout
+    assert f"Retire 59 partitions of {asset} no longer in its partitions definition: 2025-01-01..2025-02-28" in shown
+    dry = project.ok("materialize", "--select", asset, "--dry-run").stdout
+    assert "Retire 59 partitions" in dry
+    assert total(project, asset) == DAYS_IN_JAN_FEB  # a dry run changes nothing
+
+    why = project.json("why", asset, "2025-01-01")
+    assert why[0]["cause"] == "partitions changed" and "no longer a partition" in why[0]["detail"]
+
+    run = project.json("materialize", "--select", asset)
+    assert run["counts"]["retired"] == 59 and run["counts"]["published"] == 2
+    assert total(project, asset) == DAYS_IN_JAN_FEB, "the old days are still visible next to the months"
+    assert keys_on_disk(project, asset) == {"2025-01", "2025-02"}
+    assert published(project, asset) == {"2025-01", "2025-02"}
+    assert project.json("plan", "--select", asset)["steps"] == [] and project.json("plan")["retire"] == []
+    shown_rows = project.json("show", asset) if False else None  # noqa: F841 (show has no --json)
+    csv = project.ok("show", asset, "--format", "csv").stdout.splitlines()
+    assert len(csv) == 1 + 2, csv  # the header and the two months, not the 59 days
+    attempts = project.json("runs", "show", run["run_id"])["attempts"]
+    retired = [a for a in attempts if a["status"] == "retired"]
+    assert len(retired) == 59 and {a["cause"] for a in retired} == {"partitions changed"}
+    status = {e["asset"]: e for e in project.json("status")}
+    assert status[asset]["partitions"] == 2 and status[asset]["fresh"] == 2
+
+
+@pytest.mark.parametrize("asset", ["regional", "regional_db"], ids=["parquet", "duckdb"])
+def test_a_dropped_static_key_is_retired(repartition: Project, asset: str) -> None:
+    project = repartition
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == 30.0
+    project.edit(MODULE, 'StaticPartitions(["eu", "us", "apac"])', 'StaticPartitions(["eu", "us"])')
+    plan = project.json("plan", "--select", asset)
+    assert plan["steps"] == []
+    assert [(r["asset"], r["partitions"]) for r in plan["retire"]] == [(asset, ["apac"])]
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == 20.0
+    assert keys_on_disk(project, asset) == {"eu", "us"} == published(project, asset)
+    assert project.json("plan")["retire"] == []
+
+
+@pytest.mark.parametrize("asset", ["store_sales", "store_sales_db"], ids=["parquet", "duckdb"])
+def test_a_dynamic_key_removed_with_force_is_retired(repartition: Project, asset: str) -> None:
+    project = repartition
+    project.ok("partitions", "add", "stores", "ST1", "ST2", "ST3")
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == 15.0
+    removed = project.ok("partitions", "remove", "stores", "ST2", "--force")
+    assert "retired by the next `assets materialize`" in removed.stdout
+    plan = project.json("plan", "--select", asset)
+    assert [(r["asset"], r["partitions"]) for r in plan["retire"]] == [(asset, ["ST2"])]
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == 10.0
+    assert keys_on_disk(project, asset) == {"ST1", "ST3"} == published(project, asset)
+    # The key added back is a new partition: missing, then built.
+    project.ok("partitions", "add", "stores", "ST2")
+    assert [(s["partition"], s["cause"]) for s in project.json("plan", "--select", asset)["steps"]] == [("ST2", "missing")]
