@@ -293,7 +293,8 @@ def open_context(
 
         if heal_releases(project, graph, catalog, snapshot):
             snapshot = live_snapshot(catalog)
-    _forget_missing_data(project, graph, snapshot)
+    bound = graph.with_dynamic_keys(snapshot.dynamic_keys or {}) if bind_keys else graph
+    _forget_missing_data(project, bound, snapshot)  # bound: it keeps the keys a definition no longer holds
     # The snapshot and the plan live as long as the command and hold no cycles: the cyclic
     # garbage collector, walking them again and again, frees nothing (a sixth of a plan over
     # a million partitions). Set here, in the main thread before any worker starts, never in
@@ -305,7 +306,7 @@ def open_context(
         gc.disable()
     if not bind_keys:
         return project, graph, catalog, snapshot
-    return project, graph.with_dynamic_keys(snapshot.dynamic_keys or {}), catalog, snapshot
+    return project, bound, catalog, snapshot
 
 
 # -- tables that fit the terminal ----------------------------------------------------------------

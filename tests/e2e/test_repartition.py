@@ -6,37 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pytest
-
 from cli_project import Project
-
-MODULE = "repartition_assets.py"
-DAILY = 'GRAIN = DailyPartitions(start="2025-01-01", end="2025-03-01")'
-MONTHLY = 'GRAIN = MonthlyPartitions(start="2025-01-01", end="2025-03-01")'
-DAYS_IN_JAN_FEB = 59.0
-
-
-def total(project: Project, asset: str) -> Any:
-    """``sum(revenue)`` over every published partition, as an outside reader computes it: the
-    README's glob over a Parquet asset's folders, or the DuckDB asset's table."""
-    if asset.endswith("_db"):
-        with duckdb.connect(str(project.warehouse), read_only=True) as db:
-            return db.execute(f'SELECT sum(revenue) FROM "{asset}"').fetchone()[0]  # type: ignore[index]
-    with duckdb.connect() as db:
-        pattern = str(project.data / asset / "*" / "*.parquet")
-        return db.execute("SELECT sum(revenue) FROM read_parquet(?, hive_partitioning = true)", [pattern]).fetchone()[0]  # type: ignore[index]
-
-
-def keys_on_disk(project: Project, asset: str) -> set[str]:
-    if asset.endswith("_db"):
-        with duckdb.connect(str(project.warehouse), read_only=True) as db:
-            return {row[0] for row in db.execute(f'SELECT DISTINCT partition_key FROM "{asset}"').fetchall()}
-    return {p.name.split("=", 1)[1] for p in (project.data / asset).glob("partition_key=*")}
-
-
-def published(project: Project, asset: str) -> set[str]:
-    return {k for (a, k), v in project.published_versions().items() if a == asset and v is not None}
+from repartition_project import (
+    DAILY,
+    DAYS_IN_JAN_FEB,
+    MODULE,
+    MONTHLY,
+    keys_on_disk,
+    published,
+    total,
+)
 
 
 @pytest.fixture
@@ -71,7 +51,6 @@ def test_daily_to_monthly_retires_the_days_and_builds_the_months(repartition: Pr
     assert keys_on_disk(project, asset) == {"2025-01", "2025-02"}
     assert published(project, asset) == {"2025-01", "2025-02"}
     assert project.json("plan", "--select", asset)["steps"] == [] and project.json("plan")["retire"] == []
-    shown_rows = project.json("show", asset) if False else None  # noqa: F841 (show has no --json)
     csv = project.ok("show", asset, "--format", "csv").stdout.splitlines()
     assert len(csv) == 1 + 2, csv  # the header and the two months, not the 59 days
     attempts = project.json("runs", "show", run["run_id"])["attempts"]

@@ -3,7 +3,14 @@ the number of days, whatever the grain (59 for January and February 2025)."""
 
 import polars as pl
 
-from assets_core import AssetContext, DailyPartitions, DynamicPartitions, MonthlyPartitions, StaticPartitions, asset
+from assets_core import (
+    AssetContext,
+    DailyPartitions,
+    DynamicPartitions,
+    MonthlyPartitions,
+    StaticPartitions,
+    asset,
+)
 
 GRAIN = DailyPartitions(start="2025-01-01", end="2025-03-01")
 REGIONS = StaticPartitions(["eu", "us", "apac"])
