@@ -166,6 +166,21 @@ def test_skipped_attempt_is_logged_but_changes_no_state(catalog: Catalog) -> Non
     assert len(catalog.materializations(asset="orders")) == 2
 
 
+def test_a_retired_attempt_drops_the_partition_state_and_its_lease_and_stays_in_the_history(catalog: Catalog) -> None:
+    catalog.record([attempt(partition="2025-01-01"), attempt(partition="2025-01-02")])
+    take(catalog, [("orders", "2025-01-01")], "run-2")
+    catalog.record([attempt(partition="2025-01-01", status="retired", run_id="run-2", cause="partitions changed")])
+    snapshot = catalog.snapshot()
+    assert snapshot.state("orders", "2025-01-01") is None and snapshot.version("orders", "2025-01-02") == "dv-1"
+    assert list(catalog.published_versions("orders")) == ["2025-01-02"]
+    assert catalog.published_summary()["orders"][0] == 1
+    assert catalog.leases() == []
+    assert [(m.status, m.cause) for m in catalog.materializations(partition="2025-01-01")] == [
+        ("retired", "partitions changed"), ("published", None)]
+    catalog.record([attempt(partition="2025-01-01", run_id="run-3", data_version="dv-3")])  # the key back: published anew
+    assert catalog.snapshot().version("orders", "2025-01-01") == "dv-3"
+
+
 def test_record_is_one_transaction(catalog: Catalog) -> None:
     catalog.record([attempt(data_version="dv-1")])
 
