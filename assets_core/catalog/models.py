@@ -28,6 +28,8 @@ class AssetRow(TypedDict):
     """The partitions definition's text, None for an unpartitioned asset."""
     inputs: str
     """The names of the assets it reads, comma-separated."""
+    partitions_grain: str | None
+    """What its keys mean (``assets_core.partitions.grain``), None for an unpartitioned asset."""
 
 
 class Record(BaseModel):

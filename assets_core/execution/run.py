@@ -38,6 +38,7 @@ from assets_core.execution.clock import stamp
 from assets_core.execution.row_history import row_history
 from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
+from assets_core.partitions.grain import grain
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
@@ -651,7 +652,7 @@ def materialize(
             {
                 "name": spec.name, "kind": spec.kind, "code_version": spec.code_version,
                 "partitions": None if spec.partitions is None else str(spec.partitions.to_dict()),
-                "inputs": ",".join(spec.upstream),
+                "inputs": ",".join(spec.upstream), "partitions_grain": grain(spec.partitions),
             }
             for spec in graph.specs.values()
         ),

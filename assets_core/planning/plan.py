@@ -184,6 +184,7 @@ STATUS_OF_CAUSE = {
     Cause.FAILED: "failed",
     Cause.QUARANTINED: "quarantined",
     Cause.CODE_CHANGED: "stale",
+    Cause.PARTITIONS_CHANGED: "stale",
     Cause.SOURCE_CHANGED: "stale",
     Cause.UPSTREAM_CHANGED: "stale",
     Cause.UNKNOWN: "unknown",

@@ -91,3 +91,33 @@ def test_a_dynamic_key_removed_with_force_is_retired(repartition: Project, asset
     # The key added back is a new partition: missing, then built.
     project.ok("partitions", "add", "stores", "ST2")
     assert [(s["partition"], s["cause"]) for s in project.json("plan", "--select", asset)["steps"]] == [("ST2", "missing")]
+
+
+@pytest.mark.parametrize("asset", ["sales", "sales_db"], ids=["parquet", "duckdb"])
+def test_daily_to_weekly_rebuilds_the_mondays_it_kept_and_retires_the_other_days(repartition: Project, asset: str) -> None:
+    """A key both definitions hold (a Monday) covers a week now: published as a day, it is
+    stale with the cause of its own, not fresh."""
+    project = repartition
+    project.ok("materialize", "--select", asset)
+    project.edit(MODULE, DAILY, DAILY.replace("Daily", "Weekly"))
+    plan = project.json("plan", "--select", asset)
+    mondays = [s["partition"] for s in plan["steps"]]
+    assert mondays and {s["cause"] for s in plan["steps"]} == {"partitions changed"}
+    assert "published under daily@UTC partitions, weekly@UTC now" in plan["steps"][0]["detail"]
+    [retire] = plan["retire"]
+    assert retire["count"] == 59 - len(mondays) and not set(retire["partitions"]) & set(mondays)
+    why = project.ok("why", asset, mondays[0]).stdout
+    assert f"{asset}[{mondays[0]}]: partitions changed: published under daily@UTC partitions" in why
+    status = {e["asset"]: e for e in project.json("status")}[asset]
+    assert status["stale"] == len(mondays) and status["fresh"] == 0
+
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == 7.0 * len(mondays)
+    assert keys_on_disk(project, asset) == set(mondays) == published(project, asset)
+    assert project.json("plan", "--select", asset)["steps"] == []
+    # Back to days: the Mondays (weeks now) are stale again, the other days missing.
+    project.edit(MODULE, DAILY.replace("Daily", "Weekly"), DAILY)
+    causes = {s["partition"]: s["cause"] for s in project.json("plan", "--select", asset)["steps"]}
+    assert len(causes) == 59 and {causes[m] for m in mondays} == {"partitions changed"}
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == DAYS_IN_JAN_FEB and project.json("plan", "--select", asset)["steps"] == []

@@ -416,6 +416,30 @@ def test_assets_are_recorded_again_without_error_when_unchanged_or_changed(catal
     catalog.upsert_assets([{**row, "code_version": "cv-2"}], T1)  # type: ignore[list-item]
 
 
+def test_a_changed_grain_keeps_the_grain_each_published_partition_was_published_under(catalog: Catalog) -> None:
+    def assets(grain: str | None) -> None:
+        catalog.upsert_assets([{"name": "orders", "kind": "python", "code_version": "cv-1", "partitions": grain,
+                                "inputs": "", "partitions_grain": grain}], T0)
+
+    assets("daily@UTC")
+    catalog.record([attempt(partition="2025-01-06"), attempt(partition="2025-01-07")])
+    snapshot = catalog.snapshot()
+    assert (snapshot.grains, snapshot.published_grains) == ({"orders": "daily@UTC"}, {})
+    assert snapshot.published_grain("orders", "2025-01-06") == "daily@UTC"
+
+    assets("weekly@UTC")  # daily -> weekly: both partitions were published under the days
+    catalog.record([attempt(partition="2025-01-06", run_id="run-2", data_version="dv-2")])  # rebuilt as a week
+    snapshot = catalog.snapshot()
+    assert snapshot.grains == {"orders": "weekly@UTC"}
+    assert snapshot.published_grains == {"orders": {"2025-01-07": "daily@UTC"}}
+    assert snapshot.published_grain("orders", "2025-01-06") == "weekly@UTC"
+
+    assets("daily@UTC")  # and back: the week is the odd one now, the day it was built as again
+    snapshot = catalog.snapshot()
+    assert snapshot.published_grains == {"orders": {"2025-01-06": "weekly@UTC"}}
+    assert snapshot.published_grain("orders", "2025-01-07") == "daily@UTC"
+
+
 # -- opening -------------------------------------------------------------------------------
 
 

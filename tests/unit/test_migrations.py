@@ -198,7 +198,7 @@ def test_a_catalog_at_an_earlier_version_is_migrated_to_the_schema_of_a_new_one(
     path = tmp_path / "old.db"
     files_up_to(path, version)
     catalog = SqliteCatalog(path)
-    assert catalog.schema_version() == latest_version() == 5
+    assert catalog.schema_version() == latest_version() == 9
     catalog.close()
     assert schema(path) == schema(tmp_path / "new.db")
 
@@ -211,18 +211,21 @@ def test_a_catalog_made_before_the_files_keeps_its_tables_and_gains_the_newer_on
     db.close()
     catalog = SqliteCatalog(path)
     try:
-        assert catalog.schema_version() == 5
+        assert catalog.schema_version() == latest_version()
         assert [r.run_id for r in catalog.runs()] == ["r0"]
     finally:
         catalog.close()
     db = sqlite3.connect(path)
     try:
         after = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
-        changed = {"materializations"}  # 0005 adds its schema_id column
+        changed = {"materializations", "assets", "partitions"}  # 0005 adds its schema_id column, 0009 grains
         assert [row for row in after if row[1] not in changed and row in before] == \
             [row for row in before if row[1] not in changed]  # verbatim
-        assert {row[1] for row in after} - {row[1] for row in before} == {"schemas", "asset_schemas", "sqlite_autoindex_schemas_1", "sqlite_autoindex_asset_schemas_1"}
-        assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,), (3,), (4,), (5,)]
+        assert {row[1] for row in after} - {row[1] for row in before} == {
+            "schemas", "asset_schemas", "sqlite_autoindex_schemas_1", "sqlite_autoindex_asset_schemas_1",
+            "partitions_published_under_another_grain"}  # 0009's
+        assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == \
+            [(v,) for v in range(1, latest_version() + 1)]
     finally:
         db.close()
 

@@ -9,13 +9,14 @@ from assets_core import (
     DynamicPartitions,
     MonthlyPartitions,
     StaticPartitions,
+    WeeklyPartitions,
     asset,
 )
 
 GRAIN = DailyPartitions(start="2025-01-01", end="2025-03-01")
 REGIONS = StaticPartitions(["eu", "us", "apac"])
 STORES = DynamicPartitions("stores")
-UNUSED = MonthlyPartitions(start="2025-01-01", end="2025-03-01")
+OTHER_GRAINS = (MonthlyPartitions, WeeklyPartitions)  # what the tests change GRAIN to
 
 
 def _days(context: AssetContext) -> pl.DataFrame:

@@ -1,0 +1,2 @@
+-- A placeholder on the `logs` branch only: 0006 is the leases migration's number (migrations
+-- are numbered without gaps). Delete this file when the leases branch's 0006 is merged.

@@ -1,0 +1,3 @@
+-- A placeholder on the `logs` branch only: 0007 is the freshness migration's number
+-- (migrations are numbered without gaps). Delete this file when the freshness branch's 0007
+-- is merged.

@@ -1,0 +1,3 @@
+-- A placeholder on the `retire` branch only: 0008 is the attempt logs migration's number
+-- (migrations are numbered without gaps). Delete this file when the logs branch's 0008 is
+-- merged.
