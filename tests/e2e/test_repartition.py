@@ -121,3 +121,29 @@ def test_daily_to_weekly_rebuilds_the_mondays_it_kept_and_retires_the_other_days
     assert len(causes) == 59 and {causes[m] for m in mondays} == {"partitions changed"}
     project.ok("materialize", "--select", asset)
     assert total(project, asset) == DAYS_IN_JAN_FEB and project.json("plan", "--select", asset)["steps"] == []
+
+
+@pytest.mark.parametrize("asset", ["regional", "regional_db"], ids=["parquet", "duckdb"])
+def test_partitioned_to_unpartitioned_and_back(repartition: Project, asset: str) -> None:
+    project = repartition
+    declared = f'@asset(partitions=REGIONS{", io=" + chr(34) + "duckdb" + chr(34) if asset.endswith("_db") else ""})\ndef {asset}('
+    unpartitioned = declared.replace("partitions=REGIONS, ", "").replace("partitions=REGIONS", "")
+    project.ok("materialize", "--select", asset)
+    project.edit(MODULE, declared, unpartitioned)
+    plan = project.json("plan", "--select", asset)
+    assert [(s["partition"], s["cause"]) for s in plan["steps"]] == [("", "missing")]
+    assert [sorted(r["partitions"]) for r in plan["retire"]] == [["apac", "eu", "us"]]
+    project.ok("materialize", "--select", asset)
+    if asset.endswith("_db"):
+        assert total(project, asset) == 10.0
+    else:
+        assert keys_on_disk(project, asset) == set() and project.parquet_rows(asset) == [("", 10.0)]
+    assert published(project, asset) == {""}
+
+    project.edit(MODULE, unpartitioned, declared)  # and back: the unpartitioned data goes first
+    assert [r["partitions"] for r in project.json("plan", "--select", asset)["retire"]] == [[""]]
+    project.ok("materialize", "--select", asset)
+    assert total(project, asset) == 30.0 and keys_on_disk(project, asset) == {"eu", "us", "apac"}
+    assert not (project.data / asset / "data.parquet").exists()
+    after = project.json("plan", "--select", asset)
+    assert (after["steps"], after["retire"]) == ([], [])
