@@ -17,10 +17,27 @@ from __future__ import annotations
 from assets_core.partitions.base import PartitionsDefinition
 
 
+_MEMO: dict[int, tuple[PartitionsDefinition, str]] = {}
+"""Grains by definition object (kept alive with its grain, so an id is never reused for
+another): the planner asks once per partition it judges, and ``to_dict`` is not free."""
+_MEMO_SIZE = 4096
+
+
 def grain(definition: PartitionsDefinition | None) -> str | None:
     """The grain of ``definition``; None for an unpartitioned asset."""
     if definition is None:
         return None
+    found = _MEMO.get(id(definition))
+    if found is not None and found[0] is definition:
+        return found[1]
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    value = _grain(definition)
+    _MEMO[id(definition)] = (definition, value)
+    return value
+
+
+def _grain(definition: PartitionsDefinition) -> str:
     spec = definition.to_dict()
     kind = spec.get("kind")
     if kind in ("static", "dynamic"):
