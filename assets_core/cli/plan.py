@@ -167,7 +167,7 @@ def render_plan(graph: AssetGraph, the_plan: Plan, schema_changes: Mapping[Reaso
                            waiting=_with_schema_notes(the_plan.waiting, schema_changes))
     if not the_plan.steps:  # the no-op run's path: no rich import needed
         fresh = "everything else selected is fresh" if the_plan.waiting else "everything selected is fresh"
-        sys.stdout.write(f"Nothing to materialize: {fresh}.\n")
+        sys.stdout.write(f"{'Nothing to compute' if the_plan.retire else 'Nothing to materialize'}: {fresh}.\n")
         _render_retire(the_plan)
         _render_waiting(the_plan)
         return

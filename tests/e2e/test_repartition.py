@@ -69,6 +69,10 @@ def test_a_dropped_static_key_is_retired(repartition: Project, asset: str) -> No
     plan = project.json("plan", "--select", asset)
     assert plan["steps"] == []
     assert [(r["asset"], r["partitions"]) for r in plan["retire"]] == [(asset, ["apac"])]
+    shown = project.ok("materialize", "--select", asset, "--dry-run").stdout
+    assert shown.splitlines() == ["Nothing to compute: everything selected is fresh.",
+                                  f"Retire 1 partition of {asset} no longer in its partitions definition: apac "
+                                  "(it is static: eu, us now)."], shown
     project.ok("materialize", "--select", asset)
     assert total(project, asset) == 20.0
     assert keys_on_disk(project, asset) == {"eu", "us"} == published(project, asset)
@@ -85,6 +89,12 @@ def test_a_dynamic_key_removed_with_force_is_retired(repartition: Project, asset
     assert "retired by the next `assets materialize`" in removed.stdout
     plan = project.json("plan", "--select", asset)
     assert [(r["asset"], r["partitions"]) for r in plan["retire"]] == [(asset, ["ST2"])]
+    project.ok("partitions", "add", "stores", "ST4")  # and one to build, by worker processes
+    run = project.json("materialize", "--select", asset, "--executor", "processes", "--workers", "2")
+    assert (run["counts"]["retired"], run["counts"]["published"]) == (1, 1)
+    shown = project.ok("runs", "show", run["run_id"]).stdout
+    assert any([c.strip() for c in line.split("│")[1:4]] == [asset, "ST2", "retired"] for line in shown.splitlines()), shown
+    project.ok("partitions", "remove", "stores", "ST4", "--force")
     project.ok("materialize", "--select", asset)
     assert total(project, asset) == 10.0
     assert keys_on_disk(project, asset) == {"ST1", "ST3"} == published(project, asset)
