@@ -71,8 +71,8 @@ def test_a_dropped_static_key_is_retired(repartition: Project, asset: str) -> No
     assert [(r["asset"], r["partitions"]) for r in plan["retire"]] == [(asset, ["apac"])]
     shown = project.ok("materialize", "--select", asset, "--dry-run").stdout
     assert shown.splitlines() == ["Nothing to compute: everything selected is fresh.",
-                                  f"Retire 1 partition of {asset} no longer in its partitions definition: apac "
-                                  "(it is static: eu, us now)."], shown
+                                  (f"Retire 1 partition of {asset} no longer in its partitions definition: apac "
+                                   "(it is static: eu, us now).")], shown
     project.ok("materialize", "--select", asset)
     assert total(project, asset) == 20.0
     assert keys_on_disk(project, asset) == {"eu", "us"} == published(project, asset)
