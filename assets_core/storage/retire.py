@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from assets_core.errors import StorageError
 from assets_core.partitions import UNPARTITIONED
-from assets_core.storage.store import KEY_COLUMN, OWNED_TABLE, Storage
+from assets_core.storage.store import KEY_COLUMN, Storage
 
 RETIRED_FOLDER = ".retired"
 """Under a run's staging folder: not an asset name (those are identifiers)."""
@@ -66,10 +66,10 @@ def _delete_rows(storage: Storage, asset: str, keys: Sequence[str]) -> None:
     table = exp.to_identifier(asset, quoted=True).sql("duckdb")
     db = storage.warehouse()
     try:
-        exists = db.execute(
-            "SELECT comment FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [asset]
-        ).fetchall()
-        if not exists or exists[0][0] != OWNED_TABLE:  # gone, or not ours: nothing of it to retire
+        # The catalog holds published partitions of it: the table is the asset's (made before
+        # tables were marked, perhaps). Gone: nothing of it left to retire.
+        if not db.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND lower(table_name) = lower(?)",
+                          [asset]).fetchall():
             return
         db.execute("BEGIN TRANSACTION")
         try:
@@ -79,6 +79,7 @@ def _delete_rows(storage: Storage, asset: str, keys: Sequence[str]) -> None:
                 db.execute(f"DELETE FROM {table} WHERE list_contains(?, {KEY_COLUMN})", [list(keys)])
             storage.fault("retire", asset, keys[-1])
             db.execute("COMMIT")
+            storage._table_columns.pop(asset, None)  # its columns, as this process knew them, may be gone
         except BaseException:
             db.execute("ROLLBACK")
             raise
