@@ -38,4 +38,5 @@ def through_a_catalog(snapshot: CatalogSnapshot, path: Path | str = ":memory:") 
     loaded = catalog.snapshot()
     catalog.close()
     loaded.interrupted, loaded.observed, loaded.dynamic_keys = snapshot.interrupted, snapshot.observed, snapshot.dynamic_keys
+    loaded.grains, loaded.published_grains = snapshot.grains, snapshot.published_grains
     return loaded

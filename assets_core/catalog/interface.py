@@ -58,16 +58,22 @@ class Catalog(Protocol):
     # -- assets ------------------------------------------------------------------------------
 
     def upsert_assets(self, rows: Iterable[AssetRow], now: str) -> None:
-        """Record each asset's kind, code version, partitions and inputs, in one transaction.
-        A known asset's row (and its ``updated_at``, set to ``now``) changes only when its code
-        version, inputs or partitions differ."""
+        """Record each asset's kind, code version, partitions, grain and inputs, in one
+        transaction. A known asset's row (and its ``updated_at``, set to ``now``) changes only
+        when its code version, inputs, partitions or grain differ. When an asset's grain
+        changes from a known one, each of its published partitions keeps the grain it was
+        published under (a snapshot's ``published_grain``: the old one, or the new one for a
+        partition published under it before); a later publish of a partition records it under
+        its asset's grain."""
         ...
 
     # -- the snapshot ------------------------------------------------------------------------
 
     def snapshot(self, is_alive: Callable[[Lease], bool] = ...) -> CatalogSnapshot:
         """Every partition's state, the latest observed version of each source partition, the
-        keys of every dynamic partitions definition (``dynamic_keys``, in the order added), and
+        keys of every dynamic partitions definition (``dynamic_keys``, in the order added), the
+        grain each asset's partitions were published under (``grains``, and
+        ``published_grains`` for those published under another grain than their asset's), and
         as ``interrupted`` the partitions leased by a run ``is_alive`` says is dead (by default
         none is), all read from one consistent view: a :meth:`record` committed meanwhile is
         in it whole or not at all.
@@ -210,9 +216,11 @@ class Catalog(Protocol):
         A ``published`` attempt replaces the partition's published version and its last
         attempt; a ``failed`` or ``quarantined`` one replaces only the last attempt (the
         published version stays readable); ``skipped``, ``retried`` and ``audited`` attempts
-        are history only. An attempt's ``logs``, when it has some, are written with it.
-        ``before_commit`` is called inside the transaction after every write (a fault point):
-        if it or any write raises, nothing of the batch is written and the
+        are history only; a ``retired`` one removes the partition's state (the snapshot, the
+        published versions and the summary no longer hold it; the attempt stays in the history).
+        An attempt's ``logs``, when it has some, are written with it. ``before_commit`` is called
+        inside the transaction after every write (a fault point): if it or any write raises,
+        nothing of the batch is written and the
         catalog stays usable. An empty batch writes nothing and calls nothing."""
         ...
 

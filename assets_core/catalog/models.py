@@ -8,9 +8,10 @@ from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
-AttemptStatus = Literal["published", "failed", "quarantined", "skipped", "retried", "audited"]
+AttemptStatus = Literal["published", "failed", "quarantined", "skipped", "retried", "audited", "retired"]
 """``retried``: failed, then tried again in the same run; ``audited``: its published data was
-checked by ``assets check`` (no new data)."""
+checked by ``assets check`` (no new data); ``retired``: its data was removed from the published
+location because the asset's partitions definition no longer holds its key."""
 FailureClass = Literal["error", "transient", "timeout", "check", "storage", "lease"]
 """Why an attempt failed. ``transient`` and ``timeout`` may pass when simply tried again;
 the others wait until the code, an upstream version or the checks change. ``lease``: its run
@@ -29,6 +30,8 @@ class AssetRow(TypedDict):
     """The partitions definition's text, None for an unpartitioned asset."""
     inputs: str
     """The names of the assets it reads, comma-separated."""
+    partitions_grain: str | None
+    """What its keys mean (``assets_core.partitions.grain``), None for an unpartitioned asset."""
 
 
 class Record(BaseModel):

@@ -423,6 +423,15 @@ class CatalogSnapshot:
     dynamic_keys: dict[str, list[str]] | None = None
     """The keys of each ``DynamicPartitions`` by name, in the order they were added (None:
     not read; the graph's definitions are taken as they are)."""
+    grains: dict[str, str] = field(default_factory=dict)
+    """Each partitioned asset's grain (what its keys mean) as its last run recorded it."""
+    published_grains: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``published_grains[asset][key]``: the grain a partition was published under, for the
+    few published under another grain than their asset's in :attr:`grains`."""
+
+    def published_grain(self, asset: str, key: str) -> str | None:
+        """The grain ``asset[key]`` was published under (None: not known, recorded before grains were)."""
+        return self.published_grains.get(asset, {}).get(key) or self.grains.get(asset)
 
     def state(self, asset: str, key: str) -> PartitionState | None:
         return self.partitions.get(asset, {}).get(key)

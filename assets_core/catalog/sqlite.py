@@ -171,17 +171,29 @@ class SqliteCatalog:
     # -- assets --------------------------------------------------------------------------
 
     def upsert_assets(self, rows: Iterable[AssetRow], now: str) -> None:
+        values: list[dict[str, Any]] = [{"partitions_grain": None, **row, "now": now} for row in rows]
         with self._transaction() as db:
+            grains = dict(db.execute("SELECT name, partitions_grain FROM assets").fetchall())
+            for row in values:
+                old, new = grains.get(row["name"]), row["partitions_grain"]
+                if old is not None and old != new:  # its partitions now say something else of their keys
+                    db.execute(
+                        """UPDATE partitions SET published_grain = ? WHERE asset = ? AND published_grain IS NULL
+                           AND data_version IS NOT NULL""", (old, row["name"]))
+                    db.execute("UPDATE partitions SET published_grain = NULL WHERE asset = ? AND published_grain = ?",
+                               (row["name"], new))  # published under the grain that is current again
             db.executemany(
-                """INSERT INTO assets (name, kind, code_version, partitions, inputs, updated_at)
-                   VALUES (:name, :kind, :code_version, :partitions, :inputs, :now)
+                """INSERT INTO assets (name, kind, code_version, partitions, inputs, updated_at, partitions_grain)
+                   VALUES (:name, :kind, :code_version, :partitions, :inputs, :now, :partitions_grain)
                    ON CONFLICT (name) DO UPDATE SET kind = excluded.kind,
                      code_version = excluded.code_version, partitions = excluded.partitions,
-                     inputs = excluded.inputs, updated_at = excluded.updated_at
+                     inputs = excluded.inputs, updated_at = excluded.updated_at,
+                     partitions_grain = excluded.partitions_grain
                    WHERE assets.code_version != excluded.code_version
                       OR assets.inputs != excluded.inputs
-                      OR coalesce(assets.partitions, '') != coalesce(excluded.partitions, '')""",
-                [{**row, "now": now} for row in rows],
+                      OR coalesce(assets.partitions, '') != coalesce(excluded.partitions, '')
+                      OR coalesce(assets.partitions_grain, '') != coalesce(excluded.partitions_grain, '')""",
+                values,
             )
 
     # -- the snapshot --------------------------------------------------------------------
@@ -210,13 +222,20 @@ class SqliteCatalog:
                          (SELECT max(id) FROM observations GROUP BY asset, partition)"""
                 ).fetchall()
                 dynamic_keys = self._dynamic_keys()
+                grains = {name: grain for name, grain in self._db.execute(
+                    "SELECT name, partitions_grain FROM assets WHERE partitions_grain IS NOT NULL")}
+                published_grains: dict[str, dict[str, str]] = {}
+                for asset, key, grain in self._db.execute(  # the partial index: nothing read when none is
+                    "SELECT asset, partition, published_grain FROM partitions WHERE published_grain IS NOT NULL"
+                ):
+                    published_grains.setdefault(asset, {})[key] = grain
             finally:
                 self._db.execute("COMMIT")
         interrupted = frozenset((l.asset, l.partition) for l in leases if not is_alive(l))
         observed: dict[str, dict[str, str]] = {}
         for asset, key, version in observed_rows:
             observed.setdefault(asset, {})[key] = version
-        return CatalogSnapshot(partitions, interrupted, observed, dynamic_keys)
+        return CatalogSnapshot(partitions, interrupted, observed, dynamic_keys, grains, published_grains)
 
     # -- observations and dynamic partitions ---------------------------------------------
 
@@ -463,6 +482,9 @@ class SqliteCatalog:
     def _update_state(db: sqlite3.Connection, m: Materialization, attempt_id: int | None) -> None:
         if m.status in ("skipped", "retried", "audited"):
             return
+        if m.status == "retired":  # no longer a partition: its state goes, the attempt is the history
+            db.execute("DELETE FROM partitions WHERE asset = ? AND partition = ?", (m.asset, m.partition))
+            return
         last = (m.status, m.run_id, m.error, m.ended_at, attempt_id, m.code_version, m.checks_version,
                 _json(m.inputs), m.failure)
         if m.status == "published":
@@ -476,6 +498,7 @@ class SqliteCatalog:
                      data_version = excluded.data_version, code_version = excluded.code_version,
                      inputs = excluded.inputs, rows = excluded.rows, bytes = excluded.bytes,
                      published_at = excluded.published_at, published_run = excluded.published_run,
+                     published_grain = NULL,
                      """ + _LAST_COLUMNS_UPDATE,
                 (m.asset, m.partition, m.data_version, m.code_version, _json(m.inputs),
                  m.rows, m.bytes, m.ended_at, m.run_id, *last),

@@ -33,7 +33,11 @@ def show(
 
     project, graph, _, snapshot = open_context()
     spec = graph.require(asset)
-    published = [k for k, s in snapshot.partitions.get(asset, {}).items() if s.is_published]
+    from assets_core.planning.rules import retired_reason
+
+    # Keys the definition no longer holds are not shown: the next materialize retires them.
+    published = [k for k, s in snapshot.partitions.get(asset, {}).items()
+                 if s.is_published and retired_reason(spec, k) is None]
     if partition is not None:
         check_key(spec, partition)
         if partition not in published:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assets_core.cli.output import STATE, Exclusion, Selection, Yes, choice, console, open_context, partition_limit, print_json, ref, run_duration, run_json, safe, selection, styled, user_errors
-from assets_core.cli.plan import parse_as_of, plan_rows, plan_schema_changes, render_plan
+from assets_core.cli.plan import parse_as_of, plan_rows, plan_schema_changes, render_plan, retire_rows
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -83,13 +83,13 @@ def materialize(
     now = parse_as_of(as_of)
     resume = None if resumed is None else resumed.run_id
     the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, resume, partition_limit(yes))
-    if dry_run or not the_plan.steps:
+    if dry_run or not (the_plan.steps or the_plan.retire):
         changes = plan_schema_changes(catalog, the_plan)  # asks nothing of a plan without upstream changes
         if as_json:
             return print_json({"dry_run": dry_run, "reference_time": now.isoformat(),
                                "counts": the_plan.counts_by_asset(),
                                "steps": plan_rows(the_plan.steps, changes),
-                               "waiting": plan_rows(the_plan.waiting, changes)})
+                               "waiting": plan_rows(the_plan.waiting, changes), "retire": retire_rows(the_plan)})
         return render_plan(graph, the_plan, changes)
     if as_of is not None and resumed is None and retry is None and not force:
         _refuse_regressions(graph, snapshot, catalog, the_plan)
@@ -108,6 +108,8 @@ def materialize(
         print_json({**run_json(result.run, elapsed), "openlineage": None if lineage is None else lineage.to_json()})
     else:
         _print_summary(result)
+    for message in result.retire_failures:
+        print(safe(f"not retired: {message}"), file=sys.stderr)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -267,6 +269,8 @@ def _print_summary(result: Any) -> None:
     line = (f"Run {result.run.run_id}: {c.get('published', 0)} published, {c.get('failed', 0)} failed, "
             f"{c.get('quarantined', 0)} quarantined, {c.get('skipped', 0)} skipped, "
             f"{c.get('up_to_date', 0)} already up to date in {run_duration(result.run)}")
+    if c.get("retired"):
+        line += f"; {c['retired']} retired (no longer in their partitions definition)"
     if result.openlineage is not None:  # a failing endpoint is counted here, never a failed run
         line += f"; OpenLineage: {result.openlineage.events} events, {result.openlineage.failed} not delivered"
     console().print(styled(line, "green" if result.ok else "red"))

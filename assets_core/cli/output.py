@@ -123,7 +123,7 @@ def ref(asset: str, key: str) -> str:
 def run_json(run: Run, elapsed: float | None = None) -> dict[str, Any]:
     """A run as ``runs --json`` and ``materialize --json`` print it: every count present."""
     body: dict[str, Any] = run.model_dump()
-    body["counts"] = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date")}
+    body["counts"] = {k: run.counts.get(k, 0) for k in ("published", "failed", "quarantined", "skipped", "up_to_date", "retired")}
     if elapsed is not None:
         body["seconds"] = round(elapsed, 3)
     return body
@@ -295,7 +295,8 @@ def open_context(
 
         if heal_releases(project, graph, catalog, snapshot):
             snapshot = live_snapshot(catalog)
-    _forget_missing_data(project, graph, snapshot)
+    bound = graph.with_dynamic_keys(snapshot.dynamic_keys or {}) if bind_keys else graph
+    _forget_missing_data(project, bound, snapshot)  # bound: it keeps the keys a definition no longer holds
     # The snapshot and the plan live as long as the command and hold no cycles: the cyclic
     # garbage collector, walking them again and again, frees nothing (a sixth of a plan over
     # a million partitions). Set here, in the main thread before any worker starts, never in
@@ -307,7 +308,7 @@ def open_context(
         gc.disable()
     if not bind_keys:
         return project, graph, catalog, snapshot
-    return project, graph.with_dynamic_keys(snapshot.dynamic_keys or {}), catalog, snapshot
+    return project, bound, catalog, snapshot
 
 
 # -- tables that fit the terminal ----------------------------------------------------------------

@@ -121,10 +121,11 @@ def partitions_remove(
         more = f" and {len(in_use) - 3} more" if len(in_use) > 3 else ""
         raise UsageError(
             f"{len(in_use)} published partitions use these keys ({shown}{more}): pass --force to remove the keys "
-            "anyway (their published data stays on disk, no longer planned or shown)."
+            "anyway (their published data is then retired by the next `assets materialize`)."
         )
     removed = catalog.remove_dynamic_keys(name, keys)
-    sys.stdout.write(f"Removed {len(removed)} keys from {name}.\n")
+    retired = f" {len(in_use)} published partitions using them are retired by the next `assets materialize`." if in_use else ""
+    sys.stdout.write(f"Removed {len(removed)} keys from {name}.{retired}\n")
 
 
 def _published_using(

@@ -148,6 +148,20 @@ def _with_schema_notes(steps: list[Step], schema_changes: Mapping[Reason, list[C
             if s.reason in schema_changes else s for s in steps]
 
 
+def retire_rows(the_plan: Plan) -> list[dict[str, Any]]:
+    """The plan's retirements as the ``retire`` list of ``plan --json`` and ``materialize --dry-run --json``."""
+    return [{"asset": r.asset, "partitions": list(r.keys), "count": len(r.keys), "cause": r.reason.cause.value,
+             "detail": r.reason.detail} for r in the_plan.retire]
+
+
+def _render_retire(the_plan: Plan) -> None:
+    """One line per asset whose published partitions its definition no longer holds."""
+    for r in the_plan.retire:
+        what = f"{len(r.keys)} partitions" if len(r.keys) != 1 else "1 partition"
+        sys.stdout.write(safe(f"Retire {what} of {r.asset} no longer in its partitions definition: {r.span} "
+                              f"({r.reason.detail.split(': ', 1)[-1].split(';')[0]}).") + "\n")
+
+
 def _render_waiting(the_plan: Plan) -> None:
     """Failed or quarantined partitions left out, and why, so nobody wonders where they went."""
     for step in the_plan.waiting[:20]:
@@ -167,7 +181,8 @@ def render_plan(graph: AssetGraph, the_plan: Plan, schema_changes: Mapping[Reaso
                            waiting=_with_schema_notes(the_plan.waiting, schema_changes))
     if not the_plan.steps:  # the no-op run's path: no rich import needed
         fresh = "everything else selected is fresh" if the_plan.waiting else "everything selected is fresh"
-        sys.stdout.write(f"Nothing to materialize: {fresh}.\n")
+        sys.stdout.write(f"{'Nothing to compute' if the_plan.retire else 'Nothing to materialize'}: {fresh}.\n")
+        _render_retire(the_plan)
         _render_waiting(the_plan)
         return
     from rich.table import Table
@@ -184,6 +199,7 @@ def render_plan(graph: AssetGraph, the_plan: Plan, schema_changes: Mapping[Reaso
     if len(counts) > _ASSETS_LISTED:
         per_asset += f", and {len(counts) - _ASSETS_LISTED} more assets"
     out.print(f"{len(the_plan.steps)} partitions to materialize ({per_asset}).")
+    _render_retire(the_plan)
     _render_waiting(the_plan)
 
 
@@ -209,8 +225,24 @@ def plan(
     if as_json:
         return print_json({"reference_time": the_plan.reference_time.isoformat(),
                            "planning_seconds": round(elapsed, 6), "steps": plan_rows(the_plan.steps, changes),
-                           "waiting": plan_rows(the_plan.waiting, changes)})
+                           "waiting": plan_rows(the_plan.waiting, changes), "retire": retire_rows(the_plan)})
     render_plan(graph, the_plan, changes)
+
+
+def _why_retired(spec: Any, snapshot: Any, key: str, as_json: bool) -> bool:
+    """``why`` of a published partition the definition no longer holds: its retirement, said
+    by the rule the plan applies (``rules.retired_reason``). False for any other key."""
+    from assets_core.planning.rules import retired_reason
+
+    state = snapshot.state(spec.name, key)
+    reason = retired_reason(spec, key) if state is not None and state.is_published else None
+    if reason is None:
+        return False
+    if as_json:
+        print_json([{**_reason_row(spec.name, key, reason, None), "upstream_schema_changes": None}])
+    else:
+        console().print(f"{ref(spec.name, key)}: {reason.cause.value}: {reason.detail}")
+    return True
 
 
 @user_errors
@@ -226,6 +258,8 @@ def why(
 
     _, graph, catalog, snapshot = open_context(reads_only=True)
     spec = graph.require(asset)
+    if key not in ("-", "") and _why_retired(spec, snapshot, key, as_json):
+        return
     if spec.partitions is None and key not in ("-", ""):
         raise UsageError(f"'{asset}' is not partitioned: ask `assets why {asset}`, without a key.")
     if spec.partitions is not None and key in ("-", ""):

@@ -79,7 +79,7 @@ def _asset_history(catalog: Catalog, asset: str, limit: int, as_json: bool) -> N
 
 
 def _colour_run(state: str) -> Any:
-    return styled(state, {"succeeded": "green", "published": "green", "running": "cyan"}.get(state, "red"))
+    return styled(state, {"succeeded": "green", "published": "green", "running": "cyan", "retired": "cyan"}.get(state, "red"))
 
 
 @runs_app.command("show")

@@ -26,7 +26,9 @@ def fault_point(point: str, asset: str, key: str) -> None:
 
     Points: ``stage`` (staged, not validated), ``validate`` (validated, not published),
     ``publish`` (inside the publish step), ``catalog`` (inside the catalog write). A
-    ``quarantine release`` has the last two as well.
+    ``quarantine release`` has the last two as well; a run's retirement of partitions its
+    definition no longer holds has ``retire`` (inside the removal, at the asset's last retired
+    key) and ``catalog``. ``retire`` is not in :data:`FAULT_POINTS`, which every run crosses.
     """
     if _FAULT and _FAULT[0] == point and _FAULT[1] in (None, asset) and _FAULT[2] in (None, key):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -18,6 +18,7 @@ from collections.abc import MutableMapping
 from typing import TYPE_CHECKING
 
 from assets_core.partitions import UNPARTITIONED
+from assets_core.planning.rules import retired_reason
 from assets_core.storage.store import KEY_COLUMN, PARQUET_FILE, Storage
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ def forget_missing_data(
     graph: AssetGraph, snapshot: CatalogSnapshot, storage: Storage, seen: dict[str, list[int]] | None = None
 ) -> list[tuple[str, str]]:
     """Drop from ``snapshot`` the published partitions whose data is not on disk; returns them.
+    Those whose key the definition no longer holds (``graph`` bound to the snapshot's dynamic
+    keys) are kept: a run retires them whatever is on disk.
 
     ``seen`` (kept by the caller between commands): per Parquet asset, its folder's
     modification time and how many partitions the catalog held when a listing last found all
@@ -54,6 +57,8 @@ def forget_missing_data(
             if seen is not None and stamp is not None and not missing:
                 seen[asset] = stamp
         for key in missing:
+            if retired_reason(graph[asset], key) is not None:
+                continue  # no longer a key: stays published until a run retires it (a dead one's retirement too)
             del states[key]
             gone.append((asset, key))
     return gone

@@ -41,12 +41,14 @@ from assets_core.errors import AssetsCoreError, ConflictError, StorageError, Tra
 from assets_core.execution.capture import capturing
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
+from assets_core.execution.retire import retire_all, retired_refs
 from assets_core.execution.clock import stamp, utc_now
 from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
 from assets_core.execution.row_history import row_history
 from assets_core.definitions.deadlines import ledger_due_at
 from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
+from assets_core.partitions.grain import grain
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
@@ -104,9 +106,12 @@ class RunResult:
     openlineage: LineageSummary | None = None
     """Events emitted and deliveries that failed; None when OpenLineage is not configured."""
 
+    retire_failures: list[str] = field(default_factory=list)
+    """Why partitions to retire were not (their storage refused; the next run tries again)."""
+
     @property
     def ok(self) -> bool:
-        return self.counts.get("failed", 0) == 0 and self.counts.get("quarantined", 0) == 0
+        return self.counts.get("failed", 0) == 0 and self.counts.get("quarantined", 0) == 0 and not self.retire_failures
 
 
 class _RecordBuffer:
@@ -693,7 +698,7 @@ def materialize(
             {
                 "name": spec.name, "kind": spec.kind, "code_version": spec.code_version,
                 "partitions": None if spec.partitions is None else str(spec.partitions.to_dict()),
-                "inputs": ",".join(spec.upstream),
+                "inputs": ",".join(spec.upstream), "partitions_grain": grain(spec.partitions),
             }
             for spec in graph.specs.values()
         ),
@@ -703,8 +708,8 @@ def materialize(
     catalog.start_run(run)
     now = utc_now()
     conflicts = catalog.acquire_leases(
-        ((s.asset, s.key) for s in the_plan.steps), run.run_id, run.pid or 0, HOST, stamp(now),
-        lambda lease: lease.run_id in running and lease.run_id != run.run_id and lease_alive(lease, now),
+        [*((s.asset, s.key) for s in the_plan.steps), *retired_refs(the_plan.retire)], run.run_id, run.pid or 0, HOST,
+        stamp(now), lambda lease: lease.run_id in running and lease.run_id != run.run_id and lease_alive(lease, now),
         expiry(seconds, now),
     )
     if conflicts:
@@ -717,8 +722,12 @@ def materialize(
     generations = {(lease.asset, lease.partition): lease.generation for lease in catalog.leases(run.run_id)}
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event, generations)
     finished_cleanly = False
+    retired: dict[str, int] = {}
+    not_retired: list[str] = []
     try:
         with _ctrl_c_stops_queries(runner.computer), capturing():
+            retired = retire_all(catalog, storage, run, the_plan.retire, graph,
+                                 lambda retirement, message: not_retired.append(message))  # before any publish
             runner.run_all(workers, executor, dask_address)
         finished_cleanly = True
     finally:
@@ -728,6 +737,8 @@ def materialize(
         for outcome in runner.outcomes:
             if outcome is not None:
                 counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
+        if retired:
+            counts["retired"] = sum(retired.values())
         if finished_cleanly:
             # Leases of steps that did not run.
             catalog.release_leases(run.run_id)
@@ -736,7 +747,7 @@ def materialize(
             catalog.release_leases(run.run_id, [(s.asset, s.key) for i, s in enumerate(the_plan.steps)
                                                 if i not in runner.started])
         status: RunStatus = "interrupted" if not finished_cleanly else (
-            "failed" if counts.get("failed") or counts.get("quarantined") else "succeeded"
+            "failed" if counts.get("failed") or counts.get("quarantined") or not_retired else "succeeded"
         )
         storage.close()
         heartbeat.stop()
@@ -744,4 +755,4 @@ def materialize(
         runner.notify.close()  # last: its leases released and its record finished, the run waits for hooks once
     finished = catalog.run(run.run_id)
     assert finished is not None
-    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage)
+    return RunResult(finished, the_plan, [o for o in runner.outcomes if o is not None], counts, lineage, not_retired)

@@ -24,6 +24,7 @@ from assets_core.catalog.inputs import ExpectedInputs, OwnKeys, Reads, Spans, Up
 from assets_core.catalog.snapshot import AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 from assets_core.graph import AssetGraph, Edge
 from assets_core.partitions import IdentityMapping
+from assets_core.partitions.grain import grain
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
 from assets_core.planning.rules import CurrentInputs, Equals, Expectation, Holds, Present, guards
@@ -125,6 +126,8 @@ def maybe_not_fresh(
             maybe.update(_inputs_not_current(graph, snapshot, asset, states, keys, start, recorded, upstream_keys, versions))
         elif guard.field == "interrupted" and expectation == Equals(False):
             maybe.update(k for a, k in snapshot.interrupted if a == asset)
+        elif guard.field == "published_grain":
+            maybe.update(_other_grain(snapshot, asset, grain(spec.partitions), recorded.keys))
         else:
             maybe.update(_violations(recorded.keys, _field_column(snapshot, asset, states, recorded, guard.field), expectation))
     versions.keep_column(asset, keys, start, recorded.data_version)
@@ -166,6 +169,16 @@ def _violations(keys: list[str], values: Column | list[Any], expectation: Expect
     if isinstance(expectation, Holds):
         return set(compress(keys, (not expectation.test(v) for v in values)))
     raise TypeError(f"no bulk comparison for {expectation!r}")
+
+
+def _other_grain(snapshot: CatalogSnapshot, asset: str, current: str | None, keys: list[str]) -> set[str]:
+    """The keys that may have been published under another grain than ``current``: none at a
+    glance when the asset's recorded grain is the current one (or not known) and no partition
+    of it was published under another; all but those published under ``current`` otherwise."""
+    recorded, own = snapshot.grains.get(asset), snapshot.published_grains.get(asset, {})
+    if recorded is None or recorded == current:
+        return {k for k, g in own.items() if g != current}
+    return set(keys) - {k for k, g in own.items() if g == current}
 
 
 def _recorded(states: Mapping[str, PartitionState], keys: list[str]) -> tuple[int, StateColumns]:

@@ -18,9 +18,10 @@ from assets_core.graph import AssetGraph, Edge
 from assets_core.planning.bulk import CurrentVersions, maybe_not_fresh
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
+from assets_core.planning.retirement import Retirement, retirements
 from assets_core.planning.rules import Cause, Reason, direct_reason, ref
 
-__all__ = ["OBSERVED", "Cause", "Plan", "Reason", "Step", "UpstreamKeys", "direct_reason", "explain",
+__all__ = ["OBSERVED", "Cause", "Plan", "Reason", "Retirement", "Step", "UpstreamKeys", "direct_reason", "explain",
            "partition_statuses", "plan", "statuses"]
 
 
@@ -40,6 +41,9 @@ class Plan:
     index: dict[tuple[str, str], int] = field(default_factory=dict)
     waiting: list[Step] = field(default_factory=list)
     """Partitions left out because retrying them could not change the result."""
+    retire: list[Retirement] = field(default_factory=list)
+    """Published partitions the selected assets' definitions no longer hold: removed from the
+    published location by the run (see :mod:`assets_core.planning.retirement`)."""
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -130,7 +134,7 @@ def _plan(
                 index[(asset, key)] = len(steps)
                 steps.append(Step(asset, key, reason, deps))
                 planned_assets.setdefault(asset, []).append(key)
-    return Plan(steps, now, index, waiting), upstream_keys
+    return Plan(steps, now, index, waiting, retirements(graph, snapshot, selected, upstream_keys)), upstream_keys
 
 
 def _to_visit(
@@ -180,6 +184,7 @@ STATUS_OF_CAUSE = {
     Cause.FAILED: "failed",
     Cause.QUARANTINED: "quarantined",
     Cause.CODE_CHANGED: "stale",
+    Cause.PARTITIONS_CHANGED: "stale",
     Cause.SOURCE_CHANGED: "stale",
     Cause.UPSTREAM_CHANGED: "stale",
     Cause.UNKNOWN: "unknown",

@@ -13,7 +13,7 @@ looks at only once a guard failed): asking for another raises :class:`Undeclared
 pass, its judge says fresh) on generated states that vary every field.
 
     >>> [rule.name for rule in RULES]
-    ['interrupted', 'failed', 'missing', 'code changed', 'source changed', 'upstream changed']
+    ['interrupted', 'failed', 'missing', 'partitions changed', 'code changed', 'source changed', 'upstream changed']
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.definitions.specs import AssetSpec
 from assets_core.graph import AssetGraph
 from assets_core.catalog.inputs import OBSERVED
+from assets_core.partitions.grain import grain
 from assets_core.planning.reads import UpstreamKeys
 
 
@@ -39,6 +40,11 @@ class Cause(str, Enum):
     SOURCE_CHANGED = "source changed"
     """``assets observe`` saw a new version of a source partition (late or corrected data)."""
     UPSTREAM_CHANGED = "upstream changed"
+    PARTITIONS_CHANGED = "partitions changed"
+    """Published under a partitions definition of another grain (daily -> weekly, another
+    timezone: the key covers another interval), so rebuilt; or under one that no longer holds
+    its key (daily -> monthly, a static key dropped, a dynamic key removed with ``--force``):
+    retired by the next ``materialize``, never planned (see :func:`retired_reason`)."""
     UPSTREAM_PLANNED = "upstream rebuilt in this run"
     UNKNOWN = "unknown"
     REQUESTED = "requested"
@@ -97,9 +103,10 @@ class Guard:
     expect: Callable[[AssetSpec], Expectation]
 
 
-FIELDS = frozenset(PartitionState._FIELDS) | {"interrupted", "observed"}
+FIELDS = frozenset(PartitionState._FIELDS) | {"interrupted", "observed", "published_grain"}
 """What a judge may know of one partition: its state's fields, whether a run died holding it
-(``interrupted``), and the version its source was last observed at (``observed``)."""
+(``interrupted``), the version its source was last observed at (``observed``), and the grain
+of the partitions definition it was published under (``published_grain``, None: not known)."""
 
 
 class UndeclaredField(AttributeError):
@@ -130,6 +137,8 @@ class Facts:
             return (self.asset, self.key) in self.snapshot.interrupted
         if name == "observed":
             return self.snapshot.observed.get(self.asset, {}).get(self.key)
+        if name == "published_grain":
+            return self.snapshot.published_grain(self.asset, self.key)
         return None if self._state is None else getattr(self._state, name)
 
     @property
@@ -219,6 +228,22 @@ def _missing(facts: Facts) -> Reason | None:
     return Reason(Cause.MISSING, "never published") if facts.data_version is None else None
 
 
+def _partitions_changed(facts: Facts) -> Reason | None:
+    then, now = facts.published_grain, grain(facts.spec.partitions)
+    if then is None or then == now:
+        return None
+    return Reason(
+        Cause.PARTITIONS_CHANGED,
+        f"published under {then} partitions, {now or 'unpartitioned'} now: its key covers another interval",
+        old=then, new=now,
+    )
+
+
+def same_grain(current: str | None) -> Callable[[str | None], bool]:
+    """What ``published_grain`` holds when the rule passes: the current grain, or not known."""
+    return lambda value: value is None or value == current
+
+
 def _code_changed(facts: Facts) -> Reason | None:
     asset, now, then = facts.asset, facts.spec.code_version, facts.code_version
     if then == now:
@@ -279,6 +304,8 @@ RULES: tuple[Rule, ...] = (
         "last_inputs", "observed",
     })),
     Rule("missing", (Guard("data_version", lambda spec: Present()),), _missing),
+    Rule("partitions changed", (Guard("published_grain", lambda spec: Holds(same_grain(grain(spec.partitions)))),),
+         _partitions_changed),
     Rule("code changed", (Guard("code_version", lambda spec: Equals(spec.code_version)),), _code_changed),
     Rule("source changed", (CURRENT_INPUTS,), _source_changed, reads=frozenset({"observed"})),
     Rule("upstream changed", (CURRENT_INPUTS,), _upstream_changed),
@@ -288,6 +315,29 @@ RULES: tuple[Rule, ...] = (
 def guards() -> list[Guard]:
     """Every guard of the rules, each once, in order: what the bulk check compares."""
     return list(dict.fromkeys(g for rule in RULES for g in rule.guards))
+
+
+def retired_reason(spec: AssetSpec, key: str) -> Reason | None:
+    """Why a published partition of ``spec`` is to be retired: its key is not one of the
+    current definition's (due or not); None when it still is. The one rule for retirement:
+    the plan, ``why`` and the run read it here.
+
+    A time key that is merely not due yet (``--as-of`` in the past) is still a key: kept.
+    """
+    definition = spec.partitions
+    if definition is None:
+        if key == "":
+            return None
+        now = "it is not partitioned any more"
+    elif key != "" and definition.is_key(key):
+        return None
+    else:
+        now = f"it is {definition.describe()} now" if key != "" else f"it is {definition.describe()} now, not unpartitioned"
+    return Reason(
+        Cause.PARTITIONS_CHANGED,
+        f"no longer a partition of {spec.name}: {now}; its published data is retired by the next "
+        f"`assets materialize --select {spec.name}`",
+    )
 
 
 def direct_reason(

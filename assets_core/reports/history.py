@@ -150,7 +150,7 @@ def _worked_attempts_by_run(asset: str, attempts: Sequence[Materialization]) -> 
     """One pass over the attempts: a catalog hands over every asset's, and there can be many."""
     by_run: dict[str, list[Materialization]] = {}
     for attempt in attempts:
-        if attempt.asset == asset and attempt.status != "skipped":
+        if attempt.asset == asset and attempt.status not in ("skipped", "retired"):  # retired: nothing computed
             by_run.setdefault(attempt.run_id, []).append(attempt)
     return by_run
 

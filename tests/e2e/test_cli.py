@@ -12,10 +12,10 @@ from cli_project import DAY, DAYS, Project
 
 STATUS_KEYS = {"asset", "partitions", "fresh", "stale", "missing", "failed", "quarantined", "unknown", "waiting",
                "upstream_stale", "warned", "last_published_at", "freshness"}
-PLAN_KEYS = {"reference_time", "planning_seconds", "steps", "waiting"}
+PLAN_KEYS = {"reference_time", "planning_seconds", "steps", "waiting", "retire"}
 STEP_KEYS = {"asset", "partition", "cause", "detail", "upstream", "upstream_schema_changes"}
 RUN_KEYS = {"run_id", "status", "counts", "reference_time", "started_at", "ended_at"}
-COUNT_KEYS = {"published", "failed", "quarantined", "skipped", "up_to_date"}
+COUNT_KEYS = {"published", "failed", "quarantined", "skipped", "up_to_date", "retired"}
 FRESHNESS_KEYS = {"asset", "state", "lag_seconds", "reason", "warn_after_seconds", "error_after_seconds", "deadline",
                   "error", "counts", "partitions", "ranges"}
 LANDING_ASSETS = ["raw", "clean", "revenue", "summary"]

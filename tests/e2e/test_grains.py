@@ -114,7 +114,10 @@ def test_dynamic_partitions_are_added_listed_and_removed_from_the_cli(grains: Pr
     assert grains.json("partitions", "list", "stores") == ["HQ", "BRANCH1"]
     report = next(s for s in grains.json("status", "--partitions") if s["asset"] == "store_report")
     assert [d["partition"] for d in report["detail"]] == ["HQ", "BRANCH1"]  # ST002 no longer shown ...
-    assert grains.partition_file("store_report", "ST002").is_file()  # ... but its data stays on disk
+    assert grains.partition_file("store_report", "ST002").is_file()  # ... its data still on disk, ...
+    assert [r["partitions"] for r in grains.json("plan")["retire"]] == [["ST002"]]
+    grains.ok("materialize")
+    assert not grains.partition_file("store_report", "ST002").parent.exists()  # ... until the next run retires it
 
 
 def test_multi_partitions_take_ranges_per_dimension(grains: Project) -> None:

@@ -1,6 +1,6 @@
 """The staleness rules, held to their definition on snapshots that vary every field of a
 partition's state (status, rows, published_at, code version, inputs, checks version, the last
-attempt, observations, interrupted runs, dynamic keys):
+attempt, observations, interrupted runs, dynamic keys, the grain it was published under):
 
 - each rule's judge says fresh whenever its guards hold (the bulk check relies on it);
 - ``plan``, ``status`` and ``why`` agree with the exact rules applied to every key, with
@@ -22,6 +22,7 @@ from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import PartitionMapping, PartitionsDefinition, keys_of
+from assets_core.partitions.grain import grain
 from assets_core.planning import rules
 from assets_core.planning.plan import STATUS_OF_CAUSE, explain, plan, statuses
 from assets_core.catalog.inputs import OBSERVED
@@ -81,6 +82,10 @@ def snapshots(draw: st.DrawFn, graph: AssetGraph, stores: list[str]) -> CatalogS
     interrupted, observed = set(), {}
     for asset in graph.order:
         spec = graph[asset]
+        current_grain = grain(spec.partitions)
+        recorded_grain = one_of(draw, current_grain, current_grain, "weekly@UTC", None)
+        if recorded_grain is not None:
+            snapshot.grains[asset] = recorded_grain
         for key in keys_of(spec.partitions, NOW):
             if draw(st.booleans()) and draw(st.booleans()):
                 observed.setdefault(asset, {})[key] = one_of(draw, "obs-1", "obs-2")
@@ -107,6 +112,8 @@ def snapshots(draw: st.DrawFn, graph: AssetGraph, stores: list[str]) -> CatalogS
             )
             if draw(st.integers(0, 7)) == 0:
                 interrupted.add((asset, key))
+            if draw(st.integers(0, 5)) == 0:  # published under another grain than its asset's
+                snapshot.published_grains.setdefault(asset, {})[key] = one_of(draw, current_grain or "keys", "weekly@UTC")
     snapshot.interrupted = frozenset(interrupted)
     return snapshot
 

@@ -168,6 +168,21 @@ def test_skipped_attempt_is_logged_but_changes_no_state(catalog: Catalog) -> Non
     assert len(catalog.materializations(asset="orders")) == 2
 
 
+def test_a_retired_attempt_drops_the_partition_state_and_its_lease_and_stays_in_the_history(catalog: Catalog) -> None:
+    catalog.record([attempt(partition="2025-01-01"), attempt(partition="2025-01-02")])
+    take(catalog, [("orders", "2025-01-01")], "run-2")
+    catalog.record([attempt(partition="2025-01-01", status="retired", run_id="run-2", cause="partitions changed")])
+    snapshot = catalog.snapshot()
+    assert snapshot.state("orders", "2025-01-01") is None and snapshot.version("orders", "2025-01-02") == "dv-1"
+    assert list(catalog.published_versions("orders")) == ["2025-01-02"]
+    assert catalog.published_summary()["orders"][0] == 1
+    assert catalog.leases() == []
+    assert [(m.status, m.cause) for m in catalog.materializations(partition="2025-01-01")] == [
+        ("retired", "partitions changed"), ("published", None)]
+    catalog.record([attempt(partition="2025-01-01", run_id="run-3", data_version="dv-3")])  # the key back: published anew
+    assert catalog.snapshot().version("orders", "2025-01-01") == "dv-3"
+
+
 def test_record_is_one_transaction(catalog: Catalog) -> None:
     catalog.record([attempt(data_version="dv-1")])
 
@@ -551,6 +566,30 @@ def test_assets_are_recorded_again_without_error_when_unchanged_or_changed(catal
     catalog.upsert_assets([row], T0)  # type: ignore[list-item]
     catalog.upsert_assets(iter([row, {**row, "name": "raw", "inputs": ""}]), T1)  # type: ignore[list-item]
     catalog.upsert_assets([{**row, "code_version": "cv-2"}], T1)  # type: ignore[list-item]
+
+
+def test_a_changed_grain_keeps_the_grain_each_published_partition_was_published_under(catalog: Catalog) -> None:
+    def assets(grain: str | None) -> None:
+        catalog.upsert_assets([{"name": "orders", "kind": "python", "code_version": "cv-1", "partitions": grain,
+                                "inputs": "", "partitions_grain": grain}], T0)
+
+    assets("daily@UTC")
+    catalog.record([attempt(partition="2025-01-06"), attempt(partition="2025-01-07")])
+    snapshot = catalog.snapshot()
+    assert (snapshot.grains, snapshot.published_grains) == ({"orders": "daily@UTC"}, {})
+    assert snapshot.published_grain("orders", "2025-01-06") == "daily@UTC"
+
+    assets("weekly@UTC")  # daily -> weekly: both partitions were published under the days
+    catalog.record([attempt(partition="2025-01-06", run_id="run-2", data_version="dv-2")])  # rebuilt as a week
+    snapshot = catalog.snapshot()
+    assert snapshot.grains == {"orders": "weekly@UTC"}
+    assert snapshot.published_grains == {"orders": {"2025-01-07": "daily@UTC"}}
+    assert snapshot.published_grain("orders", "2025-01-06") == "weekly@UTC"
+
+    assets("daily@UTC")  # and back: the week is the odd one now, the day it was built as again
+    snapshot = catalog.snapshot()
+    assert snapshot.published_grains == {"orders": {"2025-01-06": "weekly@UTC"}}
+    assert snapshot.published_grain("orders", "2025-01-07") == "daily@UTC"
 
 
 # -- opening -------------------------------------------------------------------------------

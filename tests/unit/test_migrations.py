@@ -221,14 +221,14 @@ def test_a_catalog_made_before_the_files_keeps_its_tables_and_gains_the_newer_on
     db = sqlite3.connect(path)
     try:
         after = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
-        changed = {"materializations", "leases", "runs"}  # 0005 adds schema_id; 0006 expiries and generations
+        changed = {"materializations", "leases", "runs", "assets", "partitions"}  # 0005 schema_id; 0006 expiries and generations; 0009 grains
         assert [row for row in after if row[1] not in changed and row in before] == \
             [row for row in before if row[1] not in changed]  # verbatim
         assert {row[1] for row in after} - {row[1] for row in before} >= {
             "schemas", "asset_schemas", "sqlite_autoindex_schemas_1", "sqlite_autoindex_asset_schemas_1",
             "freshness_ledger", "freshness_ledger_by_due", "freshness_ledger_exceptions", "sqlite_autoindex_freshness_ledger_1",
             "freshness_alerts", "sqlite_autoindex_freshness_alerts_1",
-            "attempt_logs", "attempt_logs_by_run"}  # 0005's, 0007's and 0008's
+            "attempt_logs", "attempt_logs_by_run", "partitions_published_under_another_grain"}  # 0005's, 0007's, 0008's, 0009's
         assert db.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == \
             [(v,) for v in range(1, latest_version() + 1)]
     finally:
