@@ -179,7 +179,8 @@ def test_a_retired_attempt_drops_the_partition_state_and_its_lease_and_stays_in_
     assert catalog.leases() == []
     assert [(m.status, m.cause) for m in catalog.materializations(partition="2025-01-01")] == [
         ("retired", "partitions changed"), ("published", None)]
-    catalog.record([attempt(partition="2025-01-01", run_id="run-3", data_version="dv-3")])  # the key back: published anew
+    take(catalog, [("orders", "2025-01-01")], "run-3")  # the key back: leased and published anew
+    catalog.record([attempt(partition="2025-01-01", run_id="run-3", data_version="dv-3")])
     assert catalog.snapshot().version("orders", "2025-01-01") == "dv-3"
 
 
