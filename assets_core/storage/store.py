@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from assets_core.errors import DefinitionError, StorageError, TransientStorageError
 from assets_core.partitions import UNPARTITIONED
@@ -343,11 +343,28 @@ class Storage:
         paths = [self.parquet_path(asset, key) for key in keys]
         missing = next((p for p in paths if not p.exists()), None)
         if missing is not None:
-            raise StorageError(
-                f"Published file {missing} of '{asset}' is missing: delete its folder ({missing.parent}) "
-                f"and `assets materialize --select {asset}` rebuilds it."
-            )
+            raise _missing_file(asset, missing)
         return paths
+
+    def _opened(self, asset: str, keys: list[str]) -> list[IO[bytes]]:
+        """Each published file of ``keys``, opened once. polars, pyarrow and DuckDB, handed a
+        path, open it more than once per read, so a publish renaming a new version over it in
+        between breaks the read (an error, or a panic in polars); handed an open file (polars
+        duplicates its descriptor), they read the version it was when opened, to the end."""
+        files: list[IO[bytes]] = []
+        try:
+            for key in keys:
+                path = self.parquet_path(asset, key)
+                try:
+                    files.append(path.open("rb"))
+                except FileNotFoundError:
+                    raise _missing_file(asset, path) from None
+                except OSError as exc:
+                    raise _unreadable(asset, path, exc) from None
+        except BaseException:
+            _close(files)
+            raise
+        return files
 
     def read_column(self, asset: str, io: str, column: str) -> pl.Series:
         """One column over every published partition of ``asset`` (for referential checks)."""
@@ -363,10 +380,20 @@ class Storage:
                 return pl.from_arrow(db.execute(f"SELECT {name} FROM {table}").to_arrow_table()).to_series()  # type: ignore[union-attr]
             finally:
                 db.close()
-        files = sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}"))
-        if not files:
-            raise StorageError(f"'{asset}' has no published data to check against: materialize it first.")
-        return pl.scan_parquet(files, hive_partitioning=False).select(column).collect().to_series()
+        files: list[IO[bytes]] = []
+        try:
+            for path in sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}")):
+                try:  # opened once: see _opened
+                    files.append(path.open("rb"))
+                except FileNotFoundError:  # removed since it was listed
+                    continue
+                except OSError as exc:
+                    raise _unreadable(asset, path, exc) from None
+            if not files:
+                raise StorageError(f"'{asset}' has no published data to check against: materialize it first.")
+            return pl.scan_parquet(files, hive_partitioning=False).select(column).collect().to_series()
+        finally:
+            _close(files)
 
     def input_query(self, asset: str, io: str, with_key: bool, param: str, partitioned: bool = True) -> str:
         """A DuckDB SELECT over published partitions of ``asset``, listed in ``$param``.
@@ -402,10 +429,14 @@ class Storage:
                 return pl.from_arrow(db.execute(query, {"keys": keys}).to_arrow_table()).lazy()  # type: ignore[union-attr]
             finally:
                 db.close()
-        paths = [str(p) for p in self.published_files(asset, keys)]
-        if with_key and keys != [UNPARTITIONED]:
-            return pl.scan_parquet(paths, hive_partitioning=True, hive_schema={KEY_COLUMN: pl.String})
-        return pl.scan_parquet(paths, hive_partitioning=False)
+        files = self._opened(asset, keys)
+        try:  # the frame holds its own descriptors: ours are closed at once
+            if with_key and keys != [UNPARTITIONED] and files:  # the key as hive partitioning gives it
+                return pl.concat([pl.scan_parquet(f, hive_partitioning=False).with_columns(pl.lit(key, pl.String).alias(KEY_COLUMN))
+                                  for f, key in zip(files, keys, strict=True)])
+            return pl.scan_parquet(files, hive_partitioning=False)
+        finally:
+            _close(files)
 
     def read(self, asset: str, io: str, keys: list[str], with_key: bool, read_only: bool = False) -> pl.DataFrame:
         """Published rows of ``keys``; ``with_key`` adds the partition key as a column."""
@@ -436,6 +467,42 @@ class Storage:
             if self._warehouse is not None:
                 self._warehouse.close()
                 self._warehouse = None
+
+
+def _missing_file(asset: str, path: Path) -> StorageError:
+    return StorageError(
+        f"Published file {path} of '{asset}' is missing: delete its folder ({path.parent}) "
+        f"and `assets materialize --select {asset}` rebuilds it."
+    )
+
+
+def _unreadable(asset: str, path: Path, exc: OSError) -> StorageError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        return StorageError(f"Cannot open the published file {path} of '{asset}' ({first}): this read opens one "
+                            "file per partition; raise the limit of open files (`ulimit -n`) or read fewer partitions.")
+    return StorageError(f"Cannot open the published file {path} of '{asset}' ({first}): check that the data "
+                        "directory is readable.")
+
+
+def _close(files: list[IO[bytes]]) -> None:
+    for handle in files:
+        handle.close()
+
+
+def file_versions(paths: list[Path]) -> tuple[tuple[int, ...] | None, ...]:
+    """What tells each file's version from the next one renamed over it (its inode, size and
+    times), None for a missing file: a read by path that failed while this changed was
+    broken by a concurrent publish, and is worth doing again."""
+    versions: list[tuple[int, ...] | None] = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            versions.append(None)
+            continue
+        versions.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(versions)
 
 
 def to_polars(value: Any, asset: str) -> pl.DataFrame:
