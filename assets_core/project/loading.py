@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 import os
 import sys
 import threading
@@ -49,9 +48,6 @@ from assets_core.errors import AssetsCoreError, DefinitionError, ProjectError
 
 CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
-MANIFEST_VERSION = 3
-
-
 class ProjectConfig(BaseModel):
     """The ``[project]`` table."""
 
@@ -321,24 +317,20 @@ def load_graph(project: Project, use_manifest: bool = True) -> Any:
     fingerprint = _fingerprint(files)
     manifest = project.state_dir / "manifest.json"
     if use_manifest and manifest.is_file():
-        try:
-            cached = json.loads(manifest.read_text())
-            if cached.get("version") == MANIFEST_VERSION and cached.get("fingerprint") == fingerprint:
-                from assets_core.project.manifest import specs_from_manifest
+        from assets_core.project.manifest import read_manifest
 
-                return build_graph(specs_from_manifest(cached["assets"]))
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged cache is rebuilt below
+        cached = read_manifest(manifest, fingerprint)
+        if cached is not None:
+            return build_graph(cached)
     graph = build_graph(load_specs(project))
     _write_manifest(project, manifest, fingerprint, graph)
     return graph
 
 
 def _write_manifest(project: Project, path: Path, fingerprint: str, graph: Any) -> None:
-    from assets_core.project.manifest import specs_to_manifest
+    from assets_core.project.manifest import manifest_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "assets": specs_to_manifest(graph)}
     temp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # worker processes write it too
-    temp.write_text(json.dumps(body))
+    temp.write_text(manifest_text(graph, fingerprint))
     temp.replace(path)
