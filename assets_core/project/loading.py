@@ -155,7 +155,7 @@ def find_project(start: Path | None = None, explicit: Path | None = None) -> Pro
 def load_project(root: Path) -> Project:
     path = root / CONFIG_FILE
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(_text_of(path))
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(f"{path} is not valid TOML: {exc}. Fix that line.") from None
     try:
@@ -166,6 +166,18 @@ def load_project(root: Path) -> Project:
     project = Project(root.resolve(), read.project, read)
     _check_settings(project, path)
     return project
+
+
+def _text_of(path: Path) -> str:
+    """A project file (assets.toml, a .sql file) as text; one that is not UTF-8 (binary) or
+    cannot be read is a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{path} is not a text file (not UTF-8: byte {exc.object[exc.start]:#04x} at offset "
+                           f"{exc.start}): write it as UTF-8 text.") from None
+    except OSError as exc:
+        raise ProjectError(f"{path} cannot be read ({exc.strerror or exc}): check it is a readable file.") from None
 
 
 def _check_settings(project: Project, path: Path) -> None:
@@ -239,6 +251,8 @@ def load_specs(project: Project) -> list[Any]:
                     specs.append(_sql_file_spec(path))
                 except DefinitionError as exc:
                     problems.extend(exc.problems)
+                except ProjectError as exc:  # not text
+                    problems.append(str(exc))
     specs = _attach_checks(specs, custom_checks, problems)
     problems.extend(_pool_problems(specs, project))
     if problems:
@@ -290,7 +304,7 @@ def _sql_file_spec(path: Path) -> Any:
     from assets_core.definitions.options import sql_file_options
     from assets_core.definitions.specs import sql_spec
 
-    text = path.read_text()
+    text = _text_of(path)
     header = []
     for line in text.splitlines():
         stripped = line.strip()

@@ -456,11 +456,21 @@ class Storage:
             # A DuckDB error (duckdb is not imported for Parquet assets): a table dropped,
             # replaced by a view, or its key column gone.
             first = str(exc).strip().splitlines()[0]
+            kind = "VIEW" if self._is_view(asset) else "TABLE"  # DROP TABLE refuses a view
             raise StorageError(
-                f"The warehouse table of '{asset}' is not what its publishes made ({first}; changed by hand?): "
-                f"drop it (DROP TABLE IF EXISTS \"{asset}\"), delete the warehouse file to rebuild every DuckDB "
+                f"The warehouse {kind.lower()} of '{asset}' is not what its publishes made ({first}; changed by hand?): "
+                f"drop it (DROP {kind} IF EXISTS \"{asset}\"), delete the warehouse file to rebuild every DuckDB "
                 "asset, or restore it from a backup."
             ) from None
+
+    def _is_view(self, asset: str) -> bool:
+        """Whether the warehouse holds a view named ``asset`` (made by hand: a publish makes tables)."""
+        db = self.warehouse(read_only=True)
+        try:
+            query = "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'main' AND lower(view_name) = lower(?)"
+            return bool(db.execute(query, [asset]).fetchone()[0])  # type: ignore[index]
+        finally:
+            db.close()
 
     def close(self) -> None:
         with self._warehouse_lock:

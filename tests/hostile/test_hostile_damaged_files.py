@@ -89,3 +89,24 @@ def test_a_damaged_cached_manifest_is_rebuilt_not_trusted(built_landing: Project
     assert planned.returncode == 0 and planned.stderr == "", str(planned)
     assert "Nothing to materialize" in planned.stdout, str(planned)
     assert json.loads(path.read_text())["assets"] == json.loads(text)["assets"]  # rebuilt as it was
+
+
+@pytest.mark.parametrize("view", [
+    "CREATE VIEW revenue AS SELECT 1 AS x",  # no partition_key column
+    "CREATE TABLE gone AS SELECT * FROM revenue_rows; CREATE VIEW revenue AS SELECT * FROM gone; DROP TABLE gone",
+])
+def test_a_view_in_place_of_a_warehouse_table_is_one_line_from_show(built_landing: Project, view: str) -> None:
+    db = duckdb.connect(str(built_landing.warehouse))
+    db.execute("ALTER TABLE revenue RENAME TO revenue_rows")
+    for statement in view.split("; "):
+        db.execute(statement)
+    db.close()
+    for args in (("show", "revenue"), ("show", "revenue", "--partition", "2025-01-02")):
+        one_line(built_landing.run(*args), "The warehouse view of 'revenue' is not what its publishes made",
+                 'DROP VIEW IF EXISTS "revenue"')
+
+
+@pytest.mark.parametrize("file", ["assets.toml", "sql/revenue.sql"])
+def test_a_binary_project_file_is_one_line(built_landing: Project, file: str) -> None:
+    (built_landing.root / file).write_bytes(b"\xff\xfe\x00\x01" + b"binary" * 10)
+    one_line(built_landing.run("status"), f"{file} is not a text file (not UTF-8: byte 0xff at offset 0)")
