@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from concurrent.futures import Future
@@ -34,7 +35,10 @@ class WorkerLost(Exception):
 
 
 def _serve(project_root: str, connection: Connection) -> None:
-    """A worker process: load the project once, then compute whatever arrives."""
+    """A worker process: load the project once, then compute whatever arrives. A Ctrl-C
+    reaches every process of the terminal's group: the run's process alone handles it (it
+    kills its workers), no worker prints a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     start_worker(project_root)
     while True:
         work = connection.recv()
