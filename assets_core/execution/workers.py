@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from assets_core.execution.compute import Computed, Work, compute_in_worker, start_worker
+from assets_core.partitions import partition_ref
 
 GRACE_SECONDS = 5.0
 """How long past its timeout (times its attempts) a silent worker gets before it is killed."""
@@ -119,7 +120,7 @@ class WorkerPool:
             result: Computed | None = worker.connection.recv() if answered else None
         except (OSError, EOFError):
             worker.kill()
-            future.set_exception(WorkerLost(f"{work.asset}[{work.key}]"))
+            future.set_exception(WorkerLost(partition_ref(work.asset, work.key)))
             return worker if self._closing.is_set() else _Worker(self._context, self._root)
         if result is None:  # stuck where its own watchdog cannot answer
             worker.kill()

@@ -22,6 +22,7 @@ from assets_core.partitions.base import (
     DataInterval,
     PartitionsDefinition,
     keys_of,
+    partition_ref,
 )
 from assets_core.partitions.defaults import default_mapping
 from assets_core.partitions.dynamic import DynamicPartitions, validate_key
@@ -51,6 +52,7 @@ __all__ = [
     "STATIC_KEY",
     "TIME_GRAINS",
     "UNPARTITIONED",
+    "partition_ref",
     "AllPartitionsMapping",
     "DailyPartitions",
     "DataInterval",

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from assets_core.errors import DefinitionError, StorageError, TransientStorageError
-from assets_core.partitions import UNPARTITIONED
+from assets_core.partitions import UNPARTITIONED, partition_ref
 from assets_core.storage.versions import content_version, frame_version
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _version_of(asset: str, key: str, staged: Path | pl.DataFrame) -> str:
     except (pa.ArrowException, OSError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise StorageError(
-            f"The staged data of {asset}[{key}] cannot be read as Arrow to compute its data version ({first}): "
+            f"The staged data of {partition_ref(asset, key)} cannot be read as Arrow to compute its data version ({first}): "
             "if a column has a type pyarrow does not read (Int128, UInt128), cast it (to Int64 or a Decimal)."
         ) from None
 
@@ -170,7 +170,7 @@ class Storage:
         except (OSError, pl.exceptions.PolarsError) as exc:
             if path.parent.is_dir():  # a partly written file
                 path.unlink(missing_ok=True)
-            raise _write_failed(f"{asset}[{key}] cannot be staged to {path}", exc) from exc
+            raise _write_failed(f"{partition_ref(asset, key)} cannot be staged to {path}", exc) from exc
         return StagedPartition(
             asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data)
         )
@@ -196,12 +196,12 @@ class Storage:
         try:
             self._mkdir(target.parent)
         except OSError as exc:
-            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
+            raise _write_failed(f"{partition_ref(staged.asset, staged.key)} cannot be published to {target}", exc) from exc
         self.fault("publish", staged.asset, staged.key)
         try:
             os.replace(staged.path, target)
         except OSError as exc:
-            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
+            raise _write_failed(f"{partition_ref(staged.asset, staged.key)} cannot be published to {target}", exc) from exc
         return str(target.relative_to(self.data_dir))
 
     def quarantine(self, staged: StagedPartition) -> Path:
@@ -210,7 +210,7 @@ class Storage:
             self._mkdir(target.parent)
             os.replace(staged.path, target)
         except OSError as exc:
-            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be kept in quarantine at {target}", exc) from exc
+            raise _write_failed(f"{partition_ref(staged.asset, staged.key)} cannot be kept in quarantine at {target}", exc) from exc
         return target
 
     def discard_staging(self, run_id: str) -> None:
@@ -274,11 +274,11 @@ class Storage:
             first = str(exc).strip().splitlines()[0]
             if "No space left" in first or "Disk quota" in first:
                 raise TransientStorageError(
-                    f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed: the disk is full "
+                    f"Publishing {partition_ref(staged.asset, staged.key)} into the DuckDB table failed: the disk is full "
                     f"({first}); the published rows are unchanged. Free space: the partition is tried again."
                 ) from None
             raise StorageError(
-                f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed ({first}); the "
+                f"Publishing {partition_ref(staged.asset, staged.key)} into the DuckDB table failed ({first}); the "
                 "published rows are unchanged. If a column changed type, drop the table and rebuild the asset."
             ) from None
         finally:
