@@ -431,9 +431,8 @@ class Storage:
                 db.close()
         files = self._opened(asset, keys)
         try:  # the frame holds its own descriptors: ours are closed at once
-            if with_key and keys != [UNPARTITIONED] and files:  # the key as hive partitioning gives it
-                return pl.concat([pl.scan_parquet(f, hive_partitioning=False).with_columns(pl.lit(key, pl.String).alias(KEY_COLUMN))
-                                  for f, key in zip(files, keys, strict=True)])
+            if with_key and keys != [UNPARTITIONED] and files:
+                return _with_keys(asset, files, keys)
             return pl.scan_parquet(files, hive_partitioning=False)
         finally:
             _close(files)
@@ -445,11 +444,7 @@ class Storage:
         try:
             return self.scan(asset, io, keys, with_key, read_only).collect(engine="in-memory")
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
-            first = str(exc).splitlines()[0]
-            raise StorageError(
-                f"Published data of '{asset}' is not readable ({first}): delete what is left of it "
-                f"(data/{asset}/ for Parquet) and `assets materialize --select {asset}` rebuilds it."
-            ) from None
+            raise _not_readable(asset, exc) from None
         except Exception as exc:
             if io != "duckdb" or type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
                 raise
@@ -479,6 +474,14 @@ class Storage:
                 self._warehouse = None
 
 
+def _not_readable(asset: str, exc: Exception) -> StorageError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return StorageError(
+        f"Published data of '{asset}' is not readable ({first}): delete what is left of it "
+        f"(data/{asset}/ for Parquet) and `assets materialize --select {asset}` rebuilds it."
+    )
+
+
 def _missing_file(asset: str, path: Path) -> StorageError:
     return StorageError(
         f"Published file {path} of '{asset}' is missing: delete its folder ({path.parent}) "
@@ -493,6 +496,33 @@ def _unreadable(asset: str, path: Path, exc: OSError) -> StorageError:
                             "file per partition; raise the limit of open files (`ulimit -n`) or read fewer partitions.")
     return StorageError(f"Cannot open the published file {path} of '{asset}' ({first}): check that the data "
                         "directory is readable.")
+
+
+_ROW = "__assets_core_row"
+
+
+def _with_keys(asset: str, files: list[IO[bytes]], keys: list[str]) -> pl.LazyFrame:
+    """The open files of ``keys`` scanned as one frame, with the partition key column hive
+    partitioning gives (an open file has no folder name to take it from): each row's key is
+    found from the files' row counts (their footers) and the scan's row index, which filters
+    and slices pushed into the scan leave right. A query that does not use the key does not
+    compute it."""
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ends, total = [], 0
+    for handle in files:
+        try:
+            total += pq.read_metadata(handle).num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise _not_readable(asset, exc) from None
+        handle.seek(0)
+        ends.append(total)
+    frame = pl.scan_parquet(files, hive_partitioning=False, row_index_name=_ROW)
+    which = pl.lit(pl.Series(ends, dtype=pl.Int64)).search_sorted(pl.col(_ROW).cast(pl.Int64), side="right")
+    key = pl.lit(pl.Series(KEY_COLUMN, keys, dtype=pl.String)).gather(which).alias(KEY_COLUMN)
+    return frame.with_columns(key).drop(_ROW)
 
 
 def _close(files: list[IO[bytes]]) -> None:
