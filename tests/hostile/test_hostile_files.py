@@ -133,3 +133,18 @@ def test_the_projects_readers_never_fail_during_a_publish(built_landing: Project
 def _computed(computer: Any, work: Any) -> None:
     done = computer.compute(work)
     assert done.error is None, done.error
+
+
+def test_init_where_no_project_can_be_is_one_line(landing: Project, tmp_path: Path) -> None:
+    """``init /etc/passwd`` is refused; a folder that cannot be made (under a file, in /proc)
+    was a traceback."""
+    a_file = tmp_path / "passwd"
+    a_file.write_text("root:x:0:0\n")
+    refused = landing.run("init", str(a_file))
+    assert refused.returncode == 2 and refused.error_lines == [f"error: {a_file} is a file, not a folder: pick a new folder for the project."], str(refused)
+    for folder in (a_file / "project", Path("/proc/no-such-process/project")):
+        result = landing.run("init", str(folder))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, str(result)
+        [line] = result.error_lines
+        assert line.startswith(f"error: Cannot create the project in {folder} (") and "pick a folder you can write" in line, line
+    assert a_file.read_text() == "root:x:0:0\n"
