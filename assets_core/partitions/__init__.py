@@ -52,7 +52,6 @@ __all__ = [
     "STATIC_KEY",
     "TIME_GRAINS",
     "UNPARTITIONED",
-    "partition_ref",
     "AllPartitionsMapping",
     "DailyPartitions",
     "DataInterval",
@@ -77,6 +76,7 @@ __all__ = [
     "mapping_from_dict",
     "multi_dimensions",
     "offset",
+    "partition_ref",
     "partitions_from_dict",
     "validate_key",
 ]
