@@ -13,5 +13,6 @@ def main() -> None:
     # command's start-up); the CLI uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from assets_core.cli.app import app
+    from assets_core.cli.usage import run
 
-    app()
+    run(app)

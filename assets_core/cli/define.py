@@ -31,12 +31,16 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the pr
         raise UsageError(f"{directory} is a file, not a folder: pick a new folder for the project.")
     if directory.exists() and any(p.name != ".git" for p in directory.iterdir()):  # a fresh `git init` is fine
         raise UsageError(f"{directory} is not empty: pick a new folder for the project.")
-    shutil.copytree(_template_dir(), directory, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", ".assets", "data"))
-    config = directory / "assets.toml"
-    name = json.dumps(directory.resolve().name)  # a TOML basic string
-    config.write_text(config.read_text().replace('name = "my_project"', f"name = {name}", 1))
-    (directory / ".gitignore").write_text("# The catalog and the published data: made by `assets materialize`.\n.assets/\ndata/\n")
+    try:
+        shutil.copytree(_template_dir(), directory, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".assets", "data"))
+        config = directory / "assets.toml"
+        name = json.dumps(directory.resolve().name)  # a TOML basic string
+        config.write_text(config.read_text().replace('name = "my_project"', f"name = {name}", 1))
+        (directory / ".gitignore").write_text("# The catalog and the published data: made by `assets materialize`.\n.assets/\ndata/\n")
+    except OSError as exc:  # shutil.Error is one too
+        reason = exc.strerror or str(exc).splitlines()[0]
+        raise AssetsCoreError(f"Cannot create the project in {directory} ({reason}): pick a folder you can write.") from None
     console().print(f"Created project in {directory}. Next:\n  cd {directory}\n  assets materialize\n  assets status")
 
 

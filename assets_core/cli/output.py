@@ -117,7 +117,9 @@ def number(n: int, colour: str) -> Any:
 
 def ref(asset: str, key: str) -> str:
     """``orders[2025-01-01]``, or ``orders`` for an unpartitioned asset."""
-    return f"{asset}[{key}]" if key else asset
+    from assets_core.partitions import partition_ref
+
+    return partition_ref(asset, key)
 
 
 def run_json(run: Run, elapsed: float | None = None) -> dict[str, Any]:

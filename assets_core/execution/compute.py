@@ -19,6 +19,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -32,11 +33,14 @@ from assets_core.execution.faults import fault_point
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.definitions.retries import RetryPolicy
-from assets_core.storage.store import StagedPartition, Storage, to_polars
+from assets_core.storage.store import StagedPartition, Storage, file_versions, to_polars
 from assets_core.catalog.models import AttemptLogs, FailureClass
 
 
 T = TypeVar("T")
+REREADS = 20
+"""How many times a partition's code is run again when a concurrent publish replaced an input
+DuckDB was reading by path: each time is a new read of the versions then published."""
 
 
 @dataclass(frozen=True)
@@ -312,6 +316,27 @@ class Computer:
         return value
 
     def _call(self, work: Work, phases: _Phases) -> Any:
+        """:meth:`_call_once`, again when it failed while a publish replaced a Parquet input
+        that DuckDB reads by path (a swap between DuckDB's opens of a file breaks the read;
+        polars reads open files, see ``Storage.scan``)."""
+        read_by_path = self._read_by_path(work)
+        for _ in range(REREADS):
+            before = file_versions(read_by_path)
+            try:
+                return self._call_once(work, phases)
+            except UserCodeError:
+                if not read_by_path or file_versions(read_by_path) == before:
+                    raise
+        return self._call_once(work, phases)
+
+    def _read_by_path(self, work: Work) -> list[Path]:
+        """The Parquet files of ``work``'s inputs that DuckDB reads by path (SQL assets, and
+        inputs handed over as DuckDB relations)."""
+        sql = self.graph[work.asset].kind == "sql"
+        return [self.storage.parquet_path(s.asset, key) for s in work.slices
+                if s.io == "parquet" and (sql or s.type == "duckdb") for key in s.keys]
+
+    def _call_once(self, work: Work, phases: _Phases) -> Any:
         spec = self.graph[work.asset]
         interval = spec.partitions.data_interval(work.key) if spec.partitions is not None else None
         context = AssetContext(work.asset, work.key, interval, work.run_id, logging.getLogger(f"assets.{work.asset}"),

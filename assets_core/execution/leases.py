@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from assets_core.catalog import Catalog, Lease, Run
 from assets_core.execution.clock import stamp, utc_now
+from assets_core.partitions import partition_ref
 
 HOST = socket.gethostname()
 LEASE_SECONDS = 30.0
@@ -96,7 +97,7 @@ def held_message(conflicts: list[Lease], what: str = "the planned partitions") -
         first = leases[0]
         until = max((l.expires_at or "" for l in leases), default="") or "an unrecorded time (lapsed)"
         more = f" and {len(leases) - 1} more" if len(leases) > 1 else ""
-        parts.append(f"run {run_id} (pid {first.pid} on {first.host}) holds {first.asset}[{first.partition}]{more} "
+        parts.append(f"run {run_id} (pid {first.pid} on {first.host}) holds {partition_ref(first.asset, first.partition)}{more} "
                      f"until {until}")
     return (f"{len(conflicts)} of {what} are leased: {'; '.join(parts)}. Wait for it to finish, or narrow "
             "--select/--partitions; a lease its run stops renewing (killed, paused, its machine gone) is "

@@ -17,7 +17,7 @@ from assets_core.definitions.specs import AssetContext
 from assets_core.errors import AssetsCoreError
 from assets_core.execution.clock import stamp
 from assets_core.graph import AssetGraph
-from assets_core.partitions import keys_of
+from assets_core.partitions import keys_of, partition_ref
 from assets_core.catalog import Catalog, CatalogSnapshot
 
 
@@ -56,7 +56,7 @@ def observe(
                 version = str(spec.observe(context))
             except Exception as exc:  # the user's observe function: one line, then stop
                 raise ObserveError(
-                    f"Observing {asset}[{key}] failed: {type(exc).__name__}: {exc} (the observe function of {spec.source})."
+                    f"Observing {partition_ref(asset, key)} failed: {type(exc).__name__}: {exc} (the observe function of {spec.source})."
                 ) from exc
             found.append(Observation(asset, key, version, seen.get(key)))
     catalog.record_observations(((o.asset, o.key, o.version) for o in found if o.changed), stamp())

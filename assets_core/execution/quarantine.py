@@ -36,7 +36,7 @@ from assets_core.execution.faults import fault_point
 from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
 from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph, select
-from assets_core.partitions import UNPARTITIONED
+from assets_core.partitions import UNPARTITIONED, partition_ref
 from assets_core.storage.store import KEY_COLUMN, StagedPartition, Storage
 from assets_core.storage.versions import content_version
 from assets_core.catalog import Catalog, CatalogSnapshot
@@ -46,8 +46,7 @@ RELEASE = "quarantine release"
 DISCARD = "quarantine discard"
 
 
-def _ref(asset: str, key: str) -> str:
-    return f"{asset}[{key}]" if key else asset
+_ref = partition_ref
 
 
 def _not_quarantined(asset: str, key: str) -> UsageError:

@@ -49,6 +49,7 @@ from assets_core.definitions.deadlines import ledger_due_at
 from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.partitions.grain import grain
+from assets_core.partitions import partition_ref
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
@@ -307,7 +308,7 @@ class _Runner:
             missing = next((k for k, v in versions.items() if v is None), None)
             if missing is not None:
                 blocked = (
-                    f"waits for {edge.upstream}[{missing}], which is not published: materialize it "
+                    f"waits for {partition_ref(edge.upstream, missing)}, which is not published: materialize it "
                     f"too, e.g. `assets materialize --select +{step.asset}`"
                 )
                 break
@@ -336,7 +337,7 @@ class _Runner:
             outcome = self.outcomes[dep]
             if outcome is None or outcome.kind not in ("published", "up_to_date"):
                 up = self.plan.steps[dep]
-                return f"upstream {up.asset}[{up.key}] {'did not run' if outcome is None else outcome.kind}"
+                return f"upstream {partition_ref(up.asset, up.key)} {'did not run' if outcome is None else outcome.kind}"
         return ""
 
     def conclude(self, index: int, computed: Computed) -> Outcome:
@@ -593,7 +594,7 @@ class _Runner:
                         except WorkerLost:
                             step = self.plan.steps[indices[0]]
                             raise WorkerDied(
-                                f"A worker process died while computing {step.asset}[{step.key}] (killed, or out "
+                                f"A worker process died while computing {partition_ref(step.asset, step.key)} (killed, or out "
                                 "of memory?): the run is interrupted; `assets materialize` again resumes it."
                             ) from None
                         for index, computed in zip(indices, result if isinstance(result, list) else [result]):

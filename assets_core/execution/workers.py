@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from assets_core.execution.compute import Computed, Work, compute_in_worker, start_worker
+from assets_core.partitions import partition_ref
 
 GRACE_SECONDS = 5.0
 """How long past its timeout (times its attempts) a silent worker gets before it is killed."""
@@ -73,6 +74,9 @@ def _serve(project_root: str, connection: Connection, parent: int | None = None)
     """A worker process: load the project once, then compute whatever arrives."""
     if parent is not None:
         _die_with(parent)
+    # A Ctrl-C reaches every process of the terminal's group: the run's process alone handles it
+    # (it kills its workers), no worker prints a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     start_worker(project_root)
     while True:
         work = connection.recv()
@@ -153,7 +157,7 @@ class WorkerPool:
             result: Computed | None = worker.connection.recv() if answered else None
         except (OSError, EOFError):
             worker.kill()
-            future.set_exception(WorkerLost(f"{work.asset}[{work.key}]"))
+            future.set_exception(WorkerLost(partition_ref(work.asset, work.key)))
             return worker if self._closing.is_set() else _Worker(self._context, self._root)
         if result is None:  # stuck where its own watchdog cannot answer
             worker.kill()

@@ -22,6 +22,7 @@ from assets_core.partitions.base import (
     DataInterval,
     PartitionsDefinition,
     keys_of,
+    partition_ref,
 )
 from assets_core.partitions.defaults import default_mapping
 from assets_core.partitions.dynamic import DynamicPartitions, validate_key
@@ -75,6 +76,7 @@ __all__ = [
     "mapping_from_dict",
     "multi_dimensions",
     "offset",
+    "partition_ref",
     "partitions_from_dict",
     "validate_key",
 ]

@@ -19,6 +19,16 @@ from assets_core.errors import PartitionError
 UNPARTITIONED = ""
 """The one partition key of an unpartitioned asset."""
 
+
+def partition_ref(asset: str, key: str) -> str:
+    """How every message names a partition: ``orders[2025-01-01]``, or the asset's name alone
+    for an unpartitioned asset (never ``summary[]``).
+
+    >>> partition_ref("orders", "2025-01-01"), partition_ref("summary", UNPARTITIONED)
+    ('orders[2025-01-01]', 'summary')
+    """
+    return asset if key == UNPARTITIONED else f"{asset}[{key}]"
+
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """Names of dynamic partitions and of multi-partition dimensions: they appear in selections."""
 

@@ -27,6 +27,7 @@ from typing import Any
 from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
 from assets_core.definitions.specs import AssetSpec
 from assets_core.graph import AssetGraph
+from assets_core.partitions import partition_ref
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.partitions.grain import grain
 from assets_core.planning.reads import UpstreamKeys
@@ -176,9 +177,8 @@ def _short(version: str | None) -> str:
     return "none" if version is None else version[:10]
 
 
-def ref(asset: str, key: str) -> str:
-    """``asset[key]``, or the asset's name alone when it is not partitioned."""
-    return f"{asset}[{key}]" if key else asset
+ref = partition_ref
+"""``asset[key]``, or the asset's name alone when it is not partitioned."""
 
 
 def _interrupted(facts: Facts) -> Reason | None:

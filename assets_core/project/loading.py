@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 import os
 import sys
 import threading
@@ -51,7 +50,6 @@ CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
 CATALOG_ENV = "ASSETS_CATALOG_URL"
 """A catalog URL that overrides ``catalog`` in assets.toml (one project, several machines)."""
-MANIFEST_VERSION = 3
 
 
 class ProjectConfig(BaseModel):
@@ -180,7 +178,7 @@ def find_project(start: Path | None = None, explicit: Path | None = None) -> Pro
 def load_project(root: Path) -> Project:
     path = root / CONFIG_FILE
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(_text_of(path))
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(f"{path} is not valid TOML: {exc}. Fix that line.") from None
     try:
@@ -194,6 +192,18 @@ def load_project(root: Path) -> Project:
     project = Project(root.resolve(), config, read)
     _check_settings(project, path)
     return project
+
+
+def _text_of(path: Path) -> str:
+    """A project file (assets.toml, a .sql file) as text; one that is not UTF-8 (binary) or
+    cannot be read is a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{path} is not a text file (not UTF-8: byte {exc.object[exc.start]:#04x} at offset "
+                           f"{exc.start}): write it as UTF-8 text.") from None
+    except OSError as exc:
+        raise ProjectError(f"{path} cannot be read ({exc.strerror or exc}): check it is a readable file.") from None
 
 
 def _check_settings(project: Project, path: Path) -> None:
@@ -269,6 +279,8 @@ def load_specs(project: Project) -> list[Any]:
                     specs.append(_sql_file_spec(path))
                 except DefinitionError as exc:
                     problems.extend(exc.problems)
+                except ProjectError as exc:  # not text
+                    problems.append(str(exc))
     specs = _attach_checks(specs, custom_checks, problems)
     problems.extend(_pool_problems(specs, project))
     if problems:
@@ -320,7 +332,7 @@ def _sql_file_spec(path: Path) -> Any:
     from assets_core.definitions.options import sql_file_options
     from assets_core.definitions.specs import sql_spec
 
-    text = path.read_text()
+    text = _text_of(path)
     header = []
     for line in text.splitlines():
         stripped = line.strip()
@@ -347,24 +359,20 @@ def load_graph(project: Project, use_manifest: bool = True) -> Any:
     fingerprint = _fingerprint(files)
     manifest = project.state_dir / "manifest.json"
     if use_manifest and manifest.is_file():
-        try:
-            cached = json.loads(manifest.read_text())
-            if cached.get("version") == MANIFEST_VERSION and cached.get("fingerprint") == fingerprint:
-                from assets_core.project.manifest import specs_from_manifest
+        from assets_core.project.manifest import read_manifest
 
-                return build_graph(specs_from_manifest(cached["assets"]))
-        except (ValueError, KeyError, TypeError):
-            pass  # a damaged cache is rebuilt below
+        cached = read_manifest(manifest, fingerprint)
+        if cached is not None:
+            return build_graph(cached)
     graph = build_graph(load_specs(project))
     _write_manifest(project, manifest, fingerprint, graph)
     return graph
 
 
 def _write_manifest(project: Project, path: Path, fingerprint: str, graph: Any) -> None:
-    from assets_core.project.manifest import specs_to_manifest
+    from assets_core.project.manifest import manifest_text
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"version": MANIFEST_VERSION, "fingerprint": fingerprint, "assets": specs_to_manifest(graph)}
     temp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # worker processes write it too
-    temp.write_text(json.dumps(body))
+    temp.write_text(manifest_text(graph, fingerprint))
     temp.replace(path)

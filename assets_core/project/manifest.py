@@ -3,18 +3,54 @@ user code (and polars, DuckDB, sqlglot with it). Like dbt's partial parsing.
 
 A spec read back has no function and no runnable checks (only their names): the executor
 always loads the real definitions before it computes anything.
+
+A cache is never trusted: one written for other source files (their paths, sizes and times:
+the fingerprint), by another version of the format, or changed since it was written (a digest
+of its specs), damaged or edited by hand, is rebuilt from the project's sources.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.definitions.freshness import Freshness
 from assets_core.graph import AssetGraph
 from assets_core.partitions import mapping_from_dict, partitions_from_dict
+
+
+MANIFEST_VERSION = 5
+"""3 -> 4: the digest of the specs; 4 -> 5: freshness policies as tables (all their options)."""
+
+
+def manifest_text(graph: AssetGraph, fingerprint: str) -> str:
+    """The manifest of ``graph``, built from source files of ``fingerprint``."""
+    assets = specs_to_manifest(graph)
+    return json.dumps({"version": MANIFEST_VERSION, "fingerprint": fingerprint, "digest": _digest(assets), "assets": assets})
+
+
+def read_manifest(path: Path, fingerprint: str) -> list[AssetSpec] | None:
+    """The specs of the manifest at ``path`` when it is the one written for source files of
+    ``fingerprint`` and unchanged since; None when it must be rebuilt (whatever is wrong with it).
+
+    >>> read_manifest(project.state_dir / "manifest.json", fingerprint)  # doctest: +SKIP
+    """
+    try:
+        body = json.loads(path.read_bytes())
+        if (not isinstance(body, dict) or body.get("version") != MANIFEST_VERSION
+                or body.get("fingerprint") != fingerprint or body.get("digest") != _digest(body.get("assets"))):
+            return None
+        return specs_from_manifest(body["assets"])
+    except Exception:  # noqa: BLE001  a cache: anything wrong with it means rebuild it
+        return None
+
+
+def _digest(assets: Any) -> str:
+    return hashlib.sha256(json.dumps(assets, sort_keys=True).encode()).hexdigest()
 
 
 def specs_to_manifest(graph: AssetGraph) -> list[dict[str, Any]]:

@@ -25,10 +25,10 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from assets_core.errors import DefinitionError, StorageError, TransientStorageError
-from assets_core.partitions import UNPARTITIONED
+from assets_core.partitions import UNPARTITIONED, partition_ref
 from assets_core.storage.versions import content_version, frame_version
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def _version_of(asset: str, key: str, staged: Path | pl.DataFrame) -> str:
     except (pa.ArrowException, OSError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise StorageError(
-            f"The staged data of {asset}[{key}] cannot be read as Arrow to compute its data version ({first}): "
+            f"The staged data of {partition_ref(asset, key)} cannot be read as Arrow to compute its data version ({first}): "
             "if a column has a type pyarrow does not read (Int128, UInt128), cast it (to Int64 or a Decimal)."
         ) from None
 
@@ -177,7 +177,7 @@ class Storage:
         except (OSError, pl.exceptions.PolarsError) as exc:
             if path.parent.is_dir():  # a partly written file
                 path.unlink(missing_ok=True)
-            raise _write_failed(f"{asset}[{key}] cannot be staged to {path}", exc) from exc
+            raise _write_failed(f"{partition_ref(asset, key)} cannot be staged to {path}", exc) from exc
         return StagedPartition(
             asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data)
         )
@@ -205,12 +205,12 @@ class Storage:
         try:
             self._mkdir(target.parent)
         except OSError as exc:
-            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
+            raise _write_failed(f"{partition_ref(staged.asset, staged.key)} cannot be published to {target}", exc) from exc
         self.fault("publish", staged.asset, staged.key)
         try:
             fence(lambda: os.replace(staged.path, target))
         except OSError as exc:
-            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be published to {target}", exc) from exc
+            raise _write_failed(f"{partition_ref(staged.asset, staged.key)} cannot be published to {target}", exc) from exc
         return str(target.relative_to(self.data_dir))
 
     def quarantine(self, staged: StagedPartition) -> Path:
@@ -219,7 +219,7 @@ class Storage:
             self._mkdir(target.parent)
             os.replace(staged.path, target)
         except OSError as exc:
-            raise _write_failed(f"{staged.asset}[{staged.key}] cannot be kept in quarantine at {target}", exc) from exc
+            raise _write_failed(f"{partition_ref(staged.asset, staged.key)} cannot be kept in quarantine at {target}", exc) from exc
         return target
 
     def discard_staging(self, run_id: str) -> None:
@@ -284,11 +284,11 @@ class Storage:
             first = str(exc).strip().splitlines()[0]
             if "No space left" in first or "Disk quota" in first:
                 raise TransientStorageError(
-                    f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed: the disk is full "
+                    f"Publishing {partition_ref(staged.asset, staged.key)} into the DuckDB table failed: the disk is full "
                     f"({first}); the published rows are unchanged. Free space: the partition is tried again."
                 ) from None
             raise StorageError(
-                f"Publishing {staged.asset}[{staged.key}] into the DuckDB table failed ({first}); the "
+                f"Publishing {partition_ref(staged.asset, staged.key)} into the DuckDB table failed ({first}); the "
                 "published rows are unchanged. If a column changed type, drop the table and rebuild the asset."
             ) from None
         finally:
@@ -353,11 +353,28 @@ class Storage:
         paths = [self.parquet_path(asset, key) for key in keys]
         missing = next((p for p in paths if not p.exists()), None)
         if missing is not None:
-            raise StorageError(
-                f"Published file {missing} of '{asset}' is missing: delete its folder ({missing.parent}) "
-                f"and `assets materialize --select {asset}` rebuilds it."
-            )
+            raise _missing_file(asset, missing)
         return paths
+
+    def _opened(self, asset: str, keys: list[str]) -> list[IO[bytes]]:
+        """Each published file of ``keys``, opened once. polars, pyarrow and DuckDB, handed a
+        path, open it more than once per read, so a publish renaming a new version over it in
+        between breaks the read (an error, or a panic in polars); handed an open file (polars
+        duplicates its descriptor), they read the version it was when opened, to the end."""
+        files: list[IO[bytes]] = []
+        try:
+            for key in keys:
+                path = self.parquet_path(asset, key)
+                try:
+                    files.append(path.open("rb"))
+                except FileNotFoundError:
+                    raise _missing_file(asset, path) from None
+                except OSError as exc:
+                    raise _unreadable(asset, path, exc) from None
+        except BaseException:
+            _close(files)
+            raise
+        return files
 
     def read_column(self, asset: str, io: str, column: str) -> pl.Series:
         """One column over every published partition of ``asset`` (for referential checks)."""
@@ -373,10 +390,20 @@ class Storage:
                 return pl.from_arrow(db.execute(f"SELECT {name} FROM {table}").to_arrow_table()).to_series()  # type: ignore[union-attr]
             finally:
                 db.close()
-        files = sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}"))
-        if not files:
-            raise StorageError(f"'{asset}' has no published data to check against: materialize it first.")
-        return pl.scan_parquet(files, hive_partitioning=False).select(column).collect().to_series()
+        files: list[IO[bytes]] = []
+        try:
+            for path in sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}")):
+                try:  # opened once: see _opened
+                    files.append(path.open("rb"))
+                except FileNotFoundError:  # removed since it was listed
+                    continue
+                except OSError as exc:
+                    raise _unreadable(asset, path, exc) from None
+            if not files:
+                raise StorageError(f"'{asset}' has no published data to check against: materialize it first.")
+            return pl.scan_parquet(files, hive_partitioning=False).select(column).collect().to_series()
+        finally:
+            _close(files)
 
     def input_query(self, asset: str, io: str, with_key: bool, param: str, partitioned: bool = True) -> str:
         """A DuckDB SELECT over published partitions of ``asset``, listed in ``$param``.
@@ -412,10 +439,13 @@ class Storage:
                 return pl.from_arrow(db.execute(query, {"keys": keys}).to_arrow_table()).lazy()  # type: ignore[union-attr]
             finally:
                 db.close()
-        paths = [str(p) for p in self.published_files(asset, keys)]
-        if with_key and keys != [UNPARTITIONED]:
-            return pl.scan_parquet(paths, hive_partitioning=True, hive_schema={KEY_COLUMN: pl.String})
-        return pl.scan_parquet(paths, hive_partitioning=False)
+        files = self._opened(asset, keys)
+        try:  # the frame holds its own descriptors: ours are closed at once
+            if with_key and keys != [UNPARTITIONED] and files:
+                return _with_keys(asset, files, keys)
+            return pl.scan_parquet(files, hive_partitioning=False)
+        finally:
+            _close(files)
 
     def read(self, asset: str, io: str, keys: list[str], with_key: bool, read_only: bool = False) -> pl.DataFrame:
         """Published rows of ``keys``; ``with_key`` adds the partition key as a column."""
@@ -424,28 +454,105 @@ class Storage:
         try:
             return self.scan(asset, io, keys, with_key, read_only).collect(engine="in-memory")
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
-            first = str(exc).splitlines()[0]
-            raise StorageError(
-                f"Published data of '{asset}' is not readable ({first}): delete what is left of it "
-                f"(data/{asset}/ for Parquet) and `assets materialize --select {asset}` rebuilds it."
-            ) from None
+            raise _not_readable(asset, exc) from None
         except Exception as exc:
             if io != "duckdb" or type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
                 raise
             # A DuckDB error (duckdb is not imported for Parquet assets): a table dropped,
             # replaced by a view, or its key column gone.
             first = str(exc).strip().splitlines()[0]
+            kind = "VIEW" if self._is_view(asset) else "TABLE"  # DROP TABLE refuses a view
             raise StorageError(
-                f"The warehouse table of '{asset}' is not what its publishes made ({first}; changed by hand?): "
-                f"drop it (DROP TABLE IF EXISTS \"{asset}\"), delete the warehouse file to rebuild every DuckDB "
+                f"The warehouse {kind.lower()} of '{asset}' is not what its publishes made ({first}; changed by hand?): "
+                f"drop it (DROP {kind} IF EXISTS \"{asset}\"), delete the warehouse file to rebuild every DuckDB "
                 "asset, or restore it from a backup."
             ) from None
+
+    def _is_view(self, asset: str) -> bool:
+        """Whether the warehouse holds a view named ``asset`` (made by hand: a publish makes tables)."""
+        db = self.warehouse(read_only=True)
+        try:
+            query = "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'main' AND lower(view_name) = lower(?)"
+            return bool(db.execute(query, [asset]).fetchone()[0])  # type: ignore[index]
+        finally:
+            db.close()
 
     def close(self) -> None:
         with self._warehouse_lock:
             if self._warehouse is not None:
                 self._warehouse.close()
                 self._warehouse = None
+
+
+def _not_readable(asset: str, exc: Exception) -> StorageError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return StorageError(
+        f"Published data of '{asset}' is not readable ({first}): delete what is left of it "
+        f"(data/{asset}/ for Parquet) and `assets materialize --select {asset}` rebuilds it."
+    )
+
+
+def _missing_file(asset: str, path: Path) -> StorageError:
+    return StorageError(
+        f"Published file {path} of '{asset}' is missing: delete its folder ({path.parent}) "
+        f"and `assets materialize --select {asset}` rebuilds it."
+    )
+
+
+def _unreadable(asset: str, path: Path, exc: OSError) -> StorageError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if exc.errno in (errno.EMFILE, errno.ENFILE):
+        return StorageError(f"Cannot open the published file {path} of '{asset}' ({first}): this read opens one "
+                            "file per partition; raise the limit of open files (`ulimit -n`) or read fewer partitions.")
+    return StorageError(f"Cannot open the published file {path} of '{asset}' ({first}): check that the data "
+                        "directory is readable.")
+
+
+_ROW = "__assets_core_row"
+
+
+def _with_keys(asset: str, files: list[IO[bytes]], keys: list[str]) -> pl.LazyFrame:
+    """The open files of ``keys`` scanned as one frame, with the partition key column hive
+    partitioning gives (an open file has no folder name to take it from): each row's key is
+    found from the files' row counts (their footers) and the scan's row index, which filters
+    and slices pushed into the scan leave right. A query that does not use the key does not
+    compute it."""
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ends, total = [], 0
+    for handle in files:
+        try:
+            total += pq.read_metadata(handle).num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise _not_readable(asset, exc) from None
+        handle.seek(0)
+        ends.append(total)
+    frame = pl.scan_parquet(files, hive_partitioning=False, row_index_name=_ROW)
+    which = pl.lit(pl.Series(ends, dtype=pl.Int64)).search_sorted(pl.col(_ROW).cast(pl.Int64), side="right")
+    key = pl.lit(pl.Series(KEY_COLUMN, keys, dtype=pl.String)).gather(which).alias(KEY_COLUMN)
+    return frame.with_columns(key).drop(_ROW)
+
+
+def _close(files: list[IO[bytes]]) -> None:
+    for handle in files:
+        handle.close()
+
+
+def file_versions(paths: list[Path]) -> tuple[tuple[int, ...] | None, ...]:
+    """What tells each file's version from the next one renamed over it (its inode, size and
+    times), None for a missing file: a read by path that failed while this changed was
+    broken by a concurrent publish, and is worth doing again."""
+    versions: list[tuple[int, ...] | None] = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            versions.append(None)
+            continue
+        versions.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(versions)
 
 
 def to_polars(value: Any, asset: str) -> pl.DataFrame:

@@ -21,9 +21,9 @@ DEFINITION_ERRORS = [
     ("bad_partition_key", "broken_partition_key", ["plan"], 1,
      ["region_assets.py:7", "'us/east' is not allowed", "use letters, digits"]),
     ("sql_ddl", "broken_sql_ddl", ["plan"], 1,
-     ["sql/totals.sql:1", "a SQL asset holds one SELECT, found CREATE", "remove it"]),
+     ["SQL asset 'totals'", "sql/totals.sql:1", "a SQL asset holds one SELECT, found CREATE", "remove it"]),
     ("sql_two_statements", "broken_sql_two_statements", ["materialize"], 1,
-     ["sql/totals.sql:1", "found 2 statements"]),
+     ["SQL asset 'totals'", "sql/totals.sql:1", "found 2 statements"]),
     ("malformed_toml", "broken_toml", ["status"], 1,
      ["assets.toml is not valid TOML", "line 3", "Fix that line"]),
 ]

@@ -4,6 +4,7 @@ one line at load time or at `partitions add`, before any data moves."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -133,3 +134,33 @@ def test_a_version_or_name_with_a_control_character_is_refused_at_load(
     assert f"Asset 'orders' has {field}=" in line and "without control characters" in line
     assert "\x01" not in line and "\x1b" not in line  # shown escaped
     assert not (tmp_path / "data").exists()
+
+
+TOP = '''
+
+@asset
+def top(summary: pl.DataFrame) -> pl.DataFrame:
+    """Reads the unpartitioned summary."""
+    return summary.head(1)
+'''
+
+
+@pytest.mark.parametrize(("broken", "said"), [
+    ('    raise ValueError("summary broke")\n', "failed: summary: ValueError: summary broke"),
+    ('    return pl.DataFrame({"o": [object()]}, schema={"o": pl.Object})\n', "failed: summary: summary cannot be staged to"),
+])
+def test_an_unpartitioned_partition_is_named_by_its_asset_alone(landing: Project, broken: str, said: str) -> None:
+    """Messages named it ``summary[]``: the skip reason of what reads it, staging errors."""
+    landing.edit("landing_assets.py", '    """Per customer, over every day: orders and revenue."""\n',
+                 '    """Per customer, over every day: orders and revenue."""\n' + broken)
+    with (landing.root / "landing_assets.py").open("a") as module:
+        module.write(TOP)
+    result = landing.run("materialize")
+    assert result.returncode == 1, str(result)
+    out = result.stdout + result.stderr
+    assert said in out and "skipped: top: upstream summary failed" in out, out
+    run_id = landing.json("runs")[0]["run_id"]
+    shown = landing.ok("runs", "show", run_id).stdout + landing.ok("status", "--partitions").stdout
+    assert "upstream summary failed" in shown, shown
+    for text in (out, shown, json.dumps(landing.json("runs", "show", run_id))):
+        assert "summary[]" not in text and "top[]" not in text, text

@@ -96,3 +96,45 @@ def test_a_killed_run_leaves_no_worker_to_publish_old_code_over_a_newer_run(make
     assert project.catalog("SELECT partition, published_run FROM partitions ORDER BY partition") == [
         (d, new_run) for d in days]
     assert [s for s in project.json("plan")["steps"] if s["partition"] in days] == []
+
+
+SLEEPY = '''
+
+@asset(partitions=DAYS)
+def sleepy(raw: pl.DataFrame, context: AssetContext) -> pl.DataFrame:
+    """Minutes per partition: Ctrl-C must stop it."""
+    import time
+    from pathlib import Path
+
+    (Path(__file__).parent / f"sleeping-{context.partition_key}").touch()
+    time.sleep(300)
+    return raw
+'''
+
+
+def test_ctrl_c_from_the_terminal_with_worker_processes_is_one_line(landing: Project) -> None:
+    """A terminal's Ctrl-C reaches every process of its group: each worker printed its own
+    KeyboardInterrupt traceback before the run's one line."""
+    import os
+    import subprocess
+
+    from cli_project import assets_command, cli_env
+
+    landing.ok("materialize", "--select", "raw")
+    with (landing.root / "landing_assets.py").open("a") as module:
+        module.write(SLEEPY)
+    process = subprocess.Popen([*assets_command(), "materialize", "--executor", "processes", "--workers", "2"],
+                               cwd=landing.root, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)  # a group of its own, as a terminal's job
+    landing.processes.append(process)
+    try:
+        landing.wait_for("both workers in the asset's code", lambda: len(list(landing.root.glob("sleeping-*"))) >= 2)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    [line] = [line for line in err.splitlines() if line.strip()]
+    assert line.startswith("interrupted:"), err
