@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,25 @@ def built_landing(_landing_built_once: Path, tmp_path: Path) -> Iterator[Project
     project = copy_project(_landing_built_once, tmp_path / "built_landing", with_state=True)
     yield project
     project.stop_processes()
+
+
+# -- object storage: a real S3-compatible server on 127.0.0.1 -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    from s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_landing(make_project: Callable[..., Project], s3_server: Any) -> Project:
+    """The landing project with data_dir in a fresh bucket (``project.bucket``), nothing materialized."""
+    project = make_project("landing")
+    bucket = s3_server.bucket()
+    bucket.use_in(project.root)
+    project.bucket = bucket  # type: ignore[attr-defined]
+    return project

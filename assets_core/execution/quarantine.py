@@ -34,6 +34,7 @@ from assets_core.errors import ConflictError, StorageError, UsageError
 from assets_core.execution.clock import stamp, utc_now
 from assets_core.execution.faults import fault_point
 from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
+from assets_core.execution.stores import committed, open_storage
 from assets_core.graph import AssetGraph, select
 from assets_core.partitions import UNPARTITIONED
 from assets_core.storage.store import KEY_COLUMN, StagedPartition, Storage
@@ -116,7 +117,7 @@ def release(
                 f"The quarantined file of {_ref(attempt.asset, attempt.partition)} is gone ({attempt.location}): "
                 f"discard it with `assets quarantine discard {attempt.asset} {attempt.partition or '-'}`."
             )
-    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    storage = open_storage(project, fault_point, catalog)
 
     def publish(run: Run, attempt: Materialization) -> Materialization:
         assert attempt.location is not None
@@ -129,6 +130,8 @@ def release(
             shutil.copyfile(kept, link)
         staged = storage.staged_from_file(attempt.asset, attempt.partition, run.run_id, link)
         location = storage.publish(staged, graph[attempt.asset].io)
+        if storage.remote is not None and graph[attempt.asset].io == "parquet":
+            storage.remote.published(attempt.asset, attempt.partition, location)  # switched by the record
         return _released(attempt, run, staged, location, reason)
 
     try:
@@ -189,6 +192,7 @@ def _as_a_run(
             current = (attempt.asset, attempt.partition)
             record = action(run, attempt)
             catalog.record([record], _fault_in_catalog_write(attempt))
+            committed(storage, [record])
             current = None
             if record.status == "published" and attempt.location is not None:
                 Path(attempt.location).unlink(missing_ok=True)  # recorded: the quarantined copy goes

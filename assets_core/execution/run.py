@@ -35,6 +35,7 @@ from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.clock import stamp
 from assets_core.execution.row_history import row_history
+from assets_core.execution.stores import committed, open_storage, run_is_finished
 from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
 from assets_core.graph import AssetGraph
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
@@ -98,10 +99,13 @@ class RunResult:
 
 
 class _RecordBuffer:
-    """Attempts waiting to be written: one catalog transaction per batch, not per event."""
+    """Attempts waiting to be written: one catalog transaction per batch, not per event.
+    On a bucket, that commit is the switch: ``storage`` then updates its manifests and
+    deletes what the commit superseded."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, storage: Storage | None = None) -> None:
         self.catalog = catalog
+        self.storage = storage
         self.pending: list[Materialization] = []
         self.observations: list[tuple[str, str, str]] = []  # (source, partition, version) read
         self.lock = threading.Lock()
@@ -133,6 +137,8 @@ class _RecordBuffer:
                 fault_point("catalog", record.asset, record.partition)
 
         self.catalog.record(batch, before_commit)
+        if self.storage is not None:
+            committed(self.storage, batch)
 
 
 def _iso(epoch: float) -> str:
@@ -256,7 +262,7 @@ class _Runner:
         self.plan = the_plan
         self.run = run
         self.on_event = on_event
-        self.records = _RecordBuffer(catalog)
+        self.records = _RecordBuffer(catalog, storage)
         self.upstream_keys = UpstreamKeys(graph, the_plan.reference_time)
         self.outcomes: list[Outcome | None] = [None] * len(the_plan.steps)
         self.started: set[int] = set()
@@ -294,7 +300,8 @@ class _Runner:
             inputs[edge.upstream] = versions  # type: ignore[assignment]
             io = self.graph[edge.upstream].io
             many = edge.mapping.reads_many(self.graph[edge.upstream].partitions, self.graph[step.asset].partitions)
-            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type))
+            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type,
+                                self._objects(edge.upstream, io, keys)))
         if blocked:
             outcome = Outcome("skipped", blocked)
             self._record(step, outcome, stamp(), stamp())
@@ -310,6 +317,14 @@ class _Runner:
         if self.lineage is not None:
             self.lineage.started(step.asset, step.key, inputs)
         return Work(step.asset, step.key, self.run.run_id, tuple(slices), row_history(self.snapshot, self.graph, step.asset, step.key))
+
+    def _objects(self, asset: str, io: str, keys: list[str]) -> tuple[str, ...]:
+        """On a bucket, the current object of each of ``keys`` (this run's publishes included),
+        for workers to read without asking the catalog."""
+        if self.storage.remote is None or io != "parquet":
+            return ()
+        current = self.storage.remote.current(asset, keys)
+        return tuple(current.get(key, "") for key in keys)
 
     def _blocked_by(self, step: Step) -> str:
         for dep in step.deps:
@@ -350,6 +365,8 @@ class _Runner:
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
             kind: OutcomeKind = "quarantined"
         else:
+            if self.storage.remote is not None and location is not None and self.graph[step.asset].io == "parquet":
+                self.storage.remote.published(step.asset, step.key, location)  # switched by the catalog commit
             self.snapshot.partitions.setdefault(step.asset, {})[step.key] = PartitionState(
                 staged.data_version, self.graph[step.asset].code_version, inputs or None, stamp(),
                 staged.rows, "published", self.run.run_id, None,
@@ -632,7 +649,7 @@ def materialize(
     reason: str | None = None,
 ) -> RunResult:
     """Run a plan. The graph must be the fully loaded one (functions, checks)."""
-    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    storage = open_storage(project, fault_point, catalog)
     try:
         _refuse_foreign_tables(graph, catalog, storage, the_plan)
     except BaseException:
@@ -669,6 +686,9 @@ def materialize(
             "wait for it to finish, or narrow --select/--partitions."
         )
     storage.discard_dead_staging(running)
+    if storage.remote is not None:  # what a crash left in the bucket, for the assets this run writes
+        storage.remote.collect_garbage(sorted({s.asset for s in the_plan.steps if graph[s.asset].io == "parquet"}),
+                                       run_is_finished(catalog))
     snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
     finished_cleanly = False

@@ -13,6 +13,10 @@ Every partition is staged as one Parquet file; its data version hashes that file
 (``storage.versions``: computed from the frame being staged), so a Parquet and a DuckDB asset
 holding the same rows have the same version. Publishing is one ``os.replace`` (Parquet) or
 one DuckDB transaction, so a reader sees the old or the new partition, never a mix.
+
+With ``data_dir = "s3://bucket/prefix"`` the Parquet assets live in a bucket instead
+(``storage.remote``: an immutable object per published version, the catalog commit as the
+switch); everything else above stays in the local ``data`` folder.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from assets_core.storage.versions import content_version, frame_version
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
+
+    from assets_core.storage.remote import RemoteParquet
 
 KEY_COLUMN = "partition_key"
 OWNED_TABLE = "published by assets-core"
@@ -123,8 +129,12 @@ def _slot(key: str) -> str:
 class Storage:
     """Where an asset's partitions live; one object per process, safe across threads."""
 
-    def __init__(self, data_dir: Path, warehouse: Path, fault: Fault = lambda *_: None) -> None:
+    def __init__(
+        self, data_dir: Path, warehouse: Path, fault: Fault = lambda *_: None, remote: RemoteParquet | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.remote = remote
+        """Where Parquet assets are published and read when they live in a bucket (None: ``data_dir``)."""
         self.warehouse_path = warehouse
         self.fault = fault
         self._warehouse: duckdb.DuckDBPyConnection | None = None
@@ -192,6 +202,8 @@ class Storage:
         """Make the staged partition the published one, atomically; returns where it went."""
         if io == "duckdb":
             return self._publish_duckdb(staged)
+        if self.remote is not None:
+            return self.remote.publish(staged, self.fault)
         target = self.parquet_path(staged.asset, staged.key)
         try:
             self._mkdir(target.parent)
@@ -340,6 +352,8 @@ class Storage:
     # -- reading published data ----------------------------------------------------------
 
     def published_files(self, asset: str, keys: list[str]) -> list[Path]:
+        if self.remote is not None:
+            return self.remote.local_files(asset, keys)
         paths = [self.parquet_path(asset, key) for key in keys]
         missing = next((p for p in paths if not p.exists()), None)
         if missing is not None:
@@ -363,7 +377,10 @@ class Storage:
                 return pl.from_arrow(db.execute(f"SELECT {name} FROM {table}").to_arrow_table()).to_series()  # type: ignore[union-attr]
             finally:
                 db.close()
-        files = sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}"))
+        if self.remote is not None:
+            files = self.remote.all_files(asset)
+        else:
+            files = sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}"))
         if not files:
             raise StorageError(f"'{asset}' has no published data to check against: materialize it first.")
         return pl.scan_parquet(files, hive_partitioning=False).select(column).collect().to_series()
