@@ -10,6 +10,7 @@ be started; elsewhere it is skipped with the reason.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class S3Server:
             from moto.server import ThreadedMotoServer
         except ImportError as exc:
             unavailable(str(exc))
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server._server.server_address  # port 0: the one the OS picked

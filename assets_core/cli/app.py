@@ -14,6 +14,7 @@ of its group. Imports point one way: this module imports the command modules, th
 | ``runs`` | ``runs``, ``runs show``: run history |
 | ``impact`` | ``impact``: what reads some partitions, downstream, and the command that rebuilds it |
 | ``report`` | ``report``: the self-contained HTML report |
+| ``gc`` | ``gc``: delete what crashed runs left in the data directory (the bucket, staging) |
 
 Command modules import only typer at the top; rich and the engine are imported inside the
 commands, so that a no-op ``materialize`` stays fast.
@@ -26,7 +27,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli import data, define, describe, impact, materialize, partitions, plan, report, review, runs
+from assets_core.cli import data, define, describe, gc, impact, materialize, partitions, plan, report, review, runs
 from assets_core.cli.output import STATE
 
 app = typer.Typer(
@@ -64,3 +65,4 @@ app.add_typer(runs.runs_app, name="runs")
 app.command()(review.check)
 app.add_typer(review.quarantine_app, name="quarantine")
 app.command()(report.report)
+app.command()(gc.gc)
