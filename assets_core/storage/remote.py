@@ -88,7 +88,7 @@ class RemoteParquet:
         self.cache_dir = cache_dir
         self.locate = locate
         self._lock = threading.Lock()
-        self._pins: dict[tuple[str, str], str] = {}  # published by this run, not yet committed
+        self._pins: dict[str, dict[str, str]] = {}  # asset -> key -> object: published by this run, not yet committed
         self._superseded: dict[tuple[str, str], str] = {}  # to delete once the commit is made
 
     # -- names -----------------------------------------------------------------------------
@@ -97,7 +97,8 @@ class RemoteParquet:
         """The current object (its name in the bucket) of each published key: what this run
         published, else what the catalog records. Keys not published are absent."""
         with self._lock:
-            pinned = {k: n for (a, k), n in self._pins.items() if a == asset and (keys is None or k in keys)}
+            mine = self._pins.get(asset, {})
+            pinned = dict(mine) if keys is None else {k: mine[k] for k in keys if k in mine}
         wanted = None if keys is None else [k for k in keys if k not in pinned]
         found: dict[str, str] = {}
         if wanted is None or wanted:
@@ -111,8 +112,7 @@ class RemoteParquet:
         """Objects of ``asset`` a run published but has not committed yet, ``(key, name)``:
         what the run's own readers (its downstream partitions) read."""
         with self._lock:
-            for key, name in objects:
-                self._pins[(asset, key)] = name
+            self._pins.setdefault(asset, {}).update(objects)
 
     # -- publish ---------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class RemoteParquet:
         with self._lock:
             if old is not None and old != name:
                 self._superseded.setdefault((asset, key), old)
-            self._pins[(asset, key)] = name
+            self._pins.setdefault(asset, {})[key] = name
 
     def committed(self, refs: Iterable[tuple[str, str]]) -> None:
         """The catalog committed these publishes: replace each asset's manifest (from the
@@ -145,8 +145,9 @@ class RemoteParquet:
             self.write_manifest(asset)
             with self._lock:
                 old = [self._superseded.pop((asset, k)) for k in keys if (asset, k) in self._superseded]
+                mine = self._pins.get(asset, {})
                 for k in keys:
-                    self._pins.pop((asset, k), None)  # the catalog says it now
+                    mine.pop(k, None)  # the catalog says it now
             self.store.delete(old)
             self._drop_cached(old)
 
