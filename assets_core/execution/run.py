@@ -118,14 +118,15 @@ class _RecordBuffer:
                 self._flush()
 
     def flush(self) -> None:
+        """Write what is pending: the run's last commit, after which every manifest is current."""
         with self.lock:
-            self._flush()
+            self._flush(final=True)
 
     def observed(self, asset: str, key: str, version: str) -> None:
         with self.lock:
             self.observations.append((asset, key, version))
 
-    def _flush(self) -> None:
+    def _flush(self, final: bool = False) -> None:
         batch, self.pending = self.pending, []
         observations, self.observations = self.observations, []
         self.last_flush = time.monotonic()
@@ -138,7 +139,7 @@ class _RecordBuffer:
 
         self.catalog.record(batch, before_commit)
         if self.storage is not None:
-            committed(self.storage, batch)
+            committed(self.storage, batch, final)
 
 
 def _iso(epoch: float) -> str:

@@ -58,14 +58,15 @@ def run_is_finished(catalog: Catalog) -> IsFinished:
     return finished
 
 
-def committed(storage: Storage, records: Iterable[Materialization]) -> None:
+def committed(storage: Storage, records: Iterable[Materialization], final: bool = True) -> None:
     """After the catalog committed ``records``: the bucket's manifests follow, and the objects
-    the commit superseded go. Nothing to do for local files (the rename was the switch)."""
+    the commit superseded go (``final`` false: within a few seconds, the run goes on). Nothing
+    to do for local files (the rename was the switch)."""
     if storage.remote is None:
         return
     from assets_core.storage.objects import SCHEME
 
     refs = [(r.asset, r.partition) for r in records
             if r.status == "published" and r.location is not None and r.location.startswith(SCHEME)]
-    if refs:
-        storage.remote.committed(refs)
+    if refs or final:
+        storage.remote.committed(refs, final)

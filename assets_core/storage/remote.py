@@ -37,7 +37,9 @@ The project's readers (``show``, inputs, checks) download each object once into
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
     from assets_core.storage.store import StagedPartition
 
 KEY_COLUMN = "partition_key"
+MANIFEST_EVERY = 2.0
+"""Seconds between manifest updates while a run publishes; its last commit updates them all."""
 MANIFEST = "_manifest.json"
 SUFFIX = ".parquet"
 Fault = Callable[[str, str, str], None]
@@ -90,6 +94,8 @@ class RemoteParquet:
         self._lock = threading.Lock()
         self._pins: dict[str, dict[str, str]] = {}  # asset -> key -> object: published by this run, not yet committed
         self._superseded: dict[tuple[str, str], str] = {}  # to delete once the commit is made
+        self._stale: set[str] = set()  # assets whose manifest lags the catalog
+        self._last_manifests = time.monotonic()
 
     # -- names -----------------------------------------------------------------------------
 
@@ -122,7 +128,12 @@ class RemoteParquet:
         name = f"{partition_folder(staged.asset, staged.key)}/{object_name(staged.data_version, staged.run_id)}"
         fault("publish", staged.asset, staged.key)
         self.store.put_file(staged.path, name)
-        staged.path.unlink(missing_ok=True)
+        local = self.cache_dir / name  # the object's local copy: downstream reads need no download
+        try:
+            local.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, local)
+        except OSError:
+            staged.path.unlink(missing_ok=True)
         return self.store.url(name)
 
     def published(self, asset: str, key: str, location: str) -> None:
@@ -135,19 +146,26 @@ class RemoteParquet:
                 self._superseded.setdefault((asset, key), old)
             self._pins.setdefault(asset, {})[key] = name
 
-    def committed(self, refs: Iterable[tuple[str, str]]) -> None:
+    def committed(self, refs: Iterable[tuple[str, str]], final: bool = True) -> None:
         """The catalog committed these publishes: replace each asset's manifest (from the
-        catalog), then delete what the commit superseded."""
-        assets: dict[str, list[str]] = {}
-        for asset, key in refs:
-            assets.setdefault(asset, []).append(key)
-        for asset, keys in assets.items():
+        catalog), then delete what the commits superseded. During a run (``final`` false) that
+        is done at most every :data:`MANIFEST_EVERY` seconds: a manifest that lags lists the
+        previous objects, which are still there (they go only after a manifest without them)."""
+        with self._lock:
+            for asset, key in refs:
+                self._stale.add(asset)
+                self._pins.get(asset, {}).pop(key, None)  # the catalog says it now
+            due = final or time.monotonic() - self._last_manifests >= MANIFEST_EVERY
+            if not due:
+                return
+            stale, self._stale = sorted(self._stale), set()
+            self._last_manifests = time.monotonic()
+        for asset in stale:
             self.write_manifest(asset)
             with self._lock:
-                old = [self._superseded.pop((asset, k)) for k in keys if (asset, k) in self._superseded]
-                mine = self._pins.get(asset, {})
-                for k in keys:
-                    mine.pop(k, None)  # the catalog says it now
+                old = [name for (a, k), name in self._superseded.items() if a == asset]
+                for k in [k for (a, k) in self._superseded if a == asset]:
+                    del self._superseded[(asset, k)]
             self.store.delete(old)
             self._drop_cached(old)
 
