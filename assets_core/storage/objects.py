@@ -75,7 +75,7 @@ class BucketSettings:
 
 def split_url(url: str) -> tuple[str, str]:
     """``s3://bucket/some/prefix`` as ("bucket", "some/prefix"), or why it is not one."""
-    rest = url[len(SCHEME):].strip("/") if url.startswith(SCHEME) else ""
+    rest = url[len(SCHEME):] if url.startswith(SCHEME) else ""
     bucket, _, prefix = rest.partition("/")
     if not bucket:
         raise ProjectError(f"data_dir = {url!r} names no bucket: give it as \"s3://bucket/prefix\".")
