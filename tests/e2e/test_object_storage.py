@@ -39,6 +39,7 @@ def test_materialize_plan_show_inputs_and_checks_on_a_bucket(s3_landing: Project
     assert bucket.rows("summary", None) == project.expected_summary()  # a downstream input of every partition
     every = bucket.rows("clean", every_partition=True)
     assert len(every) == len(set(every)) == sum(len(project.expected_clean(d)) for d in DAYS)
+    assert bucket.duckdb_rows("clean") == every  # DuckDB over the manifest's objects, the same rows
 
     # The manifest names exactly what the catalog records.
     manifest = bucket.manifest("clean")
