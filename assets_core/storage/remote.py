@@ -100,19 +100,22 @@ class RemoteParquet:
     # -- names -----------------------------------------------------------------------------
 
     def current(self, asset: str, keys: list[str] | None) -> dict[str, str]:
-        """The current object (its name in the bucket) of each published key: what this run
-        published, else what the catalog records. Keys not published are absent."""
+        """The current object (its name in the bucket) of each published key, as this run's
+        readers see it: what the run published, else what the catalog records. Keys not
+        published are absent."""
         with self._lock:
             mine = self._pins.get(asset, {})
             pinned = dict(mine) if keys is None else {k: mine[k] for k in keys if k in mine}
         wanted = None if keys is None else [k for k in keys if k not in pinned]
-        found: dict[str, str] = {}
-        if wanted is None or wanted:
-            for key, (version, run_id) in self.locate(asset, wanted).items():
-                if run_id is not None:
-                    found[key] = f"{partition_folder(asset, key)}/{object_name(version, run_id)}"
+        found = self.recorded(asset, wanted) if wanted is None or wanted else {}
         found.update(pinned)
         return found
+
+    def recorded(self, asset: str, keys: list[str] | None) -> dict[str, str]:
+        """The object the catalog records as current for each published key (of every
+        published partition when ``keys`` is None): what every other reader sees."""
+        return {key: f"{partition_folder(asset, key)}/{object_name(version, run_id)}"
+                for key, (version, run_id) in self.locate(asset, keys).items() if run_id is not None}
 
     def pin(self, asset: str, objects: Iterable[tuple[str, str]]) -> None:
         """Objects of ``asset`` a run published but has not committed yet, ``(key, name)``:
@@ -161,22 +164,28 @@ class RemoteParquet:
             stale, self._stale = sorted(self._stale), set()
             self._last_manifests = time.monotonic()
         for asset in stale:
-            self.write_manifest(asset)
+            current = set(self.write_manifest(asset).values())
             with self._lock:
-                old = [name for (a, k), name in self._superseded.items() if a == asset]
-                for k in [k for (a, k) in self._superseded if a == asset]:
+                mine = [(k, name) for (a, k), name in self._superseded.items() if a == asset]
+                for k, _ in mine:
                     del self._superseded[(asset, k)]
+            # Only what the catalog no longer names: a publish the catalog refused (a lease
+            # taken over) leaves the old object current, and its own upload is garbage.
+            old = [name for _, name in mine if name not in current]
             self.store.delete(old)
             self._drop_cached(old)
 
-    def write_manifest(self, asset: str) -> None:
-        current = self.current(asset, None)
+    def write_manifest(self, asset: str) -> dict[str, str]:
+        """Replace the asset's manifest by what the catalog records now (never what this run
+        has published but not committed); returns that."""
+        current = self.recorded(asset, None)
         manifest = {
             "asset": asset,
             "partitions": {key: self.store.url(name) for key, name in sorted(current.items())},
             "files": sorted(self.store.url(name) for name in current.values()),
         }
         self.store.put_bytes(json.dumps(manifest, indent=1).encode(), f"{asset}/{MANIFEST}")
+        return current
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -223,7 +232,7 @@ class RemoteParquet:
             names = self.store.list(asset)
             if not names:
                 continue
-            current = set(self.current(asset, None).values())
+            current = set(self.recorded(asset, None).values())
             finished: dict[str, bool] = {}
             garbage = []
             for name in names:
