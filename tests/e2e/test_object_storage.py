@@ -113,8 +113,11 @@ def test_gc_removes_what_a_crash_between_upload_and_commit_left(s3_landing: Proj
     assert bucket.rows("clean", DAY) == old
     assert project.json("gc")["removed"] == []  # nothing left
 
-    project.ok("materialize", "--partitions", DAY)
+    # Worker processes upload, and read what other workers published in the same run (not yet in the catalog).
+    project.ok("materialize", "--partitions", DAY, "--workers", "2", "--executor", "processes")
     assert bucket.rows("clean", DAY) == project.expected_clean(DAY)
+    assert project.revenue_rows(DAY) == project.expected_revenue(DAY)
+    assert bucket.rows("summary", None) == project.expected_summary()
     assert len(_objects(project, "clean", DAY)) == 1
 
 
