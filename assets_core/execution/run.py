@@ -688,8 +688,14 @@ def materialize(
         )
     storage.discard_dead_staging(running)
     if storage.remote is not None:  # what a crash left in the bucket, for the assets this run writes
-        storage.remote.collect_garbage(sorted({s.asset for s in the_plan.steps if graph[s.asset].io == "parquet"}),
-                                       run_is_finished(catalog))
+        try:
+            storage.remote.collect_garbage(sorted({s.asset for s in the_plan.steps if graph[s.asset].io == "parquet"}),
+                                           run_is_finished(catalog))
+        except StorageError:  # the bucket cannot be reached: nothing was computed, the run ends here
+            storage.close()
+            catalog.release_leases(run.run_id)
+            catalog.finish_run(run.run_id, "failed", stamp(), {})
+            raise
     snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event)
     finished_cleanly = False

@@ -140,3 +140,7 @@ def test_an_endpoint_that_does_not_answer_is_one_line_naming_it(s3_landing: Proj
     assert failed.returncode == 1, str(failed)
     assert "Traceback" not in failed.stderr
     assert "http://127.0.0.1:9 does not answer" in failed.stdout + failed.stderr, str(failed)
+    assert len(failed.error_lines) == 1, str(failed)
+    # The run ends as failed, its leases released: nothing is left unknown.
+    assert [r["status"] for r in project.json("runs")] == ["failed"]
+    assert sum(entry["unknown"] for entry in project.json("status")) == 0
