@@ -6,11 +6,13 @@ client) are imported only when ``data_dir`` starts with ``s3://``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from assets_core.catalog import Catalog, open_catalog
+from assets_core.errors import StorageError
 from assets_core.project.loading import Project
 from assets_core.storage.store import Fault, Storage
 
@@ -69,4 +71,10 @@ def committed(storage: Storage, records: Iterable[Materialization], final: bool 
     refs = [(r.asset, r.partition) for r in records
             if r.status == "published" and r.location is not None and r.location.startswith(SCHEME)]
     if refs or final:
-        storage.remote.committed(refs, final)
+        try:
+            storage.remote.committed(refs, final)
+        except StorageError as exc:  # the switch is made (the catalog); the manifest lags, consistently
+            logging.getLogger("assets.storage").warning(
+                "%s. The catalog has the new versions and the project reads them; the manifests list the previous "
+                "objects until the next publish, or `assets gc`, updates them.", str(exc).rstrip("."),
+            )
