@@ -165,13 +165,14 @@ class RemoteParquet:
             self._last_manifests = time.monotonic()
         for asset in stale:
             current = set(self.write_manifest(asset).values())
+            # Only what the catalog no longer names: a publish not committed yet keeps its old
+            # object until its own commit (a publish the catalog refused, a lease taken over,
+            # keeps it for good, and its upload is garbage).
             with self._lock:
-                mine = [(k, name) for (a, k), name in self._superseded.items() if a == asset]
-                for k, _ in mine:
+                gone = [(k, name) for (a, k), name in self._superseded.items() if a == asset and name not in current]
+                for k, _ in gone:
                     del self._superseded[(asset, k)]
-            # Only what the catalog no longer names: a publish the catalog refused (a lease
-            # taken over) leaves the old object current, and its own upload is garbage.
-            old = [name for _, name in mine if name not in current]
+            old = [name for _, name in gone]
             self.store.delete(old)
             self._drop_cached(old)
 

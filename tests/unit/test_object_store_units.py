@@ -92,3 +92,38 @@ def test_garbage_is_only_what_no_catalog_entry_names_and_whose_run_is_over(s3_se
     manifest = json.loads(store.get_bytes(f"orders/{MANIFEST}") or b"{}")
     assert manifest == {"asset": "orders", "partitions": {"2025-01-01": store.url(names["done-1"])},
                         "files": [store.url(names["done-1"])]}
+
+
+def test_a_superseded_object_goes_only_once_the_catalog_names_its_successor(s3_server: Any, tmp_path: Path) -> None:
+    bucket = s3_server.bucket()
+    store = ObjectStore(f"s3://{bucket.name}/lake", BucketSettings(bucket.endpoint, "us-east-1", "testing", "testing"))
+    staged = tmp_path / "x.parquet"
+    keys = ("2025-01-01", "2025-01-02", "2025-01-03")
+
+    def name(key: str, run: str) -> str:
+        return f"orders/partition_key={key}/{object_name('c1:ab', run)}"
+
+    for key in keys:
+        for run in ("old", "new"):
+            staged.write_bytes(b"PAR1")
+            store.put_file(staged, name(key, run))
+    recorded = {key: ("c1:ab", "old") for key in keys}
+    remote = RemoteParquet(store, tmp_path / "copies", lambda asset, wanted: {k: recorded[k] for k in (wanted or recorded)})
+    for key in keys:
+        remote.published("orders", key, store.url(name(key, "new")))
+    assert remote.current("orders", list(keys)) == {k: name(k, "new") for k in keys}  # the run reads its own
+    assert remote.recorded("orders", None) == {k: name(k, "old") for k in keys}  # everyone else: the catalog's
+
+    recorded[keys[0]] = ("c1:ab", "new")  # the catalog commits the first; the third is refused (a lease lost)
+    remote.committed([("orders", keys[0]), ("orders", keys[2])])
+    left = set(store.list("orders"))
+    assert name(keys[0], "old") not in left
+    assert {name(keys[1], "old"), name(keys[2], "old"), name(keys[0], "new")} <= left  # still named by the catalog
+    manifest = json.loads(store.get_bytes(f"orders/{MANIFEST}") or b"{}")
+    assert manifest["partitions"] == {keys[0]: store.url(name(keys[0], "new")), keys[1]: store.url(name(keys[1], "old")),
+                                      keys[2]: store.url(name(keys[2], "old"))}
+
+    recorded[keys[1]] = ("c1:ab", "new")  # the second's commit, later
+    remote.committed([("orders", keys[1])])
+    assert name(keys[1], "old") not in set(store.list("orders"))
+    assert name(keys[2], "old") in set(store.list("orders"))
