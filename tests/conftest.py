@@ -76,3 +76,31 @@ def s3_landing(make_project: Callable[..., Project], s3_server: Any) -> Project:
     bucket.use_in(project.root)
     project.bucket = bucket  # type: ignore[attr-defined]
     return project
+
+
+@pytest.fixture(scope="session")
+def _s3_landing_built_once(tmp_path_factory: pytest.TempPathFactory, s3_server: Any) -> tuple[Path, Any]:
+    project = copy_project(PROJECTS / "landing", tmp_path_factory.mktemp("s3built") / "landing")
+    bucket = s3_server.bucket()
+    bucket.use_in(project.root, prefix="built")
+    project.ok("materialize")
+    return project.root, bucket
+
+
+@pytest.fixture
+def s3_built_landing(_s3_landing_built_once: tuple[Path, Any], tmp_path: Path) -> Iterator[Project]:
+    """The landing project on a bucket with every partition published once: a copy of one
+    shared build, its objects copied under a prefix of its own (``project.bucket``)."""
+    import copy
+    import uuid
+
+    root, built = _s3_landing_built_once
+    project = copy_project(root, tmp_path / "s3_built_landing", with_state=True)
+    bucket = copy.copy(built)
+    bucket.prefix = f"t-{uuid.uuid4().hex[:12]}"
+    bucket.copy_prefix("built", bucket.prefix)
+    config = project.root / "assets.toml"
+    config.write_text(config.read_text().replace(f"s3://{bucket.name}/built", f"s3://{bucket.name}/{bucket.prefix}"))
+    project.bucket = bucket  # type: ignore[attr-defined]
+    yield project
+    project.stop_processes()

@@ -137,3 +137,21 @@ class Bucket:
         with duckdb.connect() as db:
             db.register("published", dataset)
             return sorted(db.execute("SELECT * FROM published").fetchall(), key=repr)
+
+    def copy_prefix(self, source: str, target: str) -> None:
+        """Every object under ``source`` copied (server-side) under ``target``, the manifests'
+        URLs rewritten: a project built once, handed to each test under a prefix of its own."""
+        root = f"{self.name}/{source}"
+        from pyarrow import fs
+
+        for info in self.fs.get_file_info(fs.FileSelector(root, recursive=True)):
+            if info.type != fs.FileType.File:
+                continue
+            name = info.path[len(root) + 1:]
+            if name.endswith("_manifest.json"):
+                with self.fs.open_input_stream(info.path) as stream:
+                    text = stream.read().decode().replace(f"s3://{root}/", f"s3://{self.name}/{target}/")
+                with self.fs.open_output_stream(f"{self.name}/{target}/{name}") as out:
+                    out.write(text.encode())
+            else:
+                self.fs.copy_file(info.path, f"{self.name}/{target}/{name}")

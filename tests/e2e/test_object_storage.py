@@ -62,13 +62,12 @@ def test_materialize_plan_show_inputs_and_checks_on_a_bucket(s3_landing: Project
     assert project.revenue_rows(DAY) == project.expected_revenue(DAY)
     assert bucket.rows("summary", None) == project.expected_summary()
     assert bucket.manifest("clean")["partitions"][DAY] != old
-    assert [f"s3://{bucket.name}/lake/{n}" for n in _objects(project, "clean", DAY)] == [bucket.manifest("clean")["partitions"][DAY]]
+    assert [f"s3://{bucket.name}/{bucket.prefix}/{n}" for n in _objects(project, "clean", DAY)] == [bucket.manifest("clean")["partitions"][DAY]]
     assert len(_objects(project, "summary", None)) == 1
 
 
-def test_a_failing_check_on_a_bucket_quarantines_locally_and_a_release_publishes_to_the_bucket(s3_landing: Project) -> None:
-    project, bucket = s3_landing, s3_landing.bucket  # type: ignore[attr-defined]
-    project.ok("materialize")
+def test_a_failing_check_on_a_bucket_quarantines_locally_and_a_release_publishes_to_the_bucket(s3_built_landing: Project) -> None:
+    project, bucket = s3_built_landing, s3_built_landing.bucket  # type: ignore[attr-defined]
     before = bucket.manifest("clean")
     duplicate_id = int(project.landing_rows(DAY)[0]["order_id"])
     _landing_with(project, DAY, (duplicate_id, "eve", 3.0))  # fails unique(order_id)
@@ -86,13 +85,12 @@ def test_a_failing_check_on_a_bucket_quarantines_locally_and_a_release_publishes
     assert after["partitions"][DAY] != before["partitions"][DAY]
     assert {k: v for k, v in after["partitions"].items() if k != DAY} == {k: v for k, v in before["partitions"].items() if k != DAY}
     assert len(bucket.rows("clean", DAY)) == len(project.expected_clean(DAY))  # the duplicate included
-    assert [f"s3://{bucket.name}/lake/{n}" for n in _objects(project, "clean", DAY)] == [after["partitions"][DAY]]
+    assert [f"s3://{bucket.name}/{bucket.prefix}/{n}" for n in _objects(project, "clean", DAY)] == [after["partitions"][DAY]]
     assert project.files(".quarantine") == []
 
 
-def test_gc_removes_what_a_crash_between_upload_and_commit_left(s3_landing: Project) -> None:
-    project, bucket = s3_landing, s3_landing.bucket  # type: ignore[attr-defined]
-    project.ok("materialize")
+def test_gc_removes_what_a_crash_between_upload_and_commit_left(s3_built_landing: Project) -> None:
+    project, bucket = s3_built_landing, s3_built_landing.bucket  # type: ignore[attr-defined]
     old = bucket.rows("clean", DAY)
     current = bucket.manifest("clean")["partitions"][DAY]
     project.change_landing(DAY)
@@ -105,11 +103,11 @@ def test_gc_removes_what_a_crash_between_upload_and_commit_left(s3_landing: Proj
 
     removed = project.json("gc")["removed"]
     # raw[DAY], clean[DAY] and summary (built from them) were uploaded in the batch never committed.
-    assert sorted(url.split("/lake/")[1].split("/")[0] for url in removed) == ["clean", "raw", "summary"], removed
+    assert sorted(url.split(f"/{bucket.prefix}/")[1].split("/")[0] for url in removed) == ["clean", "raw", "summary"], removed
     assert current not in removed
     assert all(len(_objects(project, asset, key)) == 1 for asset in ("raw", "clean") for key in DAYS)
     assert len(_objects(project, "summary", None)) == 1
-    assert [f"s3://{bucket.name}/lake/{n}" for n in _objects(project, "clean", DAY)] == [current]
+    assert [f"s3://{bucket.name}/{bucket.prefix}/{n}" for n in _objects(project, "clean", DAY)] == [current]
     assert bucket.rows("clean", DAY) == old
     assert project.json("gc")["removed"] == []  # nothing left
 
