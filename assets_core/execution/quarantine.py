@@ -34,7 +34,7 @@ from assets_core.errors import ConflictError, StorageError, UsageError
 from assets_core.execution.clock import stamp, utc_now
 from assets_core.execution.faults import fault_point
 from assets_core.execution.runs import HOST, columns_of, live_run_ids, new_run
-from assets_core.execution.stores import committed, open_storage
+from assets_core.execution.stores import committed, open_storage, run_is_finished
 from assets_core.graph import AssetGraph, select
 from assets_core.partitions import UNPARTITIONED
 from assets_core.storage.store import KEY_COLUMN, StagedPartition, Storage
@@ -135,7 +135,11 @@ def release(
         return _released(attempt, run, staged, location, reason)
 
     try:
-        return _as_a_run(catalog, attempts, RELEASE, reason, publish, storage)
+        released = _as_a_run(catalog, attempts, RELEASE, reason, publish, storage)
+        if storage.remote is not None:  # what an earlier release or run killed half way left of these assets
+            storage.remote.collect_garbage(sorted({a.asset for a in attempts if graph[a.asset].io == "parquet"}),
+                                           run_is_finished(catalog))
+        return released
     finally:
         storage.close()
 

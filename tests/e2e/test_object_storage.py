@@ -142,3 +142,24 @@ def test_an_endpoint_that_does_not_answer_is_one_line_naming_it(s3_landing: Proj
     # The run ends as failed, its leases released: nothing is left unknown.
     assert [r["status"] for r in project.json("runs")] == ["failed"]
     assert sum(entry["unknown"] for entry in project.json("status")) == 0
+
+
+def test_a_release_killed_in_its_catalog_write_on_a_bucket_stays_in_quarantine(s3_built_landing: Project) -> None:
+    """On a bucket the record is the switch: a release killed in the catalog write published
+    nothing; the next command leaves the partition in quarantine, and a release then works."""
+    project, bucket = s3_built_landing, s3_built_landing.bucket  # type: ignore[attr-defined]
+    old = bucket.rows("clean", DAY)
+    duplicate_id = int(project.landing_rows(DAY)[0]["order_id"])
+    _landing_with(project, DAY, (duplicate_id, "eve", 3.0))
+    assert project.run("materialize", "--partitions", DAY).returncode == 1
+    killed = project.run("quarantine", "release", "clean", DAY, "--reason", "reviewed", fault=f"catalog:clean:{DAY}")
+    assert killed.returncode == -signal.SIGKILL, str(killed)
+    assert bucket.rows("clean", DAY) == old
+
+    status = {entry["asset"]: entry for entry in project.json("status")}
+    assert (status["clean"]["unknown"], status["clean"]["quarantined"]) == (0, 1)
+    assert bucket.rows("clean", DAY) == old
+    project.ok("quarantine", "release", "clean", DAY, "--reason", "reviewed again")
+    assert len(bucket.rows("clean", DAY)) == len(old) + 1  # the duplicate, released
+    assert [f"s3://{bucket.name}/{bucket.prefix}/{n}" for n in _objects(project, "clean", DAY)] == [
+        bucket.manifest("clean")["partitions"][DAY]]  # the killed release's upload went with the next one
