@@ -16,6 +16,7 @@ of its group. Imports point one way: this module imports the command modules, th
 | ``logs`` | ``logs``: what a run's attempts logged, printed and raised |
 | ``impact`` | ``impact``: what reads some partitions, downstream, and the command that rebuilds it |
 | ``report`` | ``report``: the self-contained HTML report |
+| ``gc`` | ``gc``: delete what crashed runs left in the data directory (the bucket, staging) |
 
 Command modules import only typer at the top; rich and the engine are imported inside the
 commands, so that a no-op ``materialize`` stays fast.
@@ -30,7 +31,7 @@ from typing import Annotated
 
 import typer
 
-from assets_core.cli import data, define, describe, freshness, impact, logs, materialize, partitions, plan, report, review, runs
+from assets_core.cli import data, define, describe, freshness, gc, impact, logs, materialize, partitions, plan, report, review, runs
 from assets_core.cli.output import STATE
 
 app = typer.Typer(
@@ -89,3 +90,4 @@ app.command()(logs.logs)
 app.command()(review.check)
 app.add_typer(review.quarantine_app, name="quarantine")
 app.command()(report.report)
+app.command()(gc.gc)

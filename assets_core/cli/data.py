@@ -29,9 +29,9 @@ def show(
                                             help="table, csv or json.")] = ShowFormat.table,
 ) -> None:
     """The published rows of an asset."""
-    from assets_core.storage.store import Storage
+    from assets_core.execution.stores import open_storage
 
-    project, graph, _, snapshot = open_context()
+    project, graph, catalog, snapshot = open_context()
     spec = graph.require(asset)
     from assets_core.planning.rules import retired_reason
 
@@ -47,7 +47,7 @@ def show(
         if not published:
             raise AssetsCoreError(f"'{asset}' has no published partition: run `assets materialize --select +{asset}`.")
         keys = spec.partitions.sort_keys(published) if spec.partitions else published
-    storage = Storage(project.data_dir, project.warehouse_path)
+    storage = open_storage(project, catalog=catalog)
     everything = _in_key_order(storage.read(asset, spec.io, keys, with_key=len(keys) > 1, read_only=True), keys)
     storage.close()
     frame = everything.head(min(limit, sys.maxsize))

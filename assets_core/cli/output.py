@@ -258,6 +258,9 @@ def _forget_missing_data(project: Any, graph: AssetGraph, snapshot: CatalogSnaps
     from assets_core.execution.presence import forget_missing_data
     from assets_core.storage.store import Storage
 
+    if project.data_url is not None:  # objects in a bucket: a missing one is found when read
+        return
+
     path = project.root / ".assets" / "presence.json"
     try:
         seen = json.loads(path.read_text())

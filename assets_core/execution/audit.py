@@ -20,7 +20,7 @@ from assets_core.execution.row_history import row_history
 from assets_core.execution.runs import new_run
 from assets_core.graph import AssetGraph
 from assets_core.partitions import keys_of
-from assets_core.storage.store import Storage
+from assets_core.execution.stores import open_storage
 from assets_core.catalog import Catalog, CatalogSnapshot
 from assets_core.catalog.models import CheckRecord, Materialization, Run, RunStatus
 
@@ -44,7 +44,7 @@ def audit(
     now = utc_now()
     run = new_run(now, selection=",".join(requested) or None, trigger="check", reference_time=now.isoformat())
     catalog.start_run(run)
-    storage = Storage(project.data_dir, project.warehouse_path)
+    storage = open_storage(project, catalog=catalog)
     audited: list[Audited] = []
     status: RunStatus = "failed"
     try:

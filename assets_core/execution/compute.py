@@ -53,6 +53,9 @@ class Slice:
     keys: tuple[str, ...]
     with_key: bool
     type: str
+    objects: tuple[str, ...] = ()
+    """On a bucket, the current object of each key (what the run resolved from the catalog,
+    or published itself): what a worker reads."""
 
     @property
     def partitioned(self) -> bool:
@@ -214,6 +217,7 @@ class Computer:
     def compute(self, work: Work) -> Computed:
         """Attempt the partition; transient failures are tried again as its retry policy says."""
         policy = self.graph[work.asset].retry or self.default_retry
+        self._pin_inputs([work])
         retried: list[Computed] = []
         for attempt in range(1, policy.max_attempts + 1):
             computed = self._captured_attempt(work, policy)
@@ -229,6 +233,7 @@ class Computer:
         computed alone, so a partition that breaks it fails by itself, with its own error."""
         if len(works) == 1:
             return [self.compute(works[0])]
+        self._pin_inputs(works)
         started, clock = time.time(), time.perf_counter()
         try:
             frames = self._run_sql_batch(self.graph[works[0].asset], works)
@@ -246,6 +251,13 @@ class Computer:
             computed = self._attempt(work, policy)
         logs = capture.logs()
         return computed if logs is None else replace(computed, logs=logs)
+
+    def _pin_inputs(self, works: list[Work]) -> None:
+        """On a bucket, read the objects the run resolved for each input (in a worker process,
+        the run's publishes are not in the catalog yet)."""
+        if self.storage.remote is not None:
+            for s in (s for work in works for s in work.slices):
+                self.storage.remote.pin(s.asset, ((k, o) for k, o in zip(s.keys, s.objects) if o))
 
     def _attempt(self, work: Work, policy: RetryPolicy) -> Computed:
         started = time.time()
@@ -514,8 +526,10 @@ def start_worker(project_root: str) -> None:
     from assets_core.project.loading import load_graph, load_project
 
     global _WORKER
+    from assets_core.execution.stores import open_storage
+
     project = load_project(Path(project_root))
-    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    storage = open_storage(project, fault_point)
     _WORKER = Computer(load_graph(project, use_manifest=False), storage, project.retry)
     # For the process's life, once the project's modules ran as in the run's process (a
     # logging.basicConfig of theirs still configures): each attempt's output goes back with it.

@@ -35,6 +35,7 @@ from assets_core.execution.clock import stamp, utc_now
 from assets_core.execution.faults import fault_point
 from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
 from assets_core.execution.runs import columns_of, live_run_ids, new_run
+from assets_core.execution.stores import committed, open_storage, run_is_finished
 from assets_core.graph import AssetGraph, select
 from assets_core.partitions import UNPARTITIONED, partition_ref
 from assets_core.storage.store import KEY_COLUMN, StagedPartition, Storage
@@ -116,7 +117,7 @@ def release(
                 f"The quarantined file of {_ref(attempt.asset, attempt.partition)} is gone ({attempt.location}): "
                 f"discard it with `assets quarantine discard {attempt.asset} {attempt.partition or '-'}`."
             )
-    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    storage = open_storage(project, fault_point, catalog)
 
     def publish(run: Run, attempt: Materialization, lease: Lease) -> Materialization:
         assert attempt.location is not None
@@ -129,10 +130,16 @@ def release(
             shutil.copyfile(kept, link)
         staged = storage.staged_from_file(attempt.asset, attempt.partition, run.run_id, link)
         location = storage.publish(staged, graph[attempt.asset].io, lambda switch: catalog.fence(lease, switch))
+        if storage.remote is not None and graph[attempt.asset].io == "parquet":
+            storage.remote.published(attempt.asset, attempt.partition, location)  # switched by the record
         return _released(attempt, run, staged, location, reason)
 
     try:
-        return _as_a_run(catalog, attempts, RELEASE, reason, publish, storage, _seconds(project))
+        released = _as_a_run(catalog, attempts, RELEASE, reason, publish, storage, _seconds(project))
+        if storage.remote is not None:  # what an earlier release or run killed half way left of these assets
+            storage.remote.collect_garbage(sorted({a.asset for a in attempts if graph[a.asset].io == "parquet"}),
+                                           run_is_finished(catalog))
+        return released
     finally:
         storage.close()
 
@@ -196,6 +203,7 @@ def _as_a_run(
             current = (attempt.asset, attempt.partition)
             record = action(run, attempt, leases[current])
             catalog.record([record], _fault_in_catalog_write(attempt))
+            committed(storage, [record])
             current = None
             if record.status == "published" and attempt.location is not None:
                 Path(attempt.location).unlink(missing_ok=True)  # recorded: the quarantined copy goes

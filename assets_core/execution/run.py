@@ -47,6 +47,7 @@ from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, 
 from assets_core.execution.row_history import row_history
 from assets_core.definitions.deadlines import ledger_due_at
 from assets_core.execution.runs import columns_of, live_run_ids, new_run
+from assets_core.execution.stores import committed, open_storage, run_is_finished
 from assets_core.graph import AssetGraph
 from assets_core.partitions.grain import grain
 from assets_core.partitions import partition_ref
@@ -116,10 +117,13 @@ class RunResult:
 
 
 class _RecordBuffer:
-    """Attempts waiting to be written: one catalog transaction per batch, not per event."""
+    """Attempts waiting to be written: one catalog transaction per batch, not per event.
+    On a bucket, that commit is the switch: ``storage`` then updates its manifests and
+    deletes what the commit superseded."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, storage: Storage | None = None) -> None:
         self.catalog = catalog
+        self.storage = storage
         self.pending: list[Materialization] = []
         self.observations: list[tuple[str, str, str]] = []  # (source, partition, version) read
         self.lock = threading.Lock()
@@ -132,14 +136,15 @@ class _RecordBuffer:
                 self._flush()
 
     def flush(self) -> None:
+        """Write what is pending: the run's last commit, after which every manifest is current."""
         with self.lock:
-            self._flush()
+            self._flush(final=True)
 
     def observed(self, asset: str, key: str, version: str) -> None:
         with self.lock:
             self.observations.append((asset, key, version))
 
-    def _flush(self) -> None:
+    def _flush(self, final: bool = False) -> None:
         batch, self.pending = self.pending, []
         observations, self.observations = self.observations, []
         self.last_flush = time.monotonic()
@@ -151,6 +156,8 @@ class _RecordBuffer:
                 fault_point("catalog", record.asset, record.partition)
 
         self.catalog.record(batch, before_commit)
+        if self.storage is not None:
+            committed(self.storage, batch, final)
 
 
 def _iso(epoch: float) -> str:
@@ -275,7 +282,7 @@ class _Runner:
         self.plan = the_plan
         self.run = run
         self.on_event = on_event
-        self.records = _RecordBuffer(catalog)
+        self.records = _RecordBuffer(catalog, storage)
         self.upstream_keys = UpstreamKeys(graph, the_plan.reference_time)
         self.outcomes: list[Outcome | None] = [None] * len(the_plan.steps)
         self.started: set[int] = set()
@@ -315,7 +322,8 @@ class _Runner:
             inputs[edge.upstream] = versions  # type: ignore[assignment]
             io = self.graph[edge.upstream].io
             many = edge.mapping.reads_many(self.graph[edge.upstream].partitions, self.graph[step.asset].partitions)
-            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type))
+            slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type,
+                                self._objects(edge.upstream, io, keys)))
         if blocked:
             outcome = Outcome("skipped", blocked)
             self._record(step, outcome, stamp(), stamp())
@@ -331,6 +339,14 @@ class _Runner:
         if self.lineage is not None:
             self.lineage.started(step.asset, step.key, inputs)
         return Work(step.asset, step.key, self.run.run_id, tuple(slices), row_history(self.snapshot, self.graph, step.asset, step.key))
+
+    def _objects(self, asset: str, io: str, keys: list[str]) -> tuple[str, ...]:
+        """On a bucket, the current object of each of ``keys`` (this run's publishes included),
+        for workers to read without asking the catalog."""
+        if self.storage.remote is None or io != "parquet":
+            return ()
+        current = self.storage.remote.current(asset, keys)
+        return tuple(current.get(key, "") for key in keys)
 
     def _blocked_by(self, step: Step) -> str:
         for dep in step.deps:
@@ -376,6 +392,8 @@ class _Runner:
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
             kind: OutcomeKind = "quarantined"
         else:
+            if self.storage.remote is not None and location is not None and self.graph[step.asset].io == "parquet":
+                self.storage.remote.published(step.asset, step.key, location)  # switched by the catalog commit
             self.snapshot.partitions.setdefault(step.asset, {})[step.key] = PartitionState(
                 staged.data_version, self.graph[step.asset].code_version, inputs or None, stamp(),
                 staged.rows, "published", self.run.run_id, None,
@@ -683,7 +701,7 @@ def materialize(
     dask_address: str | None = None,
 ) -> RunResult:
     """Run a plan. The graph must be the fully loaded one (functions, checks)."""
-    storage = Storage(project.data_dir, project.warehouse_path, fault_point)
+    storage = open_storage(project, fault_point, catalog)
     try:
         _refuse_foreign_tables(graph, catalog, storage, the_plan)
     except BaseException:
@@ -719,6 +737,15 @@ def materialize(
         raise ConflictError(held_message(conflicts))
     heartbeat = Heartbeat(catalog, run.run_id, seconds).start()
     storage.discard_dead_staging(running)
+    if storage.remote is not None:  # what a crash left in the bucket, for the assets this run writes
+        try:
+            storage.remote.collect_garbage(sorted({s.asset for s in the_plan.steps if graph[s.asset].io == "parquet"}),
+                                           run_is_finished(catalog))
+        except StorageError:  # the bucket cannot be reached: nothing was computed, the run ends here
+            storage.close()
+            catalog.release_leases(run.run_id)
+            catalog.finish_run(run.run_id, "failed", stamp(), {})
+            raise
     snapshot = catalog.snapshot(lambda lease: lease.run_id in running)
     generations = {(lease.asset, lease.partition): lease.generation for lease in catalog.leases(run.run_id)}
     runner = _Runner(project, graph, catalog, storage, snapshot, the_plan, run, on_event, generations)

@@ -24,6 +24,11 @@
     file = "openlineage.jsonl"       # JSON lines, appended
     url = "http://localhost:5000"    # an OpenLineage HTTP endpoint (Marquez); or OPENLINEAGE_URL
 
+    [storage]                        # with data_dir = "s3://bucket/prefix": Parquet assets in a bucket
+    endpoint = "http://127.0.0.1:9000"  # else AWS_ENDPOINT_URL (else AWS itself)
+    region = "eu-west-1"             # else AWS_REGION / AWS_DEFAULT_REGION
+    access_key_id = "..."            # else AWS_ACCESS_KEY_ID (and AWS_SECRET_ACCESS_KEY)
+
 Paths are relative to the project folder.
 """
 
@@ -50,6 +55,7 @@ CONFIG_FILE = "assets.toml"
 STATE_DIR = ".assets"
 CATALOG_ENV = "ASSETS_CATALOG_URL"
 """A catalog URL that overrides ``catalog`` in assets.toml (one project, several machines)."""
+OBJECT_STORE_SCHEME = "s3://"
 
 
 class ProjectConfig(BaseModel):
@@ -60,7 +66,7 @@ class ProjectConfig(BaseModel):
     name: str = Field(description="give the project's name, such as name = \"orders\"")
     modules: list[str] = Field(default=[], description="give a list of module names, such as [\"orders_assets\"]")
     sql_dir: str | None = Field(default=None, description="give a folder in the project folder, such as \"sql\"")
-    data_dir: str = Field(default="data", description="give a folder in the project folder, such as \"data\"")
+    data_dir: str = Field(default="data", description="give a folder in the project folder, such as \"data\", or a bucket, such as \"s3://bucket/prefix\"")
     warehouse: str = Field(default="warehouse.duckdb", description="give a file name in data_dir")
     catalog: str = Field(
         default=f"sqlite:///{STATE_DIR}/catalog.db",
@@ -109,6 +115,19 @@ class ExecutionConfig(BaseModel):
     )
 
 
+class StorageConfig(BaseModel):
+    """The ``[storage]`` table: how to reach the bucket of ``data_dir = "s3://bucket/prefix"``.
+    Each key left out is taken from the standard AWS environment variable (see
+    ``assets_core.storage.objects``)."""
+
+    model_config = SCHEMA
+
+    endpoint: str | None = Field(default=None, description='give the URL of an S3-compatible server, such as "http://127.0.0.1:9000"')
+    region: str | None = Field(default=None, description='give a region, such as "eu-west-1"')
+    access_key_id: str | None = Field(default=None, description="give an access key id (or set AWS_ACCESS_KEY_ID)")
+    secret_access_key: str | None = Field(default=None, description="give its secret (or set AWS_SECRET_ACCESS_KEY)")
+
+
 class Settings(BaseModel):
     """The tables of assets.toml besides [project]."""
 
@@ -123,6 +142,7 @@ class Settings(BaseModel):
         default=OpenLineageConfig(), description='give a table such as file = "openlineage.jsonl"'
     )
     execution: ExecutionConfig = Field(default=ExecutionConfig(), description='give a table such as executor = "dask"')
+    storage: StorageConfig = Field(default=StorageConfig(), description='give a table such as region = "eu-west-1"')
 
 
 class ConfigFile(Settings):
@@ -143,8 +163,15 @@ class Project:
         return self.settings.retry
 
     @property
+    def data_url(self) -> str | None:
+        """``s3://bucket/prefix`` when the Parquet assets live in a bucket, else None."""
+        return self.config.data_dir if self.config.data_dir.startswith(OBJECT_STORE_SCHEME) else None
+
+    @property
     def data_dir(self) -> Path:
-        return self.root / self.config.data_dir
+        """The local data folder: Parquet files, or with a bucket (:attr:`data_url`) what stays on
+        this machine (the DuckDB warehouse, staging, quarantine) in ``data``."""
+        return self.root / ("data" if self.data_url is not None else self.config.data_dir)
 
     @property
     def warehouse_path(self) -> Path:
@@ -229,7 +256,8 @@ def _check_settings(project: Project, path: Path) -> None:
 
 def _source_files(project: Project) -> list[Path]:
     """Files whose change can change a definition: Python modules, SQL files, the config."""
-    skip = {STATE_DIR, project.config.data_dir.split("/")[0], "__pycache__", ".git", ".venv"}
+    local_data = "data" if project.data_url is not None else project.config.data_dir
+    skip = {STATE_DIR, local_data.split("/")[0], "__pycache__", ".git", ".venv"}
     files = [project.root / CONFIG_FILE]
     for path in sorted(project.root.rglob("*.py")):
         if not skip.intersection(path.relative_to(project.root).parts):

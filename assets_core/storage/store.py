@@ -13,6 +13,10 @@ Every partition is staged as one Parquet file; its data version hashes that file
 (``storage.versions``: computed from the frame being staged), so a Parquet and a DuckDB asset
 holding the same rows have the same version. Publishing is one ``os.replace`` (Parquet) or
 one DuckDB transaction, so a reader sees the old or the new partition, never a mix.
+
+With ``data_dir = "s3://bucket/prefix"`` the Parquet assets live in a bucket instead
+(``storage.remote``: an immutable object per published version, the catalog commit as the
+switch); everything else above stays in the local ``data`` folder.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from assets_core.storage.versions import content_version, frame_version
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
+
+    from assets_core.storage.remote import RemoteParquet
 
 KEY_COLUMN = "partition_key"
 OWNED_TABLE = "published by assets-core"
@@ -130,8 +136,12 @@ def _slot(key: str) -> str:
 class Storage:
     """Where an asset's partitions live; one object per process, safe across threads."""
 
-    def __init__(self, data_dir: Path, warehouse: Path, fault: Fault = lambda *_: None) -> None:
+    def __init__(
+        self, data_dir: Path, warehouse: Path, fault: Fault = lambda *_: None, remote: RemoteParquet | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.remote = remote
+        """Where Parquet assets are published and read when they live in a bucket (None: ``data_dir``)."""
         self.warehouse_path = warehouse
         self.fault = fault
         self._warehouse: duckdb.DuckDBPyConnection | None = None
@@ -201,6 +211,8 @@ class Storage:
         inside ``fence``, which may refuse it by raising: then nothing is published."""
         if io == "duckdb":
             return self._publish_duckdb(staged, fence)
+        if self.remote is not None:  # an immutable object: the catalog's record is the switch
+            return self.remote.publish(staged, self.fault)
         target = self.parquet_path(staged.asset, staged.key)
         try:
             self._mkdir(target.parent)
@@ -350,6 +362,8 @@ class Storage:
     # -- reading published data ----------------------------------------------------------
 
     def published_files(self, asset: str, keys: list[str]) -> list[Path]:
+        if self.remote is not None:
+            return self.remote.local_files(asset, keys)
         paths = [self.parquet_path(asset, key) for key in keys]
         missing = next((p for p in paths if not p.exists()), None)
         if missing is not None:
@@ -390,9 +404,11 @@ class Storage:
                 return pl.from_arrow(db.execute(f"SELECT {name} FROM {table}").to_arrow_table()).to_series()  # type: ignore[union-attr]
             finally:
                 db.close()
+        paths = (self.remote.all_files(asset) if self.remote is not None
+                 else sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}")))
         files: list[IO[bytes]] = []
         try:
-            for path in sorted((self.data_dir / asset).glob(f"**/{PARQUET_FILE}")):
+            for path in paths:
                 try:  # opened once: see _opened
                     files.append(path.open("rb"))
                 except FileNotFoundError:  # removed since it was listed

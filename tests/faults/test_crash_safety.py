@@ -114,3 +114,41 @@ def test_a_corrupt_published_file_is_one_line_and_a_rebuild_replaces_it(built_la
     project.ok("materialize", "--select", "clean", "--partitions", DAY)
     assert project.parquet_rows("clean", DAY) == project.expected_clean(DAY)
     assert project.ok("show", "clean", "--partition", DAY, "--format", "csv").stdout.startswith("order_id,")
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+def test_a_kill_at_any_point_on_a_bucket_shows_old_and_a_rerun_heals(s3_built_landing: Project, point: str) -> None:
+    """On object storage the catalog commit is the switch: a kill anywhere before it (the
+    catalog point included) leaves the old version to every reader of the manifest; what it
+    uploaded is garbage the next run deletes."""
+    project, bucket = s3_built_landing, s3_built_landing.bucket  # type: ignore[attr-defined]
+    old = bucket.rows("clean", DAY)
+    others = {d: bucket.rows("clean", d) for d in OTHER_DAYS}
+    assert old == project.expected_clean(DAY)
+    project.change_landing(DAY)
+    new = project.expected_clean(DAY)
+
+    killed = project.run("materialize", "--partitions", DAY, fault=f"{point}:clean:{DAY}")
+    assert killed.returncode == -signal.SIGKILL, str(killed)
+    assert bucket.rows("clean", DAY) == old, f"a reader of the manifest saw new data after a kill at {point}"
+    assert {d: bucket.rows("clean", d) for d in OTHER_DAYS} == others
+    every = bucket.rows("clean", every_partition=True)
+    assert len(every) == len(set(every)) == sum(len(v) for v in others.values()) + len(old)
+    show = project.ok("show", "clean", "--partition", DAY, "--format", "csv").stdout.splitlines()
+    assert len(show) == 1 + len(old)  # the project's own reader: the catalog's version
+    folder = f"clean/partition_key={DAY}/"
+    # A listing reader sees the upload that was never committed next to the current object.
+    assert len([n for n in bucket.names(folder) if n.endswith(".parquet")]) == (2 if point == "catalog" else 1)
+    assert [r["status"] for r in project.json("runs")] == ["interrupted", "succeeded"]
+
+    healed = project.run("materialize")
+    assert healed.returncode == 0, str(healed)
+    assert project.json("plan")["steps"] == []
+    assert bucket.rows("clean", DAY) == new
+    assert project.revenue_rows(DAY) == project.expected_revenue(DAY)
+    assert bucket.rows("summary", None) == project.expected_summary()
+    assert {d: bucket.rows("clean", d) for d in OTHER_DAYS} == others
+    # The garbage went with the next run, the superseded object after its commit.
+    assert [n for n in bucket.names(folder) if n.endswith(".parquet")] == [
+        bucket.manifest("clean")["partitions"][DAY].split(f"/{bucket.prefix}/")[1]]
+    assert project.files(".staging") == []
