@@ -375,10 +375,11 @@ class Storage:
         path, open it more than once per read, so a publish renaming a new version over it in
         between breaks the read (an error, or a panic in polars); handed an open file (polars
         duplicates its descriptor), they read the version it was when opened, to the end."""
+        paths = (self.remote.local_files(asset, keys) if self.remote is not None  # immutable local copies
+                 else [self.parquet_path(asset, key) for key in keys])
         files: list[IO[bytes]] = []
         try:
-            for key in keys:
-                path = self.parquet_path(asset, key)
+            for path in paths:
                 try:
                     files.append(path.open("rb"))
                 except FileNotFoundError:
