@@ -44,7 +44,7 @@ def test_status_keeps_every_asset_name_whole(long_names: Project, columns: str) 
     assert all(len(line) <= int(columns) for line in out.stdout.splitlines() if line.startswith(("│", "┃", "┏"))), out.stdout
     if columns == "120":  # a table still: the counts that are 0 everywhere make room, and are said
         assert _cells(out.stdout) and "quarantined" in out.stdout.splitlines()[1], out.stdout
-        assert "(upstream stale, stale, unknown: 0 in every row; waiting, last publish left out" in out.stdout, out.stdout
+        assert "(upstream stale, stale, unknown: 0 in every row; freshness, waiting, last publish left out" in out.stdout, out.stdout
     else:  # one record per asset: every count still there
         assert "quarantined 1" in out.stdout and "unknown 0" in out.stdout, out.stdout
 
