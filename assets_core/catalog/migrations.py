@@ -148,6 +148,18 @@ def _migrations(folder: Path) -> tuple[Migration, ...]:
     return tuple(found[v] for v in expected)
 
 
+def pending(current: int, catalog: str) -> list[Migration]:
+    """The migrations a catalog at schema version ``current`` still needs, in order; one that
+    is newer than this assets-core is refused (an older one must never write to it)."""
+    known = migrations()
+    if current > len(known):
+        raise CatalogError(
+            f"The catalog {catalog} has schema version {current}, newer than this "
+            f"assets-core knows ({len(known)}): upgrade assets-core."
+        )
+    return known[current:]
+
+
 def latest_version(folder: Path | None = None) -> int:
     """The schema version a catalog has once every migration is applied."""
     return len(migrations(folder))

@@ -32,7 +32,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from assets_core.catalog.errors import CatalogError
-from assets_core.catalog.migrations import created_tables, migrations
+from assets_core.catalog.migrations import created_tables, pending
 from assets_core.catalog.postgres_connection import PooledConnection
 from assets_core.catalog.sqlite import SqliteCatalog
 
@@ -143,13 +143,7 @@ class PostgresCatalog(SqliteCatalog):
                 )
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
-            known = migrations()
-            if current > len(known):
-                raise CatalogError(
-                    f"The catalog {self.path} has schema version {current}, newer than this "
-                    f"assets-core knows ({len(known)}): upgrade assets-core."
-                )
-            for migration in known[current:]:
+            for migration in pending(current, str(self.path)):
                 for statement in migration.statements():
                     db.execute(postgres_statement(statement))
                 db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))

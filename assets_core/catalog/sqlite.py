@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from assets_core.catalog.errors import CatalogError, LeaseLost, stored_json
 from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
-from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, LEDGER_LATE, created_tables, migrations
+from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, LEDGER_LATE, created_tables, pending
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
 
 
@@ -147,13 +147,7 @@ class SqliteCatalog:
                     f"The catalog {self.path} has schema version {current!r}, not a number (edited by hand?): "
                     "restore it from a backup, or move it away to start a new one."
                 )
-            known = migrations()
-            if current > len(known):
-                raise CatalogError(
-                    f"The catalog {self.path} has schema version {current}, newer than this "
-                    f"assets-core knows ({len(known)}): upgrade assets-core."
-                )
-            for migration in known[current:]:
+            for migration in pending(current, str(self.path)):
                 for statement in migration.statements():
                     db.execute(statement)
                 db.execute("INSERT INTO schema_version VALUES (?)", (migration.version,))
