@@ -125,7 +125,7 @@ class DaskPool:
             else:
                 try:
                     error = repr(task.exception())
-                except Exception as exc:  # the client closing under us
+                except Exception as exc:  # noqa: BLE001 (the client closing under us: any error is the loss)
                     error = repr(exc)
                 spent = (*lost, _lost(work, started, error))
                 if submission >= LOST_ATTEMPTS:
