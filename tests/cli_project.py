@@ -31,6 +31,10 @@ DAYS = ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04"]
 DAY = "2025-01-02"
 """The partition the tests change, crash or quarantine."""
 
+EXECUTORS = {"inline": ("--workers", "1"), "threads": ("--executor", "threads", "--workers", "2"),
+             "processes": ("--executor", "processes", "--workers", "2")}
+"""The `materialize` options of each local executor, for tests that hold under every one."""
+
 _NOT_COPIED = shutil.ignore_patterns("__pycache__", "data", ".assets", "hold")
 
 
@@ -99,6 +103,29 @@ class Project:
             capture_output=True, text=True, timeout=timeout,
         )
         return Result(tuple(args), done.returncode, done.stdout, done.stderr)
+
+    def on_a_terminal(self, *args: str, columns: int = 160) -> tuple[int, str]:
+        """The real CLI on a pseudo-terminal (rich draws its live display): exit code and every
+        byte it wrote."""
+        import pty
+
+        main, child = pty.openpty()
+        env = {**self._env(None), "TERM": "xterm", "COLUMNS": str(columns)}
+        env.pop("NO_COLOR", None)
+        process = subprocess.Popen([*assets_command(), *args], cwd=self.root, env=env,
+                                   stdin=child, stdout=child, stderr=child, close_fds=True)
+        os.close(child)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(main)
+        return process.wait(timeout=120), output.decode(errors="replace")
 
     def ok(self, *args: str) -> Result:
         result = self.run(*args)

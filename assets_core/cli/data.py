@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assets_core.cli.output import Exclusion, Selection, check_key, choice, console, open_context, print_json, ref, row_count, selection, styled, user_errors
+from assets_core.cli.output import check_key, choice, console, open_context, ref, row_count, user_errors
 from assets_core.errors import AssetsCoreError
 
 

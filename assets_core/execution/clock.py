@@ -17,3 +17,8 @@ def stamp(moment: datetime | None = None) -> str:
     '2025-01-02T03:04:05.000+00:00'
     """
     return (moment or utc_now()).isoformat(timespec="milliseconds")
+
+
+def stamp_epoch(epoch: float) -> str:
+    """A ``time.time()`` moment as the catalog records it (see :func:`stamp`)."""
+    return stamp(datetime.fromtimestamp(epoch, timezone.utc))

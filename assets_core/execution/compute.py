@@ -523,11 +523,10 @@ def start_worker(project_root: str) -> None:
     """Initializer of a worker process: load the project's definitions once."""
     from pathlib import Path
 
+    from assets_core.execution.stores import open_storage
     from assets_core.project.loading import load_graph, load_project
 
     global _WORKER
-    from assets_core.execution.stores import open_storage
-
     project = load_project(Path(project_root))
     storage = open_storage(project, fault_point)
     _WORKER = Computer(load_graph(project, use_manifest=False), storage, project.retry)

@@ -31,9 +31,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Lease, LeaseLost, Materialization, PartitionState, Run
 from assets_core.catalog.models import FailureClass, RunStatus
@@ -42,7 +41,7 @@ from assets_core.execution.capture import capturing
 from assets_core.execution.compute import Computed, Computer, Slice, Work
 from assets_core.execution.faults import fault_point
 from assets_core.execution.retire import retire_all, retired_refs
-from assets_core.execution.clock import stamp, utc_now
+from assets_core.execution.clock import stamp, stamp_epoch, utc_now
 from assets_core.execution.leases import HOST, Heartbeat, expiry, held_message, lease_alive, lease_seconds
 from assets_core.execution.row_history import row_history
 from assets_core.definitions.deadlines import ledger_due_at
@@ -67,7 +66,7 @@ FLUSH_EVERY_SECONDS = 0.5
 
 OutcomeKind = Literal["published", "failed", "quarantined", "skipped", "up_to_date", "retried"]
 Executor = Literal["inline", "threads", "processes", "dask"]
-EXECUTORS: tuple[str, ...] = ("inline", "threads", "processes")
+EXECUTORS: tuple[str, ...] = get_args(Executor)
 
 
 class WorkerDied(AssetsCoreError):
@@ -158,10 +157,6 @@ class _RecordBuffer:
         self.catalog.record(batch, before_commit)
         if self.storage is not None:
             committed(self.storage, batch, final)
-
-
-def _iso(epoch: float) -> str:
-    return stamp(datetime.fromtimestamp(epoch, timezone.utc))
 
 
 class _ReadySteps:
@@ -362,13 +357,13 @@ class _Runner:
         clock = time.perf_counter()
         inputs = self.inputs.pop(index, {})
         for earlier in computed.retried:
-            self._record(step, Outcome("retried", earlier.error or ""), _iso(earlier.started_at),
-                         _iso(earlier.started_at + earlier.seconds), inputs=inputs, attempt=earlier)
+            self._record(step, Outcome("retried", earlier.error or ""), stamp_epoch(earlier.started_at),
+                         stamp_epoch(earlier.started_at + earlier.seconds), inputs=inputs, attempt=earlier)
         if computed.observed is not None:  # a source: record the version it was read at
             inputs[OBSERVED] = {step.key: computed.observed}
             if self.snapshot.observed.get(step.asset, {}).get(step.key) != computed.observed:
                 self.records.observed(step.asset, step.key, computed.observed)
-        started = _iso(computed.started_at)
+        started = stamp_epoch(computed.started_at)
         staged = computed.staged
         if staged is None:
             return self._failed(step, computed, computed.error or "failed", inputs)
@@ -444,7 +439,7 @@ class _Runner:
         self, step: Step, computed: Computed, error: str, inputs: dict[str, dict[str, str]], extra: float = 0.0
     ) -> Outcome:
         outcome = Outcome("failed", error, None, computed.seconds + extra, computed.attempt)
-        self._record(step, outcome, _iso(computed.started_at), stamp(), inputs=inputs, attempt=computed)
+        self._record(step, outcome, stamp_epoch(computed.started_at), stamp(), inputs=inputs, attempt=computed)
         if self.lineage is not None:
             self.lineage.concluded(step.asset, step.key, computed, "failed", inputs, error)
         self.notify("failure", step, outcome)

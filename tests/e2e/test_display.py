@@ -4,15 +4,12 @@ items 26, 27, 34)."""
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import subprocess
 from collections.abc import Callable
 
 import pytest
 
-from cli_project import Project, assets_command, cli_env
+from cli_project import Project
 
 NAMES = ["page_views_by_country_and_device_daily", "page_views_cleaned_for_the_reporting_team_daily",
          "page_views_report_for_the_board_meeting_daily", "views_by_key"]
@@ -62,33 +59,12 @@ def test_runs_keeps_the_run_id_whole(long_names: Project, columns: str) -> None:
         line.split("  ")[0] for line in shown.stdout.splitlines() if line.startswith("page_")} >= set(NAMES[:3]), shown.stdout
 
 
-def _on_a_terminal(project: Project, *args: str) -> tuple[int, str]:
-    """The real CLI on a pseudo-terminal (rich draws its live display): exit code and every byte it wrote."""
-    main, child = pty.openpty()
-    env = {**cli_env(), "TERM": "xterm", "COLUMNS": "160"}
-    env.pop("NO_COLOR", None)
-    process = subprocess.Popen([*assets_command(), *args], cwd=project.root, env=env,
-                               stdin=child, stdout=child, stderr=child, close_fds=True)
-    os.close(child)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(main)
-    return process.wait(timeout=120), output.decode(errors="replace")
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def test_on_a_terminal_the_bars_and_the_end_of_a_run_show_what_failed(make_project: Callable[..., Project]) -> None:
     project = make_project("long_names")
-    code, raw = _on_a_terminal(project, "materialize")
+    code, raw = project.on_a_terminal("materialize")
     assert code == 1
     text = _ANSI.sub("", raw).replace("\r", "")
     cleaned, report = NAMES[1], NAMES[2]
@@ -109,7 +85,7 @@ def test_materialize_prints_the_warn_checks_that_failed(make_project: Callable[.
     project = make_project("long_names")
     piped = project.run("materialize")
     assert f"warning: {NAMES[1]}[2025-01-01]: many_views: 2 of 2 rows fail many_views" in piped.stdout, piped
-    _, raw = _on_a_terminal(make_project("long_names", "again"), "materialize")
+    _, raw = make_project("long_names", "again").on_a_terminal("materialize")
     assert f"warning: {NAMES[1]}[2025-01-01]: many_views" in _ANSI.sub("", raw), raw
 
 

@@ -5,10 +5,8 @@ in the catalog per attempt and shown by `assets logs` and `assets runs show`; th
 from __future__ import annotations
 
 import pytest
-from cli_project import DAY, DAYS, Project
+from cli_project import DAY, DAYS, EXECUTORS, Project
 
-EXECUTORS = {"inline": ("--workers", "1"), "threads": ("--executor", "threads", "--workers", "2"),
-             "processes": ("--executor", "processes", "--workers", "2")}
 
 _DOC = '    """The landing file of the partition\'s day, as it is."""\n'
 

@@ -3,12 +3,9 @@ progress display on a terminal."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
 from datetime import datetime
 
-from cli_project import DAYS, Project, assets_command, cli_env
+from cli_project import DAYS, Project
 
 
 def test_as_of_plans_only_the_partitions_due_then(landing: Project) -> None:
@@ -53,24 +50,8 @@ def test_the_processes_executor_publishes_what_the_inline_one_does(make_project)
 
 
 def test_on_a_terminal_materialize_shows_progress_per_asset(landing: Project) -> None:
-    main, child = pty.openpty()
-    env = {**cli_env(), "TERM": "xterm", "COLUMNS": "120"}
-    env.pop("NO_COLOR", None)
-    process = subprocess.Popen([*assets_command(), "materialize"], cwd=landing.root, env=env,
-                               stdin=child, stdout=child, stderr=child, close_fds=True)
-    os.close(child)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(main)
-    assert process.wait(timeout=120) == 0
-    text = output.decode(errors="replace")
+    code, text = landing.on_a_terminal("materialize", columns=120)
+    assert code == 0
     assert "all assets" in text and "━" in text  # the overall bar
     for asset in ("raw", "clean", "revenue", "summary"):
         assert asset in text

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cli_project import DAY, DAYS, Project
+from cli_project import DAY, DAYS, EXECUTORS, Project
 
-EXECUTORS = {"inline": ("--workers", "1"), "threads": ("--executor", "threads", "--workers", "2"),
-             "processes": ("--executor", "processes", "--workers", "2")}
 
 
 @pytest.mark.parametrize("executor", EXECUTORS)

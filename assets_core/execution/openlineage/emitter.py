@@ -9,14 +9,13 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import metadata
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assets_core.catalog.inputs import OBSERVED
-from assets_core.execution.clock import stamp
+from assets_core.execution.clock import stamp, stamp_epoch
 from assets_core.execution.openlineage import events as ol
 from assets_core.execution.openlineage.transports import (
     FileTransport,
@@ -164,10 +163,10 @@ class Lineage:
         was retried (its FAIL, the next one's START), then the last one's COMPLETE or FAIL."""
         attempts = (*computed.retried, computed)
         for earlier, after in pairwise(attempts):
-            ended = _iso(earlier.started_at + earlier.seconds)
+            ended = stamp_epoch(earlier.started_at + earlier.seconds)
             self._emit(self._event("FAIL", asset, key, earlier.attempt, ended, inputs, self._output(asset, key),
                                    earlier.error or "failed"))
-            self.started(asset, key, inputs, after.attempt, _iso(max(after.started_at, earlier.started_at + earlier.seconds)))
+            self.started(asset, key, inputs, after.attempt, stamp_epoch(max(after.started_at, earlier.started_at + earlier.seconds)))
         with self._lock:
             self._open.pop((asset, key), None)
         staged = computed.staged
@@ -270,10 +269,6 @@ class Lineage:
             self._events += 1
         for transport in self.transports:
             transport.send(line)
-
-
-def _iso(epoch: float) -> str:
-    return stamp(datetime.fromtimestamp(epoch, UTC))
 
 
 __all__ = ["Lineage", "LineageSettings", "LineageSummary", "lineage_settings"]
