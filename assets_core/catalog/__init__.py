@@ -12,7 +12,7 @@ repository's ``catalog/`` folder (``migrations.py``).
 from assets_core.catalog.errors import CatalogError, LeaseLost
 from assets_core.catalog.interface import Catalog, open_catalog
 from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
-from assets_core.catalog.snapshot import CatalogSnapshot, PartitionState
+from assets_core.catalog.snapshot import CatalogSnapshot, ChangeMark, PartitionState
 
 __all__ = [
     "AssetRow",
@@ -20,6 +20,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "CatalogSnapshot",
+    "ChangeMark",
     "CheckRecord",
     "ColumnRecord",
     "Lease",

@@ -12,14 +12,14 @@ backend must guarantee; ``tests/unit/test_catalog.py`` checks those promises for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
 from assets_core.catalog.errors import CatalogError
 from assets_core.catalog.migrations import latest_version
 from assets_core.catalog.models import AssetRow, ColumnRecord, Lease, LedgerEntry, Materialization, PublishedVersion, Run, RunStatus, SchemaVersion
-from assets_core.catalog.snapshot import CatalogSnapshot
+from assets_core.catalog.snapshot import CatalogSnapshot, ChangeMark
 
 __all__ = ["Catalog", "open_catalog", "latest_version"]
 
@@ -69,7 +69,9 @@ class Catalog(Protocol):
 
     # -- the snapshot ------------------------------------------------------------------------
 
-    def snapshot(self, is_alive: Callable[[Lease], bool] = ...) -> CatalogSnapshot:
+    def snapshot(
+        self, is_alive: Callable[[Lease], bool] = ..., only: Mapping[str, Collection[str] | None] | None = None,
+    ) -> CatalogSnapshot:
         """Every partition's state, the latest observed version of each source partition, the
         keys of every dynamic partitions definition (``dynamic_keys``, in the order added), the
         grain each asset's partitions were published under (``grains``, and
@@ -81,7 +83,20 @@ class Catalog(Protocol):
         A state is the partition's published version (what its last publish wrote and read) and
         its last attempt (``last_*``); a failed or quarantined attempt leaves the published
         version as it was. The planner reads a million partitions: a backend fills
-        :class:`CatalogSnapshot` as columns (see :mod:`assets_core.catalog.snapshot`)."""
+        :class:`CatalogSnapshot` as columns (see :mod:`assets_core.catalog.snapshot`).
+
+        The snapshot's ``mark`` is where the catalog's history stood in that view. ``only``
+        reads just the states of these assets, and of each only the keys given (None: all its
+        partitions; a key with no state is left out), with the observations of those
+        partitions; the rest is read as without it, and the snapshot is ``partial``."""
+        ...
+
+    def changes_since(self, mark: ChangeMark, limit: int) -> tuple[ChangeMark, set[tuple[str, str]]] | None:
+        """Where the history stands now, and the ``(asset, partition)`` of every attempt and
+        observation recorded after ``mark`` (a partition's state changes only with one), read in
+        one consistent view. None when more than ``limit`` partitions changed, or when this
+        catalog's history does not hold ``mark`` (another catalog, a backup restored): then
+        only a whole snapshot tells what the catalog holds."""
         ...
 
     # -- observations and dynamic partitions -------------------------------------------------
@@ -280,13 +295,13 @@ class Catalog(Protocol):
         the size of the catalog."""
         ...
 
-    def published_summary(self) -> dict[str, tuple[int, str | None]]:
-        """Per asset with a recorded state: how many of its partitions are published, and the
-        newest publish time (None when none is)."""
+    def published_summary(self, assets: Iterable[str] | None = None) -> dict[str, tuple[int, str | None]]:
+        """Per asset with a recorded state (of ``assets``, when given): how many of its
+        partitions are published, and the newest publish time (None when none is)."""
         ...
 
-    def warned_partitions(self) -> dict[str, int]:
-        """Per asset: how many of its published partitions the run that published them
+    def warned_partitions(self, assets: Iterable[str] | None = None) -> dict[str, int]:
+        """Per asset (of ``assets``, when given): how many of its published partitions the run that published them
         recorded with a warn-severity check that failed (a later passing publish clears it);
         an asset with none is left out."""
         ...

@@ -45,7 +45,7 @@ _COLUMNS_BY_ASSET = """SELECT asset, count(*),
     string_agg(coalesce(published_at, '') || chr(3) || coalesce(rows::text, '') || chr(3)
                || coalesce(last_run, '') || chr(3) || coalesce(last_checks_version, ''),
                chr(1) ORDER BY partition COLLATE "C")
-    FROM partitions GROUP BY asset"""
+    FROM partitions WHERE {where} TRUE GROUP BY asset"""
 """The SQLite query's columns (see ``sqlite._COLUMNS_BY_ASSET``), each aggregate in the same
 order (PostgreSQL promises an order only when asked)."""
 

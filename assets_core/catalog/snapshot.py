@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import accumulate
 from typing import Any
 
@@ -406,6 +407,34 @@ class AssetStates(MutableMapping[str, PartitionState]):
         return f"AssetStates({len(self)} partitions)"
 
 
+@dataclass(frozen=True)
+class ChangeMark:
+    """Where the catalog's history stood: its last attempt and its last observation.
+
+    Every change to what the planner reads is an attempt (a publish, a failure, a retirement:
+    :meth:`~assets_core.catalog.interface.Catalog.record` writes one per partition state it
+    changes) or an observation, and their ids number them in commit order (writers hold the
+    catalog's write lock while they take an id). Each id comes with the partition it was for,
+    so that a catalog which is not the same history (replaced, restored from a backup) is told
+    apart from one that only moved on.
+    """
+
+    attempt: int = 0
+    attempt_of: tuple[str, str] | None = None
+    observation: int = 0
+    observation_of: tuple[str, str] | None = None
+
+    def to_json(self) -> list[Any]:
+        return [self.attempt, self.attempt_of and list(self.attempt_of),
+                self.observation, self.observation_of and list(self.observation_of)]
+
+    @classmethod
+    def from_json(cls, value: Any) -> ChangeMark:
+        attempt, attempt_of, observation, observation_of = value
+        return cls(int(attempt), attempt_of and (str(attempt_of[0]), str(attempt_of[1])),
+                   int(observation), observation_of and (str(observation_of[0]), str(observation_of[1])))
+
+
 @dataclass
 class CatalogSnapshot:
     """What the planner needs to know, read in one go.
@@ -428,10 +457,29 @@ class CatalogSnapshot:
     published_grains: dict[str, dict[str, str]] = field(default_factory=dict)
     """``published_grains[asset][key]``: the grain a partition was published under, for the
     few published under another grain than their asset's in :attr:`grains`."""
+    mark: ChangeMark | None = None
+    """The catalog's history as the snapshot saw it (None: not read, an in-memory snapshot)."""
+    partial: bool = False
+    """Only some partitions were read (see ``Catalog.snapshot``'s ``only``): the planner must be
+    told which are not fresh (:attr:`not_fresh`), its bulk check would take the others as missing."""
+    not_fresh: Mapping[str, frozenset[str]] | None = None
+    """When known: each asset's due keys at :attr:`not_fresh_at` that are not fresh themselves
+    (the staleness rules give a reason), found incrementally from a stored verdict
+    (:mod:`assets_core.planning.verdict`). The planner takes these instead of its bulk check."""
+    not_fresh_at: datetime | None = None
+    sizes: dict[str, int] | None = None
+    """How many partitions of each asset the catalog holds a state for, when the snapshot is
+    partial (``len(partitions[asset])`` otherwise)."""
 
     def published_grain(self, asset: str, key: str) -> str | None:
         """The grain ``asset[key]`` was published under (None: not known, recorded before grains were)."""
         return self.published_grains.get(asset, {}).get(key) or self.grains.get(asset)
+
+    def recorded(self, asset: str) -> int:
+        """How many partitions of ``asset`` the catalog holds a state for."""
+        if self.sizes is not None:
+            return self.sizes.get(asset, 0)
+        return len(self.partitions.get(asset) or ())
 
     def state(self, asset: str, key: str) -> PartitionState | None:
         return self.partitions.get(asset, {}).get(key)

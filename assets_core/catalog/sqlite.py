@@ -9,7 +9,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from assets_core.catalog.errors import CatalogError, LeaseLost, stored_json
 from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, LEDGER_LATE, created_tables, pending
-from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, Column, PartitionState, StateColumns
+from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, ChangeMark, Column, PartitionState, StateColumns
 
 
 _LAST_COLUMNS_UPDATE = """last_status = excluded.last_status, last_run = excluded.last_run,
@@ -36,7 +36,7 @@ _COLUMNS_BY_ASSET = """SELECT asset, count(*), group_concat(partition, char(1)),
     group_concat(coalesce(data_version, char(2)), char(1)), group_concat(coalesce(inputs, char(2)), char(1)),
     group_concat(printf('%s' || char(3) || '%s' || char(3) || '%s' || char(3) || '%s',
                         published_at, rows, last_run, last_checks_version), char(1))
-    FROM partitions GROUP BY asset"""
+    FROM partitions WHERE {where} TRUE GROUP BY asset"""
 """Each asset's partitions as columns of one text each (see :mod:`assets_core.catalog.snapshot`), the
 entries in the same order in every column: SQLite walks the rows of a group once for all.
 The publish details are one column of four fields (``printf`` writes NULL as nothing: none
@@ -192,29 +192,41 @@ class SqliteCatalog:
 
     # -- the snapshot --------------------------------------------------------------------
 
-    def snapshot(self, is_alive: Callable[[Lease], bool] = lambda lease: True) -> CatalogSnapshot:
+    def snapshot(
+        self, is_alive: Callable[[Lease], bool] = lambda lease: True, only: Mapping[str, Collection[str] | None] | None = None,
+    ) -> CatalogSnapshot:
         """Every partition state, read in one transaction; dead leases mark interruptions.
 
         Built for a million partitions: each column of an asset's partitions is read as one
         text joined by SQLite (see :mod:`assets_core.catalog.snapshot`), and states are built from it only
         when asked for; partitions whose last attempt is not their publish (a failure, a
-        quarantine: few) are read whole."""
+        quarantine: few) are read whole. ``only``: just these assets, and of each the keys
+        given (None: all its partitions), found by the primary key."""
         partitions: dict[str, MutableMapping[str, PartitionState]] = {}
+        whole = None if only is None else [asset for asset, keys in only.items() if keys is None]
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                others: dict[str, dict[str, PartitionState]] = {}
-                for asset, key, *columns in self._db.execute(
-                    f"SELECT {_STATE_COLUMNS} FROM partitions WHERE NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})"
-                ):
-                    others.setdefault(asset, {})[key] = PartitionState(*columns)
-                for asset, count, *texts in self._db.execute(self._columns_by_asset):
-                    partitions[asset] = _asset_states(count, texts, others.get(asset, {}))
+                mark = self._mark()
+                for names, where in self._asset_filters(whole):
+                    others: dict[str, dict[str, PartitionState]] = {}
+                    for asset, key, *columns in self._db.execute(
+                        f"SELECT {_STATE_COLUMNS} FROM partitions WHERE {where} NOT ({LAST_ATTEMPT_IS_THE_PUBLISH})", names
+                    ):
+                        others.setdefault(asset, {})[key] = PartitionState(*columns)
+                    for asset, count, *texts in self._db.execute(self._columns_by_asset.format(where=where), names):
+                        partitions[asset] = _asset_states(count, texts, others.get(asset, {}))
+                sizes = None
+                if only is not None:
+                    sizes = {asset: len(states) for asset, states in partitions.items()}
+                    keyed = [asset for asset, keys in only.items() if keys is not None]
+                    for names, where in self._asset_filters(keyed):
+                        sizes.update(self._db.execute(
+                            f"SELECT asset, count(*) FROM partitions WHERE {where} TRUE GROUP BY asset", names))
+                    for asset in keyed:
+                        partitions[asset] = self._states_of(asset, only[asset])  # type: ignore[arg-type]
                 leases = self._leases()
-                observed_rows = self._db.execute(
-                    """SELECT asset, partition, version FROM observations WHERE id IN
-                         (SELECT max(id) FROM observations GROUP BY asset, partition)"""
-                ).fetchall()
+                observed_rows = self._latest_observations(only)
                 dynamic_keys = self._dynamic_keys()
                 grains = {name: grain for name, grain in self._db.execute(
                     "SELECT name, partitions_grain FROM assets WHERE partitions_grain IS NOT NULL")}
@@ -229,7 +241,84 @@ class SqliteCatalog:
         observed: dict[str, dict[str, str]] = {}
         for asset, key, version in observed_rows:
             observed.setdefault(asset, {})[key] = version
-        return CatalogSnapshot(partitions, interrupted, observed, dynamic_keys, grains, published_grains)
+        return CatalogSnapshot(partitions, interrupted, observed, dynamic_keys, grains, published_grains, mark,
+                               partial=only is not None, sizes=sizes)
+
+    @staticmethod
+    def _asset_filters(assets: list[str] | None) -> Iterator[tuple[tuple[str, ...], str]]:
+        """(parameters, a ``WHERE`` clause's start) that pick ``assets`` (None: every asset), a
+        few hundred at a time (SQLite caps the parameters of one statement)."""
+        if assets is None:
+            yield (), ""
+            return
+        for start in range(0, len(assets), 500):
+            chunk = tuple(assets[start:start + 500])
+            yield chunk, f"asset IN ({','.join('?' * len(chunk))}) AND"
+
+    def _states_of(self, asset: str, keys: Collection[str]) -> dict[str, PartitionState]:
+        wanted = list(keys)
+        states: dict[str, PartitionState] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for _, key, *columns in self._db.execute(
+                f"SELECT {_STATE_COLUMNS} FROM partitions WHERE asset = ? AND partition IN ({','.join('?' * len(chunk))})",
+                (asset, *chunk),
+            ):
+                states[key] = PartitionState(*columns)
+        return states
+
+    def _latest_observations(self, only: Mapping[str, Collection[str] | None] | None) -> list[tuple[str, str, str]]:
+        """(asset, partition, version) of the latest observation of each source partition (of
+        ``only``'s, when given), found through the index of observations by partition."""
+        query = """SELECT asset, partition, version FROM observations WHERE id IN
+                     (SELECT max(id) FROM observations {where} GROUP BY asset, partition)"""
+        if only is None:
+            return self._db.execute(query.format(where="")).fetchall()
+        rows: list[tuple[str, str, str]] = []
+        for asset, keys in only.items():
+            if keys is None:
+                rows.extend(self._db.execute(query.format(where="WHERE asset = ?"), (asset,)))
+                continue
+            wanted = list(keys)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows.extend(self._db.execute(
+                    query.format(where=f"WHERE asset = ? AND partition IN ({','.join('?' * len(chunk))})"), (asset, *chunk)
+                ))
+        return rows
+
+    def _mark(self) -> ChangeMark:
+        attempt = self._db.execute("SELECT id, asset, partition FROM materializations ORDER BY id DESC LIMIT 1").fetchone()
+        observation = self._db.execute("SELECT id, asset, partition FROM observations ORDER BY id DESC LIMIT 1").fetchone()
+        return ChangeMark(
+            attempt[0] if attempt else 0, (attempt[1], attempt[2]) if attempt else None,
+            observation[0] if observation else 0, (observation[1], observation[2]) if observation else None,
+        )
+
+    def changes_since(self, mark: ChangeMark, limit: int) -> tuple[ChangeMark, set[tuple[str, str]]] | None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                if not self._holds(mark):
+                    return None
+                now = self._mark()
+                changed: set[tuple[str, str]] = set()
+                for table, since in (("materializations", mark.attempt), ("observations", mark.observation)):
+                    changed.update(self._db.execute(
+                        f"SELECT DISTINCT asset, partition FROM {table} WHERE id > ? LIMIT ?", (since, limit + 1)
+                    ).fetchall())
+            finally:
+                self._db.execute("COMMIT")
+        return None if len(changed) > limit else (now, changed)
+
+    def _holds(self, mark: ChangeMark) -> bool:
+        """Whether this catalog's history holds ``mark``: the same partition at each of its ids."""
+        for table, at, of in (("materializations", mark.attempt, mark.attempt_of),
+                              ("observations", mark.observation, mark.observation_of)):
+            row = self._db.execute(f"SELECT asset, partition FROM {table} WHERE id = ?", (at,)).fetchone()
+            if (row is None and at != 0) or (row is not None and (row[0], row[1]) != of):
+                return False
+        return True
 
     # -- observations and dynamic partitions ---------------------------------------------
 
@@ -691,27 +780,30 @@ class SqliteCatalog:
                 ).fetchall())
             return rows
 
-    def warned_partitions(self) -> dict[str, int]:
-        return {
-            row[0]: row[1]
-            for row in self._rows(
-                # one pass over the failed warn results, each joined to its partition by the primary key
-                """SELECT p.asset, count(DISTINCT p.partition) FROM check_results c
-                   JOIN partitions p ON p.asset = c.asset AND p.partition = c.partition AND p.published_run = c.run_id
-                   WHERE c.severity = 'warn' AND c.passed = 0 AND p.data_version IS NOT NULL
-                   GROUP BY p.asset"""
-            )
-        }
+    def warned_partitions(self, assets: Iterable[str] | None = None) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with self._lock:
+            for names, where in self._asset_filters(None if assets is None else list(assets)):
+                found.update(self._db.execute(
+                    # one pass over the failed warn results, each joined to its partition by the primary key
+                    f"""SELECT p.asset, count(DISTINCT p.partition) FROM check_results c
+                       JOIN partitions p ON p.asset = c.asset AND p.partition = c.partition AND p.published_run = c.run_id
+                       WHERE {where.replace("asset", "c.asset")} c.severity = 'warn' AND c.passed = 0
+                         AND p.data_version IS NOT NULL
+                       GROUP BY p.asset""", names,
+                ).fetchall())
+        return found
 
-    def published_summary(self) -> dict[str, tuple[int, str | None]]:
+    def published_summary(self, assets: Iterable[str] | None = None) -> dict[str, tuple[int, str | None]]:
         """Per asset: how many partitions are published, and the newest publish time."""
-        return {
-            row[0]: (row[1], row[2])
-            for row in self._rows(
-                """SELECT asset, count(data_version), max(published_at) FROM partitions
-                   GROUP BY asset"""
-            )
-        }
+        found: dict[str, tuple[int, str | None]] = {}
+        with self._lock:
+            for names, where in self._asset_filters(None if assets is None else list(assets)):
+                for asset, count, last in self._db.execute(
+                    f"SELECT asset, count(data_version), max(published_at) FROM partitions WHERE {where} TRUE GROUP BY asset", names
+                ):
+                    found[asset] = (count, last)
+        return found
 
     # -- freshness -----------------------------------------------------------------------
 

@@ -23,6 +23,9 @@ import typer
 from assets_core.errors import AssetsCoreError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from assets_core.execution.incremental import Reading
     from rich.console import Console
 
     from assets_core.catalog import CatalogSnapshot, Run, Catalog
@@ -252,34 +255,6 @@ def open_catalog(project: Any) -> Catalog:
     return open_backend(project.config.catalog, project.root)
 
 
-def _forget_missing_data(project: Any, graph: AssetGraph, snapshot: CatalogSnapshot) -> None:
-    """Published data deleted from disk is missing in ``snapshot``; what the check found whole
-    is remembered in ``.assets/presence.json`` (a cache: a damaged one is rebuilt)."""
-    from assets_core.execution.presence import forget_missing_data
-    from assets_core.storage.store import Storage
-
-    if project.data_url is not None:  # objects in a bucket: a missing one is found when read
-        return
-
-    path = project.root / ".assets" / "presence.json"
-    try:
-        seen = json.loads(path.read_text())
-        if not isinstance(seen, dict):
-            seen = {}
-    except (OSError, ValueError):
-        seen = {}
-    before = dict(seen)
-    forget_missing_data(graph, snapshot, Storage(project.data_dir, project.warehouse_path), seen)
-    if seen != before:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(seen))
-            os.replace(temporary, path)
-        except OSError:  # a read-only project still plans; the check runs whole next time
-            pass
-
-
 def open_context(
     full: bool = False, reads_only: bool = False, bind_keys: bool = True
 ) -> tuple[Any, AssetGraph, Catalog, CatalogSnapshot]:
@@ -288,6 +263,7 @@ def open_context(
     work even when the catalog holds a key refused now), its catalog, and a snapshot in which
     dead runs' leases mark their partitions interrupted and published data gone from disk is
     missing (:mod:`assets_core.execution.presence`)."""
+    from assets_core.execution.presence import forget_missing_files
     from assets_core.execution.runs import live_snapshot
     from assets_core.project.loading import load_graph
 
@@ -301,7 +277,7 @@ def open_context(
         if heal_releases(project, graph, catalog, snapshot):
             snapshot = live_snapshot(catalog)
     bound = graph.with_dynamic_keys(snapshot.dynamic_keys or {}) if bind_keys else graph
-    _forget_missing_data(project, bound, snapshot)  # bound: it keeps the keys a definition no longer holds
+    forget_missing_files(project, bound, snapshot)  # bound: it keeps the keys a definition no longer holds
     # The snapshot and the plan live as long as the command and hold no cycles: the cyclic
     # garbage collector, walking them again and again, frees nothing (a sixth of a plan over
     # a million partitions). Set here, in the main thread before any worker starts, never in
@@ -314,6 +290,20 @@ def open_context(
     if not bind_keys:
         return project, graph, catalog, snapshot
     return project, bound, catalog, snapshot
+
+
+def open_reading(now: datetime, summaries: bool = False) -> tuple[Any, Catalog, Reading]:
+    """The project, its catalog and what ``plan``, ``status`` and ``why`` read at ``now``:
+    only what changed since the stored verdict, when it holds (:mod:`assets_core.execution.incremental`)."""
+    from assets_core.execution.incremental import read_for_planning
+    from assets_core.project.loading import load_graph
+
+    project = open_project()
+    catalog = open_catalog(project)
+    reading = read_for_planning(project, load_graph(project, use_manifest=True), catalog, now, summaries)
+    gc.freeze()  # as open_context does for a command that only reads: see there
+    gc.disable()
+    return project, catalog, reading
 
 
 # -- tables that fit the terminal ----------------------------------------------------------------

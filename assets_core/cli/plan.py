@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assets_core.cli.output import Exclusion, Selection, Yes, check_key, console, number, open_context, partition_limit, print_json, ref, safe, selection, styled, user_errors
+from assets_core.cli.output import Exclusion, Selection, Yes, check_key, console, number, open_context, open_reading, partition_limit, print_json, ref, safe, selection, styled, user_errors
 from assets_core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,12 +44,14 @@ def status(
 
     from assets_core.reports.freshness import evaluate_freshness, read_facts
 
-    _, graph, catalog, snapshot = open_context(reads_only=True)
-    names, now = select(graph, select_), utc_now()
-    report = asset_statuses(graph, snapshot, names, now, catalog.published_summary(), partitions,
-                            catalog.warned_partitions())
+    now = utc_now()
+    _, catalog, reading = open_reading(now, summaries=True)
+    graph, snapshot = reading.graph, reading.snapshot
+    names = select(graph, select_)
+    report = asset_statuses(graph, snapshot, names, now, reading.published or {}, partitions, reading.warned)
     states = {r.asset: r.state for r in evaluate_freshness(graph, read_facts(catalog, graph, names, now), names, now)}
     report = [replace(entry, freshness=states.get(entry.asset)) for entry in report]
+    reading.save()
     if as_json:
         return print_json([entry.to_json() for entry in report])
     render_status(report, partitions)
@@ -217,10 +219,17 @@ def plan(
     from assets_core.planning.selection import make_plan
     select_ = selection(selects, exclude)
 
-    _, graph, catalog, snapshot = open_context(reads_only=True)
+    now = parse_as_of(as_of)
+    if partitions is None:  # what changed since the stored verdict; requested keys are judged as they are
+        _, catalog, reading = open_reading(now)
+        graph, snapshot = reading.graph, reading.snapshot
+    else:
+        _, graph, catalog, snapshot = open_context(reads_only=True)
     started = time.perf_counter()
-    the_plan = make_plan(graph, snapshot, parse_as_of(as_of), select_, partitions, retry_failed, limit=partition_limit(yes))
+    the_plan = make_plan(graph, snapshot, now, select_, partitions, retry_failed, limit=partition_limit(yes))
     elapsed = time.perf_counter() - started
+    if partitions is None:
+        reading.save()
     changes = plan_schema_changes(catalog, the_plan)
     if as_json:
         return print_json({"reference_time": the_plan.reference_time.isoformat(),
@@ -256,7 +265,9 @@ def why(
     from assets_core.planning.plan import explain
     from assets_core.reports.schema import upstream_schema_changes, with_schema_note
 
-    _, graph, catalog, snapshot = open_context(reads_only=True)
+    now = utc_now()
+    _, catalog, reading = open_reading(now)
+    graph, snapshot = reading.graph, reading.snapshot
     spec = graph.require(asset)
     if key not in ("-", "") and _why_retired(spec, snapshot, key, as_json):
         return
@@ -268,7 +279,8 @@ def why(
         raise UsageError(f"'{asset}' is {spec.partitions.describe()}: name one of its partitions{hint}.")
     key = "" if spec.partitions is None else key
     check_key(spec, key)
-    chain = explain(graph, snapshot, asset, key, utc_now())
+    chain = explain(graph, snapshot, asset, key, now)
+    reading.save()
     changes = upstream_schema_changes(catalog, (reason for _, _, reason in chain if reason is not None))
     if as_json:
         return print_json([

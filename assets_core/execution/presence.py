@@ -13,9 +13,10 @@ table dropped from the warehouse, is not seen here; reading it says so.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assets_core.partitions import UNPARTITIONED
 from assets_core.planning.rules import retired_reason
@@ -26,6 +27,50 @@ if TYPE_CHECKING:
     from assets_core.graph import AssetGraph
 
 _FOLDER_PREFIX = f"{KEY_COLUMN}="
+
+
+PRESENCE_FILE = "presence.json"
+
+
+def forget_missing_files(project: Any, graph: AssetGraph, snapshot: CatalogSnapshot) -> dict[str, list[int]]:
+    """:func:`forget_missing_data` for a project, remembering what the check found whole in
+    ``.assets/presence.json`` (a cache: a damaged one is rebuilt); returns what it holds now.
+    Parquet objects in a bucket are not checked: a missing one is found when read."""
+    if project.data_url is not None:
+        return {}
+    path = project.root / ".assets" / PRESENCE_FILE
+    try:
+        seen = json.loads(path.read_text())
+        if not isinstance(seen, dict):
+            seen = {}
+    except (OSError, ValueError):
+        seen = {}
+    before = dict(seen)
+    forget_missing_data(graph, snapshot, Storage(project.data_dir, project.warehouse_path), seen)
+    if seen != before:
+        write_cache(path, json.dumps(seen))
+    return seen
+
+
+def write_cache(path: Any, text: str) -> None:
+    """A cache file replaced whole (a reader never sees half of it); a read-only project goes
+    without (the check runs whole next time)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def folder_stamp(storage: Storage, asset: str) -> int | None:
+    """The modification time of an asset's Parquet folder (adding or removing a partition's
+    folder changes it); None when there is none."""
+    try:
+        return os.stat(storage.data_dir / asset).st_mtime_ns
+    except OSError:
+        return None
 
 
 def forget_missing_data(
@@ -47,10 +92,8 @@ def forget_missing_data(
         if graph[asset].io == "duckdb":
             missing = [] if warehouse else _published(states, list(states))
         else:
-            try:
-                stamp = [os.stat(storage.data_dir / asset).st_mtime_ns, len(states)]
-            except OSError:
-                stamp = None
+            mtime = folder_stamp(storage, asset)
+            stamp = None if mtime is None else [mtime, len(states)]
             if seen is not None and stamp is not None and seen.get(asset) == stamp:
                 continue
             missing = _missing_files(storage, asset, states)

@@ -169,7 +169,12 @@ class PartitionsDefinition(ABC):
         return isinstance(other, PartitionsDefinition) and self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
-        return hash(repr(sorted(self.to_dict().items())))
+        # Set once built and never changed: the hash is kept (the planner's memos are keyed by
+        # definition, asked thousands of times per plan).
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = self.__dict__["_hash"] = hash(repr(sorted(self.to_dict().items())))
+        return found
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"

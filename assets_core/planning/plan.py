@@ -108,7 +108,7 @@ def _plan(
         feeding = [e for e in edges if e.upstream in planned_assets or e.upstream == asset]
         maybe: set[str] = set()  # of these keys, the only ones that may not be fresh themselves
         if requested is None:  # only what may not be fresh, or reads a planned partition, needs a look
-            maybe = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
+            maybe = _maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
             keys = _to_visit(graph, asset, keys, maybe, feeding, planned_assets, upstream_keys)
         for key in keys:
             deps = _planned_deps(feeding, key, index, upstream_keys) if feeding and index else ()
@@ -135,6 +135,19 @@ def _plan(
                 steps.append(Step(asset, key, reason, deps))
                 planned_assets.setdefault(asset, []).append(key)
     return Plan(steps, now, index, waiting, retirements(graph, snapshot, selected, upstream_keys)), upstream_keys
+
+
+def _maybe_not_fresh(
+    graph: AssetGraph, snapshot: CatalogSnapshot, asset: str, keys: list[str], upstream_keys: UpstreamKeys,
+    versions: CurrentVersions,
+) -> set[str]:
+    """The keys of ``asset`` that may not be fresh themselves: those the snapshot knows are not
+    (found incrementally, :mod:`assets_core.planning.verdict`), else what the bulk check finds."""
+    if snapshot.not_fresh is not None and snapshot.not_fresh_at == upstream_keys.now:
+        return set(snapshot.not_fresh.get(asset, ()))
+    if snapshot.partial:  # its other partitions are not missing, only not read
+        raise RuntimeError(f"a partial snapshot was planned at {upstream_keys.now}, not at the time its verdict is for")
+    return maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, versions)
 
 
 def _to_visit(

@@ -51,7 +51,7 @@ def check_unbuilt(graph: AssetGraph, snapshot: CatalogSnapshot, assets: Iterable
     for asset in sorted(assets, key=graph.position.__getitem__):
         definition = graph[asset].partitions
         if definition is not None:
-            unbuilt[asset] = max(0, definition.count(now) - len(snapshot.partitions.get(asset) or ()))
+            unbuilt[asset] = max(0, definition.count(now) - snapshot.recorded(asset))
     total = sum(unbuilt.values())
     if total > limit:
         largest = ", ".join(f"{a} {n:,}" for a, n in sorted(unbuilt.items(), key=lambda item: -item[1])[:3] if n)
