@@ -10,7 +10,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from assets_core.planning.plan import Cause, Status, statuses
+from assets_core.planning.plan import Cause, Status, status_counts, statuses
 
 if TYPE_CHECKING:
     from assets_core.catalog import CatalogSnapshot
@@ -83,8 +83,16 @@ def asset_statuses(
     """The status of each of ``assets`` at ``now``, in graph order; ``published`` is
     ``catalog.published_summary()``, ``warned`` ``catalog.warned_partitions()``; ``detail``
     adds one entry per partition."""
-    return [replace(asset_status(name, rows, published, detail), warned=(warned or {}).get(name, 0))
-            for name, rows in statuses(graph, snapshot, assets, now).items()]
+    if detail:
+        return [replace(asset_status(name, rows, published, detail), warned=(warned or {}).get(name, 0))
+                for name, rows in statuses(graph, snapshot, assets, now).items()]
+    found = []
+    for name, counted in status_counts(graph, snapshot, assets, now).items():
+        counts = {s: counted.counts.get(s, 0) for s in STATUSES}
+        summary = PublishSummary(*published.get(name, (0, None)))
+        found.append(AssetStatus(name, counted.partitions, counts, counted.waiting, summary.last_published_at,
+                                 None, counted.upstream_stale, (warned or {}).get(name, 0)))
+    return found
 
 
 def asset_status(

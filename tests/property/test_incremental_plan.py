@@ -12,6 +12,7 @@ and status counts, the same chains of ``why``, for every asset and for selection
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,7 +29,7 @@ from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.execution.incremental import read_for_planning
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import AllPartitionsMapping, DailyPartitions, PartitionMapping, StaticPartitions, lookback
-from assets_core.planning.plan import Plan, UpstreamKeys, explain, plan, statuses
+from assets_core.planning.plan import Cause, Plan, UpstreamKeys, explain, plan, status_counts, statuses
 
 START = datetime(2025, 1, 4, 6, tzinfo=timezone.utc)
 DAYS = DailyPartitions("2025-01-01")  # 3 keys due at START, one more each day
@@ -137,7 +138,14 @@ def _same_as_a_full_recomputation(world: Catalogued, graph: AssetGraph, now: dat
     bound = graph.with_dynamic_keys(whole.dynamic_keys or {})
     order = bound.order
     assert _rows(plan(reading.graph, reading.snapshot, order, now)) == _rows(plan(bound, whole, order, now))
-    assert statuses(reading.graph, reading.snapshot, order, now) == statuses(bound, whole, order, now)
+    every = statuses(bound, whole, order, now)
+    assert statuses(reading.graph, reading.snapshot, order, now) == every
+    for asset, counted in status_counts(reading.graph, reading.snapshot, order, now).items():  # status without --partitions
+        rows = every[asset]
+        assert counted.partitions == len(rows)
+        assert {s: n for s, n in counted.counts.items() if n} == Counter(status for _, status, _ in rows)
+        reasons = Counter(reason.cause for _, _, reason in rows if reason is not None)
+        assert (counted.waiting, counted.upstream_stale) == (reasons[Cause.WAITING], reasons[Cause.UPSTREAM_PLANNED])
     for asset in order:
         assert _rows(plan(reading.graph, reading.snapshot, [asset], now)) == _rows(plan(bound, whole, [asset], now))
         assert (statuses(reading.graph, reading.snapshot, [asset], now)
