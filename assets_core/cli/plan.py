@@ -32,10 +32,10 @@ def status(
     selects: Selection = None,
     exclude: Exclusion = None,
     partitions: Annotated[bool, typer.Option("--partitions", help="One line per partition.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Reference time (default: now).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Per asset: fresh / stale / missing / failed / quarantined counts and the last publish."""
-    from assets_core.execution.clock import utc_now
     from assets_core.graph import select
     from assets_core.reports.status import asset_statuses
     select_ = selection(selects, exclude)
@@ -44,7 +44,7 @@ def status(
 
     from assets_core.reports.freshness import evaluate_freshness, read_facts
 
-    now = utc_now()
+    now = parse_as_of(as_of)
     _, catalog, reading = open_reading(now, summaries=True)
     graph, snapshot = reading.graph, reading.snapshot
     names = select(graph, select_)
