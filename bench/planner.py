@@ -60,27 +60,40 @@ def _is_weekly(i: int) -> bool:
     return i >= 10 and i % 20 == 0
 
 
-def synthetic_graph(assets: int, seed: int = 7) -> AssetGraph:
+def synthetic_graph(assets: int, seed: int = 7, days: int = 1000) -> AssetGraph:
     """10 roots; every other asset reads one or two earlier ones: identity (70%), a 7-day
     lookback (20%) or, for the weekly assets (every 20th), a time window of days."""
-    return build_graph(synthetic_specs(assets, seed))
+    return build_graph(synthetic_specs(assets, seed, days=days))
 
 
-def synthetic_specs(assets: int, seed: int = 7) -> list[AssetSpec]:
+def definitions(days: int) -> tuple[DailyPartitions, WeeklyPartitions]:
+    """Daily partitions with ``days`` keys due at NOW (the defaults: 1,000), and weekly ones
+    from the first Monday of those days."""
+    if days == 1000:
+        return DAYS, WEEKS
+    first = NOW.date() - timedelta(days=days)
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    return DailyPartitions(start=first.isoformat()), WeeklyPartitions(start=monday.isoformat())
+
+
+def synthetic_specs(assets: int, seed: int = 7, io: str = "parquet", days: int = 1000) -> list[AssetSpec]:
+    """The assets of :func:`synthetic_graph`, stored as ``io`` (DuckDB: no folder of files per
+    partition to make for a catalog of millions of partitions)."""
+    daily, weekly = definitions(days)
     rng = random.Random(seed)
     specs = []
     for i in range(assets):
         name = f"a{i:04d}"
-        weekly = _is_weekly(i)
+        weekly_asset = _is_weekly(i)
         parents = [] if i < 10 else rng.sample(range(i), k=min(i, rng.choice((1, 2))))
         ins = {}
         for p in parents:
-            if not weekly and not _is_weekly(p) and rng.random() < 0.2:
+            if not weekly_asset and not _is_weekly(p) and rng.random() < 0.2:
                 ins[f"a{p:04d}"] = lookback(7)
         params = ", ".join(f"a{p:04d}" for p in parents)
         namespace: dict[str, Any] = {}
         exec(f"def {name}({params}): ...", namespace)  # parameters name the inputs
-        specs.append(asset(namespace[name], partitions=WEEKS if weekly else DAYS,
+        specs.append(asset(namespace[name], partitions=weekly if weekly_asset else daily, io=io,  # type: ignore[arg-type]
                            code_version=hashlib.sha256(name.encode()).hexdigest()[:16],
                            ins={p: m for p, m in ins.items()} or None))
     return specs
@@ -90,9 +103,11 @@ def data_version(name: str, key: str, generation: int = 1) -> str:
     return hashlib.sha256(f"{name}[{key}]#{generation}".encode()).hexdigest()[:32]
 
 
-def write_catalog(graph: AssetGraph, path: Path) -> int:
+def write_catalog(graph: AssetGraph, path: Path, changed: bool = True) -> int:
     """Every due partition published once, recording the versions of what it read, as
-    ``SqliteCatalog.record`` writes a published attempt. Returns the number of partitions."""
+    ``SqliteCatalog.record`` writes a published attempt; with ``changed``, a root partition
+    then gets a new version in place (no attempt is recorded for it). Returns the number of
+    partitions."""
     catalog = SqliteCatalog(path)
     upstream_keys = UpstreamKeys(graph, NOW)
     count = 0
@@ -118,10 +133,10 @@ def write_catalog(graph: AssetGraph, path: Path) -> int:
                      last_inputs, last_failure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 rows,
             )
-    # One upstream partition changes: a root's day in the middle of the range.
-    with catalog._transaction() as db:
-        db.execute("UPDATE partitions SET data_version = ? WHERE asset = 'a0000' AND partition = '2024-05-15'",
-                   (data_version("a0000", "2024-05-15", 2),))
+    if changed:  # one upstream partition changes: a root's day in the middle of the range
+        with catalog._transaction() as db:
+            db.execute("UPDATE partitions SET data_version = ? WHERE asset = 'a0000' AND partition = '2024-05-15'",
+                       (data_version("a0000", "2024-05-15", 2),))
     catalog.close()
     return count
 
