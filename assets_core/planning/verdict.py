@@ -260,12 +260,10 @@ class NotFresh(Mapping[str, frozenset[str]]):
         graph, snapshot, upstream_keys = self.graph, self.snapshot, self.upstream_keys
         keys = upstream_keys.due(graph[asset].partitions)
         look = None if self.looks is None else self.looks.get(asset, ())
-        if look is None:
-            candidates: Iterable[str] = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, self._versions)
-        else:
-            position = upstream_keys.positions(graph[asset].partitions)
-            candidates = [k for k in look if k in position]
-        return frozenset(k for k in candidates if direct_reason(graph, snapshot, asset, k, upstream_keys) is not None)
+        if look is None:  # the bulk check may name keys that are not due (a dead run's retirement): left out too
+            look = maybe_not_fresh(graph, snapshot, asset, keys, upstream_keys, self._versions)
+        position = upstream_keys.positions(graph[asset].partitions)
+        return frozenset(k for k in look if k in position and direct_reason(graph, snapshot, asset, k, upstream_keys) is not None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.graph.order)

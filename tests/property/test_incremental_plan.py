@@ -27,6 +27,7 @@ from assets_core.catalog.models import Materialization
 from assets_core.catalog.sqlite import SqliteCatalog
 from assets_core.definitions.specs import AssetInput, AssetSpec
 from assets_core.execution.incremental import read_for_planning
+from assets_core.execution.runs import live_snapshot
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.partitions import AllPartitionsMapping, DailyPartitions, PartitionMapping, StaticPartitions, lookback
 from assets_core.planning.plan import Cause, Plan, UpstreamKeys, explain, plan, status_counts, statuses
@@ -86,6 +87,7 @@ STEPS = st.one_of(
     st.tuples(st.just("repartition"), st.integers(0, 4), st.just(0), st.just("")),
     st.tuples(st.just("time"), st.just(0), st.sampled_from([3, 24, 48]), st.just("")),
     st.tuples(st.just("publish all"), st.just(0), st.just(0), st.just("")),
+    st.tuples(st.just("die"), st.integers(0, 4), st.integers(0, 9), st.just("")),
 )
 
 
@@ -134,7 +136,7 @@ def _rows(the_plan: Plan) -> tuple[Any, ...]:
 
 def _same_as_a_full_recomputation(world: Catalogued, graph: AssetGraph, now: datetime) -> bool:
     reading = read_for_planning(world.project, graph, world.catalog, now, summaries=True)
-    whole = world.catalog.snapshot()
+    whole = live_snapshot(world.catalog)  # every partition, dead runs' leases as interruptions
     bound = graph.with_dynamic_keys(whole.dynamic_keys or {})
     order = bound.order
     assert _rows(plan(reading.graph, reading.snapshot, order, now)) == _rows(plan(bound, whole, order, now))
@@ -168,6 +170,7 @@ def test_incremental_plan_status_and_why_equal_a_full_recomputation(
         now = START
         graph = definitions.graph()
         assert not _same_as_a_full_recomputation(world, graph, now)  # no verdict yet: read whole
+        died = False  # a run died holding a partition: every read is whole while its lease stays
         for kind, which, index, variant in steps:
             names = graph.order
             asset = names[which % len(names)]
@@ -186,11 +189,15 @@ def test_incremental_plan_status_and_why_equal_a_full_recomputation(
                                                for up, m in ins]
             elif kind == "time":
                 now += timedelta(hours=index)
+            elif kind == "die" and key is not None:
+                world.catalog.acquire_leases([(asset, key)], f"dead-{index}", 1, "elsewhere", now.isoformat(),
+                                             lambda lease: False, now.isoformat())
+                died = True
             elif kind == "publish all":  # a plain materialize: every planned partition, upstream first
                 for step in plan(graph, world.catalog.snapshot(), graph.order, now).steps:
                     world.record(graph, step.asset, step.key, now, "current")
             graph = definitions.graph()
-            assert _same_as_a_full_recomputation(world, graph, now), f"read whole after {kind}"
+            assert _same_as_a_full_recomputation(world, graph, now) is not died, f"read whole after {kind}"
         world.catalog.close()
 
 
