@@ -30,6 +30,7 @@ throwaway local cluster with fsync off), the rows copied from the SQLite catalog
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -46,6 +47,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]
 
 import planner
+from postgres import bench_server, copy_catalog
+from postgres_server import admin, with_database
 
 from assets_core.catalog import open_catalog
 from assets_core.catalog.models import Materialization
@@ -145,55 +148,48 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also each project on a PostgreSQL catalog")
     args = parser.parse_args()
     shapes = [(int(n), 1000) for n in args.sizes.split(",") if n] + ([(1000, 10000)] if args.big else [])
-    cluster = server = None
-    if args.postgres:
-        from postgres_server import Cluster, _binary
-
-        server = os.environ.get("ASSETS_BENCH_POSTGRES_URL")
-        if not server:
-            initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
-            if initdb is None or pg_ctl is None:
-                sys.exit("No PostgreSQL: set ASSETS_BENCH_POSTGRES_URL, or apt-get install postgresql")
-            cluster = Cluster(initdb, pg_ctl)
-            server = cluster.url
     report: dict[str, object] = {"repeats": args.repeat}
     calibrations: list[float] = []
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            floor = tiny_project(Path(tmp) / "floor")
-            seconds(floor, "plan", "--json")
-            for assets, days in shapes:
-                name = f"{assets} assets x {days} partitions"
-                started = time.perf_counter()
-                project = make_project(Path(tmp) / f"p{assets}x{days}", assets, days)
-                catalog_path = project / ".assets" / "catalog.db"
-                setup = time.perf_counter() - started
-                os.sync()
-                report[f"{name}, SQLite"] = {"setup_seconds": round(setup, 1),
-                                             **measure(project, f"sqlite:///{catalog_path}", args.repeat, floor, calibrations)}
-                print(json.dumps({name: report[f"{name}, SQLite"]}), flush=True)
-                if server is not None:
-                    from postgres import copy_catalog
-                    from postgres_server import admin, with_database
-
-                    database = f"inc_{uuid.uuid4().hex[:8]}"
-                    admin(server, f"CREATE DATABASE {database}")
-                    url = with_database(server, database)
-                    fresh = make_project(Path(tmp) / f"pg{assets}x{days}", 1, 1)  # its module replaced below
-                    shutil.copy(project / "scale_assets.py", fresh / "scale_assets.py")
-                    copy_catalog(catalog_path, url, fresh)
-                    report[f"{name}, PostgreSQL"] = measure(fresh, url, args.repeat, floor, calibrations)
-                    print(json.dumps({name: report[f"{name}, PostgreSQL"]}), flush=True)
-                    admin(server, f"DROP DATABASE {database} WITH (FORCE)")
-                shutil.rmtree(project)
-    finally:
-        if cluster is not None:
-            cluster.stop()
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(bench_server())[0] if args.postgres else None
+        base = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        floor = tiny_project(base / "floor")
+        seconds(floor, "plan", "--json")
+        for assets, days in shapes:
+            name = f"{assets} assets x {days} partitions"
+            started = time.perf_counter()
+            project = make_project(base / f"p{assets}x{days}", assets, days)
+            setup = time.perf_counter() - started
+            os.sync()
+            catalog_path = project / ".assets" / "catalog.db"
+            found = {"setup_seconds": round(setup, 1),
+                     **measure(project, f"sqlite:///{catalog_path}", args.repeat, floor, calibrations)}
+            report[f"{name}, SQLite"] = found
+            print(json.dumps({f"{name}, SQLite": found}), flush=True)
+            if server is not None:
+                report[f"{name}, PostgreSQL"] = found = on_postgres(server, project, base, args.repeat, floor, calibrations)
+                print(json.dumps({f"{name}, PostgreSQL": found}), flush=True)
+            shutil.rmtree(project)
     report["calibration_seconds"] = [round(c, 3) for c in calibrations]
     print(json.dumps(report, indent=2))
     out_dir = BENCH / "results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / "incremental.json").write_text(json.dumps(report, indent=2))
+
+
+def on_postgres(server: str, project: Path, base: Path, repeat: int, floor: Path, calibrations: list[float]) -> dict[str, object]:
+    """:func:`measure` with the project's catalog rows copied into a new PostgreSQL database."""
+    database = f"inc_{uuid.uuid4().hex[:8]}"
+    admin(server, f"CREATE DATABASE {database}")
+    url = with_database(server, database)
+    copy = base / f"{project.name}-pg"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("catalog.db*", "verdict.json"))
+    copy_catalog(project / ".assets" / "catalog.db", url, copy)
+    try:
+        return measure(copy, url, repeat, floor, calibrations)
+    finally:
+        admin(server, f"DROP DATABASE {database} WITH (FORCE)")
+        shutil.rmtree(copy)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ fsync off there, as a test server: say so when quoting figures).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -42,6 +44,24 @@ from assets_core.execution.run import FLUSH_EVERY_RECORDS
 
 COLUMNS = (ColumnRecord(name="id", type="BIGINT", nullable=False), ColumnRecord(name="amount", type="DOUBLE", nullable=True))
 CHECK = CheckRecord(check="not_null(id)", severity="blocking", passed=True, observed=0, message="ok", duration=0.001)
+
+
+@contextlib.contextmanager
+def bench_server() -> Iterator[tuple[str, bool]]:
+    """The server's URL, and whether it is a throwaway local cluster (fsync off) rather than
+    ``ASSETS_BENCH_POSTGRES_URL``; a cluster is stopped at the end."""
+    server = os.environ.get("ASSETS_BENCH_POSTGRES_URL")
+    if server:
+        yield server, False
+        return
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        sys.exit("No PostgreSQL: set ASSETS_BENCH_POSTGRES_URL, or apt-get install postgresql")
+    cluster = Cluster(initdb, pg_ctl)
+    try:
+        yield cluster.url, True
+    finally:
+        cluster.stop()
 
 
 def writes(url: str, base: Path, records: int) -> float:
@@ -128,51 +148,39 @@ def main() -> None:
     parser.add_argument("--whole", action="store_true",
                         help="also time whole `assets plan --json` processes (minutes each on a busy host)")
     args = parser.parse_args()
-    cluster = None
-    server = os.environ.get("ASSETS_BENCH_POSTGRES_URL")
-    if not server:
-        initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
-        if initdb is None or pg_ctl is None:
-            sys.exit("No PostgreSQL: set ASSETS_BENCH_POSTGRES_URL, or apt-get install postgresql")
-        cluster = Cluster(initdb, pg_ctl)
-        server = cluster.url
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            base = Path(tmp)
-            started = time.perf_counter()
-            graph = planner.synthetic_graph(args.assets)
-            sqlite_path = base / "planner.db"
-            states = planner.write_catalog(graph, sqlite_path)
-            project = planner.write_project(base / "project", sqlite_path, args.assets)
-            plan_db = f"plan_{uuid.uuid4().hex[:8]}"
-            admin(server, f"CREATE DATABASE {plan_db}")
-            plan_url = with_database(server, plan_db)
-            copy_catalog(sqlite_path, plan_url, base)
-            built = time.perf_counter() - started
-            urls = {"sqlite": f"sqlite:///{sqlite_path}", "postgresql": plan_url}
-            read_and_plan_apart(urls["sqlite"], args.assets), read_and_plan_apart(plan_url, args.assets)  # untimed
-            rates: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
-            plans: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
-            reads: dict[str, list[dict[str, float]]] = {"sqlite": [], "postgresql": []}
-            calibrations = []
-            for i in range(args.repeat):
-                calibrations.append(planner.calibration())
-                write_db = f"w_{uuid.uuid4().hex[:8]}"
-                admin(server, f"CREATE DATABASE {write_db}")
-                rates["sqlite"].append(writes(f"sqlite:///{base / f'writes-{i}.db'}", base, args.records))
-                rates["postgresql"].append(writes(with_database(server, write_db), base, args.records))
-                admin(server, f"DROP DATABASE {write_db} WITH (FORCE)")
-                for name, url in urls.items():
-                    reads[name].append(read_and_plan_apart(url, args.assets))
-                if args.whole:
-                    plans["sqlite"].append(whole_plan(project, None))
-                    plans["postgresql"].append(whole_plan(project, plan_url))
-            admin(server, f"DROP DATABASE {plan_db} WITH (FORCE)")
-    finally:
-        if cluster is not None:
-            cluster.stop()
+    with bench_server() as (server, throwaway), tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        started = time.perf_counter()
+        graph = planner.synthetic_graph(args.assets)
+        sqlite_path = base / "planner.db"
+        states = planner.write_catalog(graph, sqlite_path)
+        project = planner.write_project(base / "project", sqlite_path, args.assets)
+        plan_db = f"plan_{uuid.uuid4().hex[:8]}"
+        admin(server, f"CREATE DATABASE {plan_db}")
+        plan_url = with_database(server, plan_db)
+        copy_catalog(sqlite_path, plan_url, base)
+        built = time.perf_counter() - started
+        urls = {"sqlite": f"sqlite:///{sqlite_path}", "postgresql": plan_url}
+        read_and_plan_apart(urls["sqlite"], args.assets), read_and_plan_apart(plan_url, args.assets)  # untimed
+        rates: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+        plans: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+        reads: dict[str, list[dict[str, float]]] = {"sqlite": [], "postgresql": []}
+        calibrations = []
+        for i in range(args.repeat):
+            calibrations.append(planner.calibration())
+            write_db = f"w_{uuid.uuid4().hex[:8]}"
+            admin(server, f"CREATE DATABASE {write_db}")
+            rates["sqlite"].append(writes(f"sqlite:///{base / f'writes-{i}.db'}", base, args.records))
+            rates["postgresql"].append(writes(with_database(server, write_db), base, args.records))
+            admin(server, f"DROP DATABASE {write_db} WITH (FORCE)")
+            for name, url in urls.items():
+                reads[name].append(read_and_plan_apart(url, args.assets))
+            if args.whole:
+                plans["sqlite"].append(whole_plan(project, None))
+                plans["postgresql"].append(whole_plan(project, plan_url))
+        admin(server, f"DROP DATABASE {plan_db} WITH (FORCE)")
     report: dict[str, object] = {
-        "server": "a local throwaway cluster (fsync off)" if cluster is not None else "ASSETS_BENCH_POSTGRES_URL",
+        "server": "a local throwaway cluster (fsync off)" if throwaway else "ASSETS_BENCH_POSTGRES_URL",
         "repeats": args.repeat, "calibration_seconds": [round(c, 3) for c in calibrations],
         "setup_seconds": round(built, 1), "batch": FLUSH_EVERY_RECORDS, "records": args.records,
         "writes, records per second": {

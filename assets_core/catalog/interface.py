@@ -71,6 +71,7 @@ class Catalog(Protocol):
 
     def snapshot(
         self, is_alive: Callable[[Lease], bool] = ..., only: Mapping[str, Collection[str] | None] | None = None,
+        counted: Collection[str] = (),
     ) -> CatalogSnapshot:
         """Every partition's state, the latest observed version of each source partition, the
         keys of every dynamic partitions definition (``dynamic_keys``, in the order added), the
@@ -88,7 +89,8 @@ class Catalog(Protocol):
         The snapshot's ``mark`` is where the catalog's history stood in that view. ``only``
         reads just the states of these assets, and of each only the keys given (None: all its
         partitions; a key with no state is left out), with the observations of those
-        partitions; the rest is read as without it, and the snapshot is ``partial``."""
+        partitions; the rest is read as without it, and the snapshot is ``partial``. Its
+        ``sizes`` count the states of the assets read whole and of those in ``counted``."""
         ...
 
     def changes_since(self, mark: ChangeMark, limit: int) -> tuple[ChangeMark, set[tuple[str, str]]] | None:

@@ -194,6 +194,7 @@ class SqliteCatalog:
 
     def snapshot(
         self, is_alive: Callable[[Lease], bool] = lambda lease: True, only: Mapping[str, Collection[str] | None] | None = None,
+        counted: Collection[str] = (),
     ) -> CatalogSnapshot:
         """Every partition state, read in one transaction; dead leases mark interruptions.
 
@@ -201,7 +202,8 @@ class SqliteCatalog:
         text joined by SQLite (see :mod:`assets_core.catalog.snapshot`), and states are built from it only
         when asked for; partitions whose last attempt is not their publish (a failure, a
         quarantine: few) are read whole. ``only``: just these assets, and of each the keys
-        given (None: all its partitions), found by the primary key."""
+        given (None: all its partitions), found by the primary key; ``counted``: those of
+        them whose states are counted for ``sizes`` when not read whole (by the same index)."""
         partitions: dict[str, MutableMapping[str, PartitionState]] = {}
         whole = None if only is None else [asset for asset, keys in only.items() if keys is None]
         with self._lock:
@@ -218,13 +220,15 @@ class SqliteCatalog:
                         partitions[asset] = _asset_states(count, texts, others.get(asset, {}))
                 sizes = None
                 if only is not None:
-                    sizes = {asset: len(states) for asset, states in partitions.items()}
-                    keyed = [asset for asset, keys in only.items() if keys is not None]
-                    for names, where in self._asset_filters(keyed):
+                    sizes = {asset: len(partitions.get(asset) or ()) for asset in whole or ()}
+                    keyed = {asset: keys for asset, keys in only.items() if keys is not None}
+                    for names, where in self._asset_filters([a for a in counted if a in keyed]):
                         sizes.update(self._db.execute(
                             f"SELECT asset, count(*) FROM partitions WHERE {where} TRUE GROUP BY asset", names))
                     for asset in keyed:
-                        partitions[asset] = self._states_of(asset, only[asset])  # type: ignore[arg-type]
+                        partitions[asset] = {}
+                    for row in self._by_keys(f"SELECT {_STATE_COLUMNS} FROM partitions WHERE {{where}}", keyed):
+                        partitions[row[0]][row[1]] = PartitionState(*row[2:])
                 leases = self._leases()
                 observed_rows = self._latest_observations(only)
                 dynamic_keys = self._dynamic_keys()
@@ -255,17 +259,29 @@ class SqliteCatalog:
             chunk = tuple(assets[start:start + 500])
             yield chunk, f"asset IN ({','.join('?' * len(chunk))}) AND"
 
-    def _states_of(self, asset: str, keys: Collection[str]) -> dict[str, PartitionState]:
-        wanted = list(keys)
-        states: dict[str, PartitionState] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            for _, key, *columns in self._db.execute(
-                f"SELECT {_STATE_COLUMNS} FROM partitions WHERE asset = ? AND partition IN ({','.join('?' * len(chunk))})",
-                (asset, *chunk),
-            ):
-                states[key] = PartitionState(*columns)
-        return states
+    def _by_keys(self, select: str, keys: Mapping[str, Collection[str]]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``select`` (a query with a ``{where}`` to fill in) for these keys of
+        each asset: arms ``asset = ? AND partition IN (...)`` joined by UNION ALL, each found by
+        the primary key, a few hundred keys per statement (one round trip to a server, and
+        SQLite caps the parameters of a statement; a row-value IN would scan the table)."""
+        arms: list[str] = []
+        params: list[str] = []
+
+        def statement() -> Iterator[tuple[Any, ...]]:
+            yield from self._db.execute(" UNION ALL ".join(arms), params)
+            arms.clear()
+            params.clear()
+
+        for asset, wanted in keys.items():
+            wanted = list(wanted)
+            for start in range(0, len(wanted), 400):
+                chunk = wanted[start:start + 400]
+                arms.append(select.format(where=f"asset = ? AND partition IN ({','.join('?' * len(chunk))})"))
+                params.extend((asset, *chunk))
+                if len(params) > 800:
+                    yield from statement()
+        if arms:
+            yield from statement()
 
     def _latest_observations(self, only: Mapping[str, Collection[str] | None] | None) -> list[tuple[str, str, str]]:
         """(asset, partition, version) of the latest observation of each source partition (of
@@ -274,17 +290,17 @@ class SqliteCatalog:
                      (SELECT max(id) FROM observations {where} GROUP BY asset, partition)"""
         if only is None:
             return self._db.execute(query.format(where="")).fetchall()
+        observed = {row[0] for row in self._db.execute("SELECT DISTINCT asset FROM observations")}  # few sources
         rows: list[tuple[str, str, str]] = []
-        for asset, keys in only.items():
-            if keys is None:
-                rows.extend(self._db.execute(query.format(where="WHERE asset = ?"), (asset,)))
-                continue
-            wanted = list(keys)
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
-                rows.extend(self._db.execute(
-                    query.format(where=f"WHERE asset = ? AND partition IN ({','.join('?' * len(chunk))})"), (asset, *chunk)
-                ))
+        for asset in [a for a, keys in only.items() if keys is None and a in observed]:
+            rows.extend(self._db.execute(query.format(where="WHERE asset = ?"), (asset,)))
+        keyed = {a: keys for a, keys in only.items() if keys is not None and a in observed}
+        latest = "SELECT max(id) FROM observations WHERE {where} GROUP BY partition"
+        ids = [row[0] for row in self._by_keys(latest, keyed)] if keyed else []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows.extend(self._db.execute(
+                f"SELECT asset, partition, version FROM observations WHERE id IN ({','.join('?' * len(chunk))})", chunk))
         return rows
 
     def _mark(self) -> ChangeMark:

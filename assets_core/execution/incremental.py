@@ -98,7 +98,7 @@ def _incremental(
     changed_assets = {asset for asset, _ in changed}
     storage = None if project.data_url is not None else Storage(project.data_dir, project.warehouse_path)
     checked = _to_check(bound, stored, storage, changed_assets, looks)
-    snapshot = catalog.snapshot(is_alive, only=reads_for(bound, looks, now))
+    snapshot = catalog.snapshot(is_alive, only=reads_for(bound, looks, now), counted=changed_assets)
     if context_of(snapshot) != context_of(context):
         return None
     if storage is not None and checked:
