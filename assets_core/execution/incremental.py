@@ -13,6 +13,7 @@ gone from disk.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -68,6 +69,12 @@ def read_for_planning(project: Any, graph: AssetGraph, catalog: Catalog, now: da
     return found if found is not None else _whole(project, graph, catalog, now, summaries, is_alive, path)
 
 
+def _catalog_id(project: Any) -> str:
+    """Which catalog a verdict was made from: a digest of its URL (a URL may hold a password,
+    which has no place in a file of the project)."""
+    return hashlib.sha256(str(project.config.catalog).encode()).hexdigest()[:24]
+
+
 def _stored(path: Any, catalog_url: str, graph: AssetGraph) -> Verdict | None:
     try:
         body = json.loads(path.read_bytes())
@@ -86,7 +93,7 @@ def _incremental(
     if context.interrupted:  # a dead run's partitions: healed or retired on a whole read
         return None
     bound = graph.with_dynamic_keys(context.dynamic_keys or {})
-    stored = _stored(path, str(project.config.catalog), bound)
+    stored = _stored(path, _catalog_id(project), bound)
     changes = None if stored is None else catalog.changes_since(stored.mark, MOST_CHANGES)
     if stored is None or changes is None:
         return None
@@ -118,7 +125,7 @@ def _incremental(
         published, warned = _summaries(catalog, stored, recount)
     folders = {a: folder_stamp(storage, a) for a in checked} if storage is not None else {}
     return Reading(bound, snapshot, True, published, warned, lambda: _verdict(
-        bound, prints, judged, mark, now, published, warned, stored, changed_assets, folders), path, str(project.config.catalog))
+        bound, prints, judged, mark, now, published, warned, stored, changed_assets, folders), path, _catalog_id(project))
 
 
 def _to_check(
@@ -180,7 +187,7 @@ def _whole(
                if isinstance(stamp, list) and len(stamp) == 2 and stamp[1] == snapshot.recorded(a)}
     return Reading(bound, snapshot, False, published, warned, lambda: _verdict(
         bound, fingerprints(bound), judged, snapshot.mark or ChangeMark(), now, published, warned, None, set(), folders),
-        path, str(project.config.catalog))
+        path, _catalog_id(project))
 
 
 def _verdict(
