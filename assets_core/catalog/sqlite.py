@@ -227,7 +227,9 @@ class SqliteCatalog:
                             f"SELECT asset, count(*) FROM partitions WHERE {where} TRUE GROUP BY asset", names))
                     for asset in keyed:
                         partitions[asset] = {}
-                    for row in self._by_keys(f"SELECT {_STATE_COLUMNS} FROM partitions WHERE {{where}}", keyed):
+                    found = f"""SELECT {_STATE_COLUMNS} FROM {{wanted}} JOIN partitions
+                                ON asset = wanted.column1 AND partition = wanted.column2"""
+                    for row in self._by_keys(found, keyed):
                         partitions[row[0]][row[1]] = PartitionState(*row[2:])
                 leases = self._leases()
                 observed_rows = self._latest_observations(only)
@@ -260,28 +262,15 @@ class SqliteCatalog:
             yield chunk, f"asset IN ({','.join('?' * len(chunk))}) AND"
 
     def _by_keys(self, select: str, keys: Mapping[str, Collection[str]]) -> Iterator[tuple[Any, ...]]:
-        """The rows of ``select`` (a query with a ``{where}`` to fill in) for these keys of
-        each asset: arms ``asset = ? AND partition IN (...)`` joined by UNION ALL, each found by
-        the primary key, a few hundred keys per statement (one round trip to a server, and
-        SQLite caps the parameters of a statement; a row-value IN would scan the table)."""
-        arms: list[str] = []
-        params: list[str] = []
-
-        def statement() -> Iterator[tuple[Any, ...]]:
-            yield from self._db.execute(" UNION ALL ".join(arms), params)
-            arms.clear()
-            params.clear()
-
-        for asset, wanted in keys.items():
-            wanted = list(wanted)
-            for start in range(0, len(wanted), 400):
-                chunk = wanted[start:start + 400]
-                arms.append(select.format(where=f"asset = ? AND partition IN ({','.join('?' * len(chunk))})"))
-                params.extend((asset, *chunk))
-                if len(params) > 800:
-                    yield from statement()
-        if arms:
-            yield from statement()
+        """The rows of ``select`` for these keys of each asset: ``{wanted}`` in it is a table
+        of the (asset, partition) pairs (``column1``, ``column2``) to join on the primary key,
+        a thousand pairs per statement (one round trip to a server, and SQLite caps the
+        parameters of a statement; a row-value IN would scan the table)."""
+        pairs = [(asset, key) for asset, wanted in keys.items() for key in wanted]
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start:start + 1000]
+            values = f"(VALUES {','.join(['(?, ?)'] * len(chunk))}) AS wanted"
+            yield from self._db.execute(select.format(wanted=values), [v for pair in chunk for v in pair])
 
     def _latest_observations(self, only: Mapping[str, Collection[str] | None] | None) -> list[tuple[str, str, str]]:
         """(asset, partition, version) of the latest observation of each source partition (of
@@ -295,7 +284,8 @@ class SqliteCatalog:
         for asset in [a for a, keys in only.items() if keys is None and a in observed]:
             rows.extend(self._db.execute(query.format(where="WHERE asset = ?"), (asset,)))
         keyed = {a: keys for a, keys in only.items() if keys is not None and a in observed}
-        latest = "SELECT max(id) FROM observations WHERE {where} GROUP BY partition"
+        latest = """SELECT max(o.id) FROM {wanted} JOIN observations o
+                      ON o.asset = wanted.column1 AND o.partition = wanted.column2 GROUP BY o.asset, o.partition"""
         ids = [row[0] for row in self._by_keys(latest, keyed)] if keyed else []
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
