@@ -66,7 +66,7 @@ def _tree_rss_mb(pid: int) -> float:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                parents[int(entry)] = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
     tree, grown = {pid}, True
@@ -76,7 +76,7 @@ def _tree_rss_mb(pid: int) -> float:
     total = 0
     for member in tree:
         try:
-            total += int(open(f"/proc/{member}/statm").read().split()[1]) * page
+            total += int(Path(f"/proc/{member}/statm").read_text().split()[1]) * page
         except (OSError, IndexError, ValueError):
             continue
     return total / 2**20
@@ -226,10 +226,10 @@ def sqlmesh_backfill(venv: Path, workdir: Path, rows_per_day: int) -> Timing:
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     timing = timed_process([str(venv / "bin" / "sqlmesh"), "plan", "--auto-apply", "--no-prompts"], project,
                            {**env, "NO_COLOR": "1", "COLUMNS": "120"})
+    count = ("import duckdb; print(duckdb.connect('data/warehouse.duckdb', read_only=True)"
+             ".sql('SELECT count(*) FROM w1.daily_revenue').fetchone()[0])")
     days = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import duckdb; print(duckdb.connect('data/warehouse.duckdb', "
-         "read_only=True).sql('SELECT count(*) FROM w1.daily_revenue').fetchone()[0])"],
-        cwd=project, check=True, capture_output=True, text=True, env=env).stdout.strip()
+        [str(venv / "bin" / "python"), "-c", count], cwd=project, check=True, capture_output=True, text=True, env=env).stdout.strip()
     if days != "365":
         raise SystemExit(f"SQLMesh's backfill built {days} days of daily_revenue, not 365: see {project}")
     shutil.rmtree(project)
@@ -315,7 +315,7 @@ def main() -> None:
     print("| workload | rows/day | code | median s | runs (s) | peak MB |" + (" this / baseline |" if baseline else ""))
     print("|---|---|---|---|---|---|" + ("---|" if baseline else ""))
     for rows, by_code in by_rows.items():
-        for name, f in by_code["this code"].items():
+        for name in by_code["this code"]:
             if name == "phases_ms_w1":
                 continue
             for code in codes:
