@@ -15,9 +15,9 @@ from __future__ import annotations
 import signal
 
 import pytest
-
 from cli_project import DAY, DAYS, EXECUTORS, Project
-from test_leases import DAYS as LEASE_DAYS, _leased_by, _rows, _started, _use, _wait_past
+from test_leases import DAYS as LEASE_DAYS
+from test_leases import _leased_by, _rows, _started, _use, _wait_past
 
 LAST = DAYS[-1]
 
