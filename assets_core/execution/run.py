@@ -365,7 +365,7 @@ class _Runner:
             io = self.graph[edge.upstream].io
             many = edge.mapping.reads_many(self.graph[edge.upstream].partitions, self.graph[step.asset].partitions)
             slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type,
-                                self._objects(edge.upstream, io, keys)))
+                                self._objects(edge.upstream, io, keys), tuple(versions[k] for k in keys)))  # type: ignore[misc]
         if blocked:
             outcome = Outcome("skipped", blocked)
             self._record(step, outcome, stamp(), stamp())

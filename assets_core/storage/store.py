@@ -519,11 +519,16 @@ class Storage:
 
 
 PLAIN_TYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32",
-                         "Float64", "Boolean", "String", "Date", "Datetime(time_unit='us', time_zone=None)",
-                         "Datetime(time_unit='ns', time_zone=None)", "Datetime(time_unit='ms', time_zone=None)"})
-"""Column types DuckDB reads alike from polars' Arrow and from polars' Parquet file: a staged
-frame of only these is inserted as it is; any other type is read from the staged file, as
-the table was made from (a type whose Arrow and Parquet readings differ never reaches it)."""
+                         "Float64", "Boolean", "String", "Date"})
+
+
+def is_plain(kind: str) -> bool:
+    """Whether DuckDB reads a column of this polars type (as text) alike from polars' Arrow and
+    from polars' Parquet file, and polars reads it back from that file as it was: numbers,
+    booleans, text, dates and datetimes (of any unit and time zone). A staged frame of only
+    such columns is used as it is; any other type is read from the staged file (a type whose
+    Arrow and Parquet readings may differ never takes the shortcut)."""
+    return kind in PLAIN_TYPES or kind.startswith("Datetime(")
 
 
 def _insert_partitions(db: duckdb.DuckDBPyConnection, table: str, group: list[StagedPartition]) -> None:
@@ -533,7 +538,7 @@ def _insert_partitions(db: duckdb.DuckDBPyConnection, table: str, group: list[St
     frames = [s.frame for s in group]
     schema = group[0].schema
     if all(f is not None for f in frames) and all(s.schema == schema for s in group) and all(
-        kind in PLAIN_TYPES for _, kind, _ in schema
+        is_plain(kind) for _, kind, _ in schema
     ):
         import polars as pl
 
