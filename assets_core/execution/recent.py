@@ -31,7 +31,7 @@ from assets_core.storage.store import is_plain
 if TYPE_CHECKING:
     import polars as pl
 
-LIMIT_BYTES = 8 * 2**20
+LIMIT_BYTES = 4 * 2**20
 """How much staged data is kept: the last few partitions of a 20,000-row daily chain."""
 
 
