@@ -194,7 +194,7 @@ class Computer:
         self.graph = graph
         self.default_retry = default_retry
         self.storage = storage
-        self._local = threading.local()
+        self._memory: Any = None  # the in-memory DuckDB database queries without a warehouse input run on
         self._sql: dict[Any, str] = {}  # rendered queries, per asset and input shape (and batch size)
         self._dynamic_partitions = frozenset(d.name for _, d, _ in graph.dynamic_definitions())
         self._cursors: set[Any] = set()  # DuckDB cursors in use, to interrupt on Ctrl-C
@@ -303,8 +303,8 @@ class Computer:
             staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
         # Staged and valid: the run publishes it, under the partition's lease (execution.run).
-        if spec.io == "parquet":
-            self.recent.put(work.asset, work.key, staged.data_version, data)
+        if spec.io == "parquet" and staged.frame is not None:
+            self.recent.put(work.asset, work.key, staged.data_version, staged.frame)
         return Computed(staged, results, None, started, phases.total, "staged", None, phases.seconds,
                         added_partitions=tuple(phases.added_partitions), observed=phases.observed,
                         data_time=data_time)
@@ -390,17 +390,17 @@ class Computer:
                 self._release(db)
 
     def _duckdb(self, with_warehouse: bool) -> Any:
-        """A DuckDB cursor for this thread (on the warehouse when an input lives there), kept
-        among those :meth:`interrupt` stops until :meth:`_release`."""
+        """A DuckDB cursor of its own (on the warehouse when an input lives there, else on this
+        process's in-memory database), kept among those :meth:`interrupt` stops until :meth:`_release`."""
         if with_warehouse:
             cursor = self.storage.warehouse()
         else:
-            connection = getattr(self._local, "duckdb", None)
-            if connection is None:
-                import duckdb
+            with self._cursors_lock:  # one in-memory database for the process (each costs resident memory)
+                if self._memory is None:
+                    import duckdb
 
-                connection = self._local.duckdb = duckdb.connect()
-            cursor = connection.cursor()
+                    self._memory = duckdb.connect()
+                cursor = self._memory.cursor()
         with self._cursors_lock:
             self._cursors.add(cursor)
         return cursor

@@ -195,8 +195,10 @@ class Storage:
             if path.parent.is_dir():  # a partly written file
                 path.unlink(missing_ok=True)
             raise _write_failed(f"{partition_ref(asset, key)} cannot be staged to {path}", exc) from exc
+        # A copy (polars shares the columns): the rows the file holds, whatever the asset's code
+        # later does in place to the frame it returned.
         return StagedPartition(
-            asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data), data
+            asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data), data.clone()
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
