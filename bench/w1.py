@@ -8,6 +8,10 @@ process and its worker processes together, sampled every 50 ms.
     python bench/w1.py --repeat 3            # prints a Markdown table, writes bench/results/w1.json
     python bench/w1.py --repeat 3 --baseline e821a29   # also that commit's code, interleaved, with ratios
     python bench/w1.py --repeat 3 --openlineage        # this code with and without OpenLineage to a file
+    python bench/w1.py --repeat 3 --sqlmesh /tmp/sqlmesh-venv   # against SQLMesh's one-batch backfill, interleaved:
+                                                                # writes bench/results/w1_sqlmesh.json
+
+CPU is user + system time of the whole process tree (``os.wait4``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,47 +60,76 @@ def fresh_copy(rows_per_day: int, into: Path, config: str = "") -> Path:
 
 
 def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (worker processes), in MB."""
+    """Resident memory of a process and all its descendants (worker processes), in MB."""
     page = os.sysconf("SC_PAGE_SIZE")
-    total = 0
+    parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grown = {pid}, True
+    while grown:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        grown, tree = bool(more), tree | more
+    total = 0
+    for member in tree:
         try:
-            stat = open(f"/proc/{entry}/stat").read()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if int(entry) == pid or ppid == pid:
-                total += int(open(f"/proc/{entry}/statm").read().split()[1]) * page
+            total += int(Path(f"/proc/{member}/statm").read_text().split()[1]) * page
         except (OSError, IndexError, ValueError):
             continue
     return total / 2**20
 
 
+@dataclass(frozen=True)
+class Timing:
+    """One whole process tree, timed: what the benchmarks report."""
+
+    wall: float
+    cpu: float
+    """User + system seconds of the process and every descendant it waited for (``os.wait4``)."""
+    peak_mb: float
+    """The largest resident size of the tree, summed over its processes (sampled every 50 ms),
+    or of its largest process (the kernel's count), whichever is larger."""
+    out: str
+
+
+def timed_process(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    """Run ``command`` to its end and time its whole process tree; exit on failure."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, text=True, env=env)
+        peak = [0.0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.05):
+                peak[0] = max(peak[0], _tree_rss_mb(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    kernel_peak = usage.ru_maxrss / 1024  # KB on Linux: the largest single process of the tree
+    return Timing(elapsed, usage.ru_utime + usage.ru_stime, max(peak[0], kernel_peak), stdout)
+
+
 def timed_with_rusage(args: list[str], cwd: Path, code: Path = ROOT) -> tuple[float, float, str]:
     """Wall seconds, peak resident memory in MB (the process plus its workers), stdout; the
-    assets_core package imported from ``code`` (this checkout, or a baseline's)."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    process = subprocess.Popen(ASSETS + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    peak = [0.0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss_mb(process.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and its waited-for workers
-    LAST_CPU[0] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    done.set()
-    sampler.join()
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({process.returncode}):\n{out}\n{err}")
-    return elapsed, peak[0], out
+    assets_core package imported from ``code`` (this checkout, or a baseline's). Its CPU
+    seconds go to ``LAST_CPU``."""
+    timing = timed_process(ASSETS + args, cwd, {**os.environ, "PYTHONPATH": str(code)})
+    LAST_CPU[0] = timing.cpu
+    return timing.wall, timing.peak_mb, timing.out
 
 
 def phase_ms(project: Path) -> dict[str, float]:
@@ -170,6 +203,84 @@ def measure(rows_per_day: int, repeat: int, workdir: Path, codes: dict[str, tupl
     return report
 
 
+SQLMESH_PEER = ROOT / "bench" / "peers" / "sqlmesh"
+"""The same W1 as a SQLMesh project (``gen_project.py``), and the lock file of its virtualenv."""
+AGAINST_SQLMESH = {
+    "assets --workers 1": ["--workers", "1"],
+    "assets --workers 2": ["--workers", "2", "--executor", "threads"],
+}
+SQLMESH = "sqlmesh one batch"
+
+
+def calibration_best_ms() -> float:
+    """``sum(range(10**7))``, best of 3, as bench/planner.py's calibration."""
+    return min(calibration_ms() for _ in range(3))
+
+
+def sqlmesh_backfill(venv: Path, workdir: Path, rows_per_day: int) -> Timing:
+    """SQLMesh's full backfill of W1, one batch per model (its default), on a freshly generated
+    project (empty state); checks that it built the 365 days."""
+    project = workdir / "w1_sqlmesh"
+    subprocess.run([sys.executable, str(SQLMESH_PEER / "gen_project.py"), str(project), "--rows", str(rows_per_day)],
+                   check=True, capture_output=True)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    timing = timed_process([str(venv / "bin" / "sqlmesh"), "plan", "--auto-apply", "--no-prompts"], project,
+                           {**env, "NO_COLOR": "1", "COLUMNS": "120"})
+    count = ("import duckdb; print(duckdb.connect('data/warehouse.duckdb', read_only=True)"
+             ".sql('SELECT count(*) FROM w1.daily_revenue').fetchone()[0])")
+    days = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", count], cwd=project, check=True, capture_output=True, text=True, env=env).stdout.strip()
+    if days != "365":
+        raise SystemExit(f"SQLMesh's backfill built {days} days of daily_revenue, not 365: see {project}")
+    shutil.rmtree(project)
+    return timing
+
+
+def measure_against_sqlmesh(venv: Path, repeat: int, workdir: Path, rows_per_day: int) -> dict[str, Any]:
+    """Per repeat: the host's calibration, then this code's backfills and SQLMesh's, one after
+    the other (interleaved, so a busy moment of the host hits both alike)."""
+    runs: dict[str, list[Timing]] = {name: [] for name in [*AGAINST_SQLMESH, SQLMESH]}
+    calibrations: list[float] = []
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(repeat):
+        calibrations.append(calibration_best_ms())
+        for name, options in AGAINST_SQLMESH.items():
+            project = fresh_copy(rows_per_day, workdir)
+            timed_process(ASSETS + ["list", "--json"], project, env)  # the manifest and the file cache, warmed alike
+            timing = timed_process(ASSETS + ["materialize", *options], project, env)
+            if f"{365 * 3 + 1} published, 0 failed" not in timing.out:
+                raise SystemExit(f"assets materialize {' '.join(options)} did not publish all of W1:\n{timing.out[-2000:]}")
+            runs[name].append(timing)
+        runs[SQLMESH].append(sqlmesh_backfill(venv, workdir, rows_per_day))
+    medians = {
+        name: {"wall_seconds": statistics.median(t.wall for t in timings),
+               "cpu_seconds": statistics.median(t.cpu for t in timings),
+               "peak_mb": statistics.median(t.peak_mb for t in timings),
+               "runs": [{"wall": round(t.wall, 3), "cpu": round(t.cpu, 3), "peak_mb": round(t.peak_mb, 1)} for t in timings]}
+        for name, timings in runs.items()
+    }
+    peer = medians[SQLMESH]
+    for name in AGAINST_SQLMESH:
+        ours = medians[name]
+        ours["ratios"] = {what: ours[what] / peer[what] for what in ("cpu_seconds", "wall_seconds", "peak_mb")}
+    return {"rows_per_day": rows_per_day, "calibration_ms": calibrations, "steps": medians}
+
+
+def print_against_sqlmesh(result: dict[str, Any]) -> None:
+    steps = result["steps"]
+    print(f"W1 at {result['rows_per_day']:,} rows/day, medians of {len(steps[SQLMESH]['runs'])} interleaved repeats\n")
+    print("| step | wall s | CPU s (user + sys, whole tree) | peak MB | CPU / SQLMesh | wall / SQLMesh | peak / SQLMesh | runs (wall / CPU s) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, step in steps.items():
+        ratios = step.get("ratios")
+        shown = " | ".join(f"{ratios[w]:.2f}x" for w in ("cpu_seconds", "wall_seconds", "peak_mb")) if ratios else "1 | 1 | 1"
+        runs = ", ".join(f"{r['wall']:.2f} / {r['cpu']:.2f}" for r in step["runs"])
+        print(f"| {name} | {step['wall_seconds']:.2f} | {step['cpu_seconds']:.2f} | {step['peak_mb']:.0f} | {shown} | {runs} |")
+    calibrations = result["calibration_ms"]
+    print(f"\nCalibration, sum(range(10**7)) best of 3 before each repeat: median {statistics.median(calibrations):.0f} ms "
+          f"(from {min(calibrations):.0f} to {max(calibrations):.0f} ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
@@ -177,8 +288,21 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="GIT_REF", help="also measure this commit's code, in the same run")
     parser.add_argument("--openlineage", action="store_true",
                         help="measure this code emitting OpenLineage to a file against the same code without")
+    parser.add_argument("--sqlmesh", metavar="VENV", type=Path, default=os.environ.get("SQLMESH_VENV") or None,
+                        help="instead: this code's full backfills against SQLMesh's one-batch backfill, interleaved, "
+                             "with SQLMesh from this virtualenv (bench/peers/sqlmesh/README.md; env SQLMESH_VENV)")
     args = parser.parse_args()
     report: dict[str, object] = {}
+    if args.sqlmesh is not None:
+        if not (args.sqlmesh / "bin" / "sqlmesh").exists():
+            raise SystemExit(f"No sqlmesh in {args.sqlmesh}: make its virtualenv as bench/peers/sqlmesh/README.md says.")
+        with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
+            result = measure_against_sqlmesh(args.sqlmesh, args.repeat, Path(tmp), max(args.rows))
+        print_against_sqlmesh(result)
+        out = ROOT / "bench" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "w1_sqlmesh.json").write_text(json.dumps(result, indent=2))
+        return
     with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
         codes = {"this code": (ROOT, OPENLINEAGE if args.openlineage else "")}
         if args.baseline:
@@ -191,7 +315,7 @@ def main() -> None:
     print("| workload | rows/day | code | median s | runs (s) | peak MB |" + (" this / baseline |" if baseline else ""))
     print("|---|---|---|---|---|---|" + ("---|" if baseline else ""))
     for rows, by_code in by_rows.items():
-        for name, f in by_code["this code"].items():
+        for name in by_code["this code"]:
             if name == "phases_ms_w1":
                 continue
             for code in codes:

@@ -9,7 +9,7 @@ repository's ``catalog/`` folder (``migrations.py``).
     >>> catalog = open_catalog("sqlite:///:memory:", base_dir=".")   # doctest: +SKIP
 """
 
-from assets_core.catalog.errors import CatalogError, LeaseLost
+from assets_core.catalog.errors import CatalogError, LeaseLost, LeasesLost
 from assets_core.catalog.interface import Catalog, open_catalog
 from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.snapshot import CatalogSnapshot, ChangeMark, PartitionState
@@ -25,6 +25,7 @@ __all__ = [
     "ColumnRecord",
     "Lease",
     "LeaseLost",
+    "LeasesLost",
     "LedgerEntry",
     "LogRecord",
     "Materialization",

@@ -36,6 +36,16 @@ class LeaseLost(Exception):
                          "e.g. a paused or overloaded process), so its data was not published")
 
 
+class LeasesLost(Exception):
+    """A fenced switch of several partitions refused (``Catalog.fence_all``): ``lost`` says,
+    for each lease that is no longer its partition's, why (a :class:`LeaseLost` each); the
+    others still hold."""
+
+    def __init__(self, lost: list[LeaseLost]) -> None:
+        self.lost = lost
+        super().__init__(f"{len(lost)} lease(s) lost: {lost[0]}" if lost else "no lease lost")
+
+
 def stored_json(text: str, what: str) -> Any:
     """JSON text the catalog stored, parsed; text that is not JSON (a catalog edited by hand,
     or damaged) is one line saying what and how to recover, not a traceback."""

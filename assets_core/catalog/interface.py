@@ -212,6 +212,20 @@ class Catalog(Protocol):
         checked: a lease expired but not taken over is still the partition's."""
         ...
 
+    def fence_all(self, leases: Sequence[Lease], switch: Callable[[], T]) -> T:
+        """:meth:`fence` for several partitions switched together (a group commit of the
+        warehouse): ``switch()`` runs, and its result is returned, only while every lease of
+        ``leases`` is still its partition's.
+
+        In one write transaction, every lease is checked as :meth:`fence` checks one; if all
+        hold, ``switch()`` runs inside that transaction, which then commits (writing nothing
+        itself). Otherwise :class:`~assets_core.catalog.errors.LeasesLost` is raised, with a
+        ``LeaseLost`` for each lease that no longer holds (those not listed still hold), and
+        ``switch`` is not called: the caller switches again without the lost partitions. An
+        exception from ``switch`` propagates, nothing written. No leases: ``switch()`` is
+        called unfenced."""
+        ...
+
     def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
         """Drop the leases ``run_id`` holds: every one, or those of the ``(asset, partition)``
         in ``refs``; never another run's. One transaction. The partitions' last grants (and

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assets_core.catalog.errors import CatalogError, LeaseLost, stored_json
+from assets_core.catalog.errors import CatalogError, LeaseLost, LeasesLost, stored_json
 from assets_core.catalog.models import AssetRow, AttemptLogs, CheckRecord, ColumnRecord, Lease, LedgerEntry, LogRecord, Materialization, PublishedVersion, Run, SchemaVersion
 from assets_core.catalog.migrations import LAST_ATTEMPT_IS_THE_PUBLISH, LEDGER_EXCEPTION, LEDGER_LATE, created_tables, pending
 from assets_core.catalog.snapshot import SEPARATOR, AssetStates, CatalogSnapshot, ChangeMark, Column, PartitionState, StateColumns
@@ -475,14 +475,32 @@ class SqliteCatalog:
     def fence(self, lease: Lease, switch: Callable[[], T]) -> T:
         """BEGIN IMMEDIATE: no other connection writes (takes over) until the switch is done."""
         with self._transaction() as db:
-            row = db.execute(f"SELECT {_LEASE_COLUMNS} FROM leases WHERE asset = ? AND partition = ?",
-                             (lease.asset, lease.partition)).fetchone()
-            current = Lease(*row) if row is not None else None
-            if current is None or (current.run_id, current.generation) != (lease.run_id, lease.generation):
-                grant = db.execute("SELECT run_id, granted_at FROM lease_grants WHERE asset = ? AND partition = ?",
-                                   (lease.asset, lease.partition)).fetchone()
-                raise LeaseLost(lease, current, *(grant or (None, None)))
+            lost = self._lost(db, lease)
+            if lost is not None:
+                raise lost
             return switch()
+
+    def fence_all(self, leases: Sequence[Lease], switch: Callable[[], T]) -> T:
+        """As :meth:`fence`, every lease checked in the one transaction that holds the switch."""
+        if not leases:
+            return switch()
+        with self._transaction() as db:
+            lost = [refused for lease in leases if (refused := self._lost(db, lease)) is not None]
+            if lost:
+                raise LeasesLost(lost)
+            return switch()
+
+    @staticmethod
+    def _lost(db: Any, lease: Lease) -> LeaseLost | None:
+        """Why ``lease`` is no longer its partition's, or None while it is."""
+        row = db.execute(f"SELECT {_LEASE_COLUMNS} FROM leases WHERE asset = ? AND partition = ?",
+                         (lease.asset, lease.partition)).fetchone()
+        current = Lease(*row) if row is not None else None
+        if current is not None and (current.run_id, current.generation) == (lease.run_id, lease.generation):
+            return None
+        grant = db.execute("SELECT run_id, granted_at FROM lease_grants WHERE asset = ? AND partition = ?",
+                           (lease.asset, lease.partition)).fetchone()
+        return LeaseLost(lease, current, *(grant or (None, None)))
 
     def release_leases(self, run_id: str, refs: Iterable[tuple[str, str]] | None = None) -> None:
         with self._transaction() as db:

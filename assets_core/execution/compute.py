@@ -14,6 +14,7 @@ publish.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import traceback
@@ -30,10 +31,11 @@ from assets_core.execution.capture import AttemptCapture, install as install_cap
 from assets_core.execution.capture import attempt as capture_attempt, current as current_capture
 from assets_core.execution.data_time import newest_time
 from assets_core.execution.faults import fault_point
+from assets_core.execution.recent import RecentFrames
 from assets_core.graph import AssetGraph
 from assets_core.partitions import UNPARTITIONED
 from assets_core.definitions.retries import RetryPolicy
-from assets_core.storage.store import StagedPartition, Storage, file_versions, to_polars
+from assets_core.storage.store import KEY_COLUMN, StagedPartition, Storage, file_versions, to_polars
 from assets_core.catalog.models import AttemptLogs, FailureClass
 
 
@@ -56,6 +58,9 @@ class Slice:
     objects: tuple[str, ...] = ()
     """On a bucket, the current object of each key (what the run resolved from the catalog,
     or published itself): what a worker reads."""
+    versions: tuple[str, ...] = ()
+    """The data version of each key the run resolved (what the attempt records as read): a
+    frame this process staged at exactly that version may be read instead of its file."""
 
     @property
     def partitioned(self) -> bool:
@@ -189,12 +194,14 @@ class Computer:
         self.graph = graph
         self.default_retry = default_retry
         self.storage = storage
-        self._local = threading.local()
+        self._memory: Any = None  # the in-memory DuckDB database queries without a warehouse input run on
         self._sql: dict[Any, str] = {}  # rendered queries, per asset and input shape (and batch size)
         self._dynamic_partitions = frozenset(d.name for _, d, _ in graph.dynamic_definitions())
         self._cursors: set[Any] = set()  # DuckDB cursors in use, to interrupt on Ctrl-C
         self._cursors_lock = threading.Lock()
         self.interrupted = threading.Event()
+        self.recent = RecentFrames()
+        """What this process staged moments ago, read instead of the files (``execution.recent``)."""
 
     def interrupt(self) -> None:
         """Stop every DuckDB query in progress (Ctrl-C): their partitions end as ``Interrupted``."""
@@ -296,6 +303,8 @@ class Computer:
             staged.path.unlink(missing_ok=True)
             return _failed(exc, started, phases, policy)
         # Staged and valid: the run publishes it, under the partition's lease (execution.run).
+        if spec.io == "parquet" and staged.frame is not None:
+            self.recent.put(work.asset, work.key, staged.data_version, staged.frame)
         return Computed(staged, results, None, started, phases.total, "staged", None, phases.seconds,
                         added_partitions=tuple(phases.added_partitions), observed=phases.observed,
                         data_time=data_time)
@@ -381,17 +390,17 @@ class Computer:
                 self._release(db)
 
     def _duckdb(self, with_warehouse: bool) -> Any:
-        """A DuckDB cursor for this thread (on the warehouse when an input lives there), kept
-        among those :meth:`interrupt` stops until :meth:`_release`."""
+        """A DuckDB cursor of its own (on the warehouse when an input lives there, else on this
+        process's in-memory database), kept among those :meth:`interrupt` stops until :meth:`_release`."""
         if with_warehouse:
             cursor = self.storage.warehouse()
         else:
-            connection = getattr(self._local, "duckdb", None)
-            if connection is None:
-                import duckdb
+            with self._cursors_lock:  # one in-memory database for the process (each costs resident memory)
+                if self._memory is None:
+                    import duckdb
 
-                connection = self._local.duckdb = duckdb.connect()
-            cursor = connection.cursor()
+                    self._memory = duckdb.connect()
+                cursor = self._memory.cursor()
         with self._cursors_lock:
             self._cursors.add(cursor)
         return cursor
@@ -400,6 +409,9 @@ class Computer:
         keys = list(source.keys)
         if not keys:  # e.g. the first partition of an asset that reads its own previous one
             return _empty_input(source.type, db)
+        kept = self._kept(source) if source.type != "duckdb" else None
+        if kept is not None:
+            return kept.to_arrow() if source.type == "arrow" else kept.lazy() if source.type == "lazy" else kept
         if source.type == "duckdb":
             query = self.storage.input_query(source.asset, source.io, source.with_key, "keys", source.partitioned)
             return db.sql(query, params={"keys": self.storage.input_value(source.asset, source.io, keys)})
@@ -409,20 +421,47 @@ class Computer:
         collected = frame.collect(engine="in-memory")  # the streaming engine costs more per small query
         return collected.to_arrow() if source.type == "arrow" else collected
 
-    def _run_sql(self, db: Any, spec: AssetSpec, slices: tuple[Slice, ...], context: AssetContext) -> Any:
-        """Input tables are rewritten to read exactly the partitions mapped; values are bound."""
+    def _kept(self, source: Slice) -> Any:
+        """The input as one frame from what this process staged at exactly the versions the
+        run resolved (``execution.recent``), or None: then its files are read."""
+        if source.io != "parquet" or not source.versions:
+            return None
+        frames = self.recent.get(source.asset, source.keys, source.versions)
+        if frames is None:
+            return None
         import polars as pl
 
-        params = self._sql_params(spec, context.partition_key, slices)
-        return pl.from_arrow(_query_leaving_no_trace(db, self._rendered_sql(spec, slices), params))
+        if source.with_key and source.partitioned:  # as a read of the files adds it: last, as text
+            frames = [f.with_columns(pl.lit(k, pl.String).alias(KEY_COLUMN)) for f, k in zip(frames, source.keys)]
+        try:
+            return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+        except pl.exceptions.PolarsError:  # the partitions' schemas differ: the files' read says how
+            return None
 
-    def _sql_params(self, spec: AssetSpec, key: str, slices: tuple[Slice, ...], suffix: str = "") -> dict[str, Any]:
-        """The values a partition's query binds: its interval and key, and the inputs to read."""
+    def _run_sql(self, db: Any, spec: AssetSpec, slices: tuple[Slice, ...], context: AssetContext) -> Any:
+        """Input tables are rewritten to read exactly the partitions mapped; values are bound.
+        An input this process staged moments ago is read from memory (a view of its frame)."""
+        import polars as pl
+
+        kept = {_kept_view(s.param): frame.to_arrow() for s in slices if (frame := self._kept(s)) is not None}
+        params = self._sql_params(spec, context.partition_key, slices,
+                                  kept=frozenset(s.param for s in slices if _kept_view(s.param) in kept))
+        query = self._rendered_sql(spec, slices, frozenset(s.param for s in slices if _kept_view(s.param) in kept))
+        if any(s.io == "duckdb" for s in slices):  # on the warehouse's connection
+            return pl.from_arrow(_query_leaving_no_trace(db, query, params, kept))
+        # On this process's in-memory database: nothing the query could leave matters to a reader.
+        return pl.from_arrow(_interruptible(lambda: _execute(db, query, params, kept)))
+
+    def _sql_params(self, spec: AssetSpec, key: str, slices: tuple[Slice, ...], suffix: str = "",
+                    kept: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The values a partition's query binds: its interval and key, and the inputs to read
+        (not those read from memory, ``kept``)."""
         interval = spec.partitions.data_interval(key) if spec.partitions is not None else None
         bound = {"start": interval and interval.start, "end": interval and interval.end, "partition_key": key}
         params: dict[str, Any] = {f"{p}{suffix}": bound[p] for p in spec.sql_params}
         for s in slices:
-            params[f"input_{s.param}{suffix}"] = self.storage.input_value(s.asset, s.io, list(s.keys))
+            if s.param not in kept:
+                params[f"input_{s.param}{suffix}"] = self.storage.input_value(s.asset, s.io, list(s.keys))
         return params
 
     def _run_sql_batch(self, spec: AssetSpec, works: list[Work]) -> dict[str, Any]:
@@ -447,29 +486,50 @@ class Computer:
         empty = result.clear().drop(BATCH_KEY)
         return {work.key: parts.get(work.key, empty) for work in works}
 
-    def _rendered_sql(self, spec: AssetSpec, slices: tuple[Slice, ...]) -> str:
-        """The asset's query with its input tables replaced, rendered once per asset and shape."""
-        shape = (spec.name, tuple((s.param, s.io, s.with_key, s.partitioned) for s in slices))
+    def _rendered_sql(self, spec: AssetSpec, slices: tuple[Slice, ...], kept: frozenset[str] = frozenset()) -> str:
+        """The asset's query with its input tables replaced, rendered once per asset and shape
+        (``kept``: the inputs read from memory, through a view each)."""
+        shape = (spec.name, tuple((s.param, s.io, s.with_key, s.partitioned, s.param in kept) for s in slices))
         rendered = self._sql.get(shape)
         if rendered is None:
             from assets_core.storage.sql import replace_tables
 
             assert spec.sql is not None
             sources = {
-                s.param: self.storage.input_query(s.asset, s.io, s.with_key, f"input_{s.param}", s.partitioned)
+                s.param: f"SELECT * FROM {_kept_view(s.param)}" if s.param in kept
+                else self.storage.input_query(s.asset, s.io, s.with_key, f"input_{s.param}", s.partitioned)
                 for s in slices
             }
             rendered = self._sql[shape] = replace_tables(spec.sql, sources)
         return rendered
 
 
-def _query_leaving_no_trace(db: Any, query: str, params: dict[str, Any]) -> Any:
+def _kept_view(param: str) -> str:
+    """The name a SQL asset's query reads an input kept in memory under."""
+    return f"__assets_core_input_{param}"
+
+
+_EXECUTE = compile("__assets_core_rows = __assets_core_db.execute(__assets_core_query, __assets_core_params).to_arrow_table()",
+                   "<assets-core query>", "exec")
+
+
+def _execute(db: Any, query: str, params: dict[str, Any], kept: dict[str, Any]) -> Any:
+    """The rows of ``query``; the Arrow tables of ``kept`` are the tables it reads under their
+    names. DuckDB finds a name it has no table for among the variables of the frame that runs
+    the query (its replacement scan): the frame here is one of our own, with exactly those
+    variables, so nothing is registered (registering a view costs a query its time again)."""
+    scope: dict[str, Any] = {**kept, "__assets_core_db": db, "__assets_core_query": query, "__assets_core_params": params}
+    exec(_EXECUTE, {}, scope)  # noqa: S102  a fixed statement of ours
+    return scope["__assets_core_rows"]
+
+
+def _query_leaving_no_trace(db: Any, query: str, params: dict[str, Any], kept: dict[str, Any] | None = None) -> Any:
     """An asset's query in a transaction rolled back once its rows are read: on the warehouse's
     connection, nothing it could do (parse_select refuses DML and DDL anywhere in the tree:
     this is the second wall) is ever committed to the published tables."""
     db.execute("BEGIN TRANSACTION")
     try:
-        return _interruptible(lambda: db.execute(query, params).to_arrow_table())
+        return _interruptible(lambda: _execute(db, query, params, kept or {}))
     finally:
         db.execute("ROLLBACK")
 
@@ -480,27 +540,51 @@ def _interruptible(fn: Callable[[], T]) -> T:
     bytecodes, and a DuckDB query holds it for as long as it runs)."""
     if threading.current_thread() is not threading.main_thread():
         return fn()
-    outcome: list[tuple[bool, Any]] = []
-    done = threading.Event()  # not Thread.join: a join cut by KeyboardInterrupt marks the thread ended
+    return _query_thread().run(fn)
 
-    def target() -> None:
+
+class _QueryThread:
+    """The one long-lived thread that runs the main thread's queries: DuckDB sets a thread up
+    on its first query (about 2 ms of CPU), so a thread per query paid that every time."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], list[tuple[bool, Any]], threading.Event]] = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="assets-query", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            fn, outcome, done = self._jobs.get()
+            try:
+                outcome.append((True, fn()))
+            except BaseException as exc:  # noqa: BLE001  handed to the main thread
+                outcome.append((False, exc))
+            finally:
+                done.set()
+
+    def run(self, fn: Callable[[], T]) -> T:
+        outcome: list[tuple[bool, Any]] = []
+        done = threading.Event()  # not Thread.join: a join cut by KeyboardInterrupt marks the thread ended
+        self._jobs.put((fn, outcome, done))
         try:
-            outcome.append((True, fn()))
-        except BaseException as exc:  # noqa: BLE001  handed to the main thread
-            outcome.append((False, exc))
-        finally:
-            done.set()
+            done.wait()
+        except KeyboardInterrupt:
+            done.wait(10)  # the handler interrupted the query: let it end before the rollback
+            raise
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
 
-    threading.Thread(target=target, name="assets-query", daemon=True).start()
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        done.wait(10)  # the handler interrupted the query: let it end before the rollback
-        raise
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    return value  # type: ignore[no-any-return]
+
+_QUERIES: list[_QueryThread] = []
+_QUERIES_LOCK = threading.Lock()
+
+
+def _query_thread() -> _QueryThread:
+    with _QUERIES_LOCK:
+        if not _QUERIES:
+            _QUERIES.append(_QueryThread())
+        return _QUERIES[0]
 
 
 def _empty_input(kind: str, db: Any) -> Any:

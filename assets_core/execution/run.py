@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Lease, LeaseLost, Materialization, PartitionState, Run
+from assets_core.catalog import Catalog, CatalogSnapshot, CheckRecord, Lease, LeaseLost, LeasesLost, Materialization, PartitionState, Run
 from assets_core.catalog.models import FailureClass, RunStatus
 from assets_core.errors import AssetsCoreError, ConflictError, StorageError, TransientStorageError
 from assets_core.execution.capture import capturing
@@ -49,7 +49,7 @@ from assets_core.execution.runs import columns_of, live_run_ids, new_run
 from assets_core.execution.stores import committed, open_storage, run_is_finished
 from assets_core.graph import AssetGraph
 from assets_core.partitions.grain import grain
-from assets_core.partitions import partition_ref
+from assets_core.partitions import UNPARTITIONED, partition_ref
 from assets_core.planning.plan import Cause, Plan, Step, direct_reason
 from assets_core.catalog.inputs import OBSERVED
 from assets_core.planning.reads import UpstreamKeys
@@ -157,6 +157,52 @@ class _RecordBuffer:
         self.catalog.record(batch, before_commit)
         if self.storage is not None:
             committed(self.storage, batch, final)
+
+
+GROUP_PARTITIONS = 64
+GROUP_BYTES = 64 * 2**20
+GROUP_SECONDS = 1.0
+
+
+@dataclass
+class _Parked:
+    """A partition of a DuckDB asset staged and valid, waiting for its group's commit."""
+
+    index: int
+    computed: Computed
+    inputs: dict[str, dict[str, str]]
+    clock: float
+    size: float
+    """Bytes of its staged rows in memory (of its file when not held)."""
+
+
+class _PublishGroups:
+    """Group commit: partitions of a DuckDB asset that each passed their own checks wait here,
+    then are published together in one warehouse transaction, fenced by all their leases at
+    once (``Storage.publish_group``, ``Catalog.fence_all``), and recorded one by one. A group
+    is committed once it holds ``GROUP_PARTITIONS`` partitions or ``GROUP_BYTES`` of staged
+    rows, once its first partition waited ``GROUP_SECONDS``, or as soon as the run has
+    nothing else to start (a partition's dependents wait for its commit)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parked: dict[str, list[_Parked]] = {}
+
+    def park(self, asset: str, parked: _Parked) -> None:
+        with self._lock:
+            self._parked.setdefault(asset, []).append(parked)
+
+    def due(self, everything: bool = False) -> list[list[_Parked]]:
+        """Take the groups to commit now (every one with ``everything``)."""
+        now = time.perf_counter()
+        with self._lock:
+            taken = [asset for asset, group in self._parked.items() if everything or len(group) >= GROUP_PARTITIONS
+                     or sum(p.size for p in group) >= GROUP_BYTES or now - group[0].clock >= GROUP_SECONDS]
+            return [self._parked.pop(asset) for asset in taken]
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return bool(self._parked)
 
 
 class _ReadySteps:
@@ -289,6 +335,7 @@ class _Runner:
         self.lineage = _lineage(project, run, graph, catalog)
         self.generations = generations or {}
         """The generation of each lease this run was granted: what its publishes must still hold."""
+        self.groups = _PublishGroups()
 
     # the phases of one step -------------------------------------------------------------------
 
@@ -318,7 +365,7 @@ class _Runner:
             io = self.graph[edge.upstream].io
             many = edge.mapping.reads_many(self.graph[edge.upstream].partitions, self.graph[step.asset].partitions)
             slices.append(Slice(item.param, edge.upstream, io, tuple(keys), many, item.type,
-                                self._objects(edge.upstream, io, keys)))
+                                self._objects(edge.upstream, io, keys), tuple(versions[k] for k in keys)))  # type: ignore[misc]
         if blocked:
             outcome = Outcome("skipped", blocked)
             self._record(step, outcome, stamp(), stamp())
@@ -351,8 +398,9 @@ class _Runner:
                 return f"upstream {partition_ref(up.asset, up.key)} {'did not run' if outcome is None else outcome.kind}"
         return ""
 
-    def conclude(self, index: int, computed: Computed) -> Outcome:
-        """Publish to the warehouse what is only staged, then record the attempts."""
+    def conclude(self, index: int, computed: Computed) -> Outcome | None:
+        """Publish what is only staged, then record the attempts; None when the partition
+        waits for its group's commit (a DuckDB asset's: :meth:`commit_groups`)."""
         step = self.plan.steps[index]
         clock = time.perf_counter()
         inputs = self.inputs.pop(index, {})
@@ -363,12 +411,15 @@ class _Runner:
             inputs[OBSERVED] = {step.key: computed.observed}
             if self.snapshot.observed.get(step.asset, {}).get(step.key) != computed.observed:
                 self.records.observed(step.asset, step.key, computed.observed)
-        started = stamp_epoch(computed.started_at)
         staged = computed.staged
         if staged is None:
             return self._failed(step, computed, computed.error or "failed", inputs)
         location = computed.location
         if computed.state == "staged":
+            if self.graph[step.asset].io == "duckdb" and step.key != UNPARTITIONED:
+                size = staged.frame.estimated_size() if staged.frame is not None else staged.bytes
+                self.groups.park(step.asset, _Parked(index, computed, inputs, clock, size))
+                return None
             try:
                 location = self._publish(step, staged)
             except LeaseLost as exc:
@@ -382,6 +433,15 @@ class _Runner:
                                     time.perf_counter() - clock)
             finally:
                 computed.timings["publish"] = time.perf_counter() - clock
+        return self._concluded(index, computed, inputs, location, clock)
+
+    def _concluded(self, index: int, computed: Computed, inputs: dict[str, dict[str, str]], location: str | None,
+                   clock: float) -> Outcome:
+        """Record a partition published or quarantined (``computed.state``)."""
+        step = self.plan.steps[index]
+        staged = computed.staged
+        assert staged is not None
+        started = stamp_epoch(computed.started_at)
         if computed.state == "quarantined":
             blocking = [r for r in computed.checks if r.blocks]
             message = "; ".join(f"{r.check}: {r.message}" for r in blocking)
@@ -406,6 +466,72 @@ class _Runner:
         if kind == "quarantined":
             self.notify("quarantine", step, outcome, checks)
         return outcome
+
+    def commit_groups(self, everything: bool = False) -> list[tuple[int, Outcome]]:
+        """Commit the groups that are due (every one with ``everything``); their outcomes."""
+        return [done for group in self.groups.due(everything) for done in self._commit_group(group)]
+
+    def _commit_group(self, group: list[_Parked]) -> list[tuple[int, Outcome]]:
+        """Publish a group in one warehouse transaction, under all its leases. A partition whose
+        lease was lost is left out (recorded as failed, ``lease``) and the others committed
+        without it; when the transaction fails, each partition is published alone, so the one
+        that breaks it fails by itself, with its own error."""
+        clock = time.perf_counter()
+        done: list[tuple[int, Outcome]] = []
+        remaining = list(group)
+        while remaining:
+            try:
+                location = self._publish_group(remaining)
+            except LeasesLost as exc:
+                lost = {(refused.lease.asset, refused.lease.partition): refused for refused in exc.lost}
+                for parked in remaining:
+                    step = self.plan.steps[parked.index]
+                    if (step.asset, step.key) in lost:
+                        done.append((parked.index, self._not_published(parked, "lease", str(lost[step.asset, step.key]), clock)))
+                remaining = [p for p in remaining if (self.plan.steps[p.index].asset, self.plan.steps[p.index].key) not in lost]
+                continue
+            except AssetsCoreError as exc:
+                if len(remaining) > 1:
+                    for parked in remaining:
+                        done.extend(self._commit_group([parked]))
+                    return done
+                failure: FailureClass = "transient" if isinstance(exc, TransientStorageError) else "storage"
+                return [*done, (remaining[0].index, self._not_published(remaining[0], failure, str(exc), clock))]
+            share = (time.perf_counter() - clock) / len(remaining)
+            for parked in remaining:
+                parked.computed.timings["publish"] = share
+                done.append((parked.index, self._concluded(parked.index, parked.computed, parked.inputs, location,
+                                                           time.perf_counter() - share)))
+            break
+        return done
+
+    def _not_published(self, parked: _Parked, failure: FailureClass, error: str, clock: float) -> Outcome:
+        computed = parked.computed
+        assert computed.staged is not None
+        computed.staged.path.unlink(missing_ok=True)  # never published
+        computed.timings["publish"] = time.perf_counter() - clock
+        return self._failed(self.plan.steps[parked.index], replace(computed, failure=failure), error, parked.inputs,
+                            time.perf_counter() - clock)
+
+    def _publish_group(self, group: list[_Parked]) -> str:
+        """Publish a group under its partitions' leases, all fenced in one catalog transaction
+        (``Catalog.fence_all``); a transient refusal is tried again as the asset's retry policy says."""
+        steps = [self.plan.steps[p.index] for p in group]
+        leases = [Lease(step.asset, step.key, self.run.run_id, self.run.pid or 0, self.run.host or "",
+                        generation=self.generations.get((step.asset, step.key), 0)) for step in steps]
+        staged = [p.computed.staged for p in group]
+        assert all(s is not None for s in staged)
+
+        def fence(switch: Callable[[], Any]) -> Any:
+            return self.records.catalog.fence_all(leases, switch)
+
+        policy = self.graph[steps[0].asset].retry or self.project.retry
+        for attempt in range(1, policy.max_attempts):
+            try:
+                return self.storage.publish_group(staged, fence)  # type: ignore[arg-type]
+            except TransientStorageError:
+                time.sleep(policy.delay_before(attempt + 1))
+        return self.storage.publish_group(staged, fence)  # type: ignore[arg-type]
 
     def _publish(self, step: Step, staged: StagedPartition) -> str:
         """Publish under the partition's lease: the switch (the rename, the warehouse's commit)
@@ -457,7 +583,11 @@ class _Runner:
                 works.append((index, work))
         if works:
             computed = self.computer.compute_batch([work for _, work in works])
-            done.extend((index, self.conclude(index, c)) for (index, _), c in zip(works, computed))
+            for (index, _), c in zip(works, computed):
+                outcome = self.conclude(index, c)
+                if outcome is not None:
+                    done.append((index, outcome))
+        done.extend(self.commit_groups())
         return done
 
     def _take(self, ready: _ReadySteps) -> list[int]:
@@ -532,8 +662,9 @@ class _Runner:
                     ready.append(child)
 
         if executor == "inline" or (workers <= 1 and executor != "dask"):
-            while ready:
-                for index, outcome in self.execute(self._take(ready)):
+            while ready or self.groups:
+                taken = self._take(ready) if ready else []
+                for index, outcome in self.execute(taken) if taken else self.commit_groups(everything=True):
                     self.pools.release(index)
                     finish(index, outcome)
         elif executor == "threads":
@@ -544,12 +675,17 @@ class _Runner:
     def _run_threads(self, workers: int, ready: _ReadySteps, finish: Callable[[int, Outcome], None]) -> None:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assets") as pool:
             running: set[Future[list[tuple[int, Outcome]]]] = set()
-            while ready or running:
+            while ready or running or self.groups:
                 while ready and len(running) < workers:
                     taken = self._take(ready)
                     if not taken:
                         break
                     running.add(pool.submit(self.execute, taken))
+                if not running:  # nothing else to start: what waits for a group commit goes now
+                    for index, outcome in self.commit_groups(everything=True):
+                        self.pools.release(index)
+                        finish(index, outcome)
+                    continue
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     for index, outcome in future.result():
@@ -577,7 +713,7 @@ class _Runner:
         try:
             with ThreadPoolExecutor(1, thread_name_prefix="assets-warehouse") as local:
                 running: dict[Future[Any], list[int]] = {}
-                while ready or running:
+                while ready or running or self.groups:
                     while ready and len(running) < 2 * workers:  # keep the workers busy while we publish
                         taken = self._take(ready)
                         if not taken:
@@ -597,7 +733,10 @@ class _Runner:
                         future = (local.submit(self.computer.compute_batch, batch) if local_work
                                   else pool.submit(batch[0], self._time_limit(batch[0].asset)))
                         running[future] = [index for index, _ in works]
-                    if not running:
+                    if not running:  # nothing else to start: what waits for a group commit goes now
+                        for index, outcome in self.commit_groups(everything=True):
+                            self.pools.release(index)
+                            finish(index, outcome)
                         continue
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -611,8 +750,13 @@ class _Runner:
                                 "of memory?): the run is interrupted; `assets materialize` again resumes it."
                             ) from None
                         for index, computed in zip(indices, result if isinstance(result, list) else [result]):
-                            self.pools.release(index)
-                            finish(index, self.conclude(index, computed))
+                            concluded = self.conclude(index, computed)
+                            if concluded is not None:
+                                self.pools.release(index)
+                                finish(index, concluded)
+                    for index, outcome in self.commit_groups():
+                        self.pools.release(index)
+                        finish(index, outcome)
             finished = True
         finally:
             pool.shutdown(kill=not finished)

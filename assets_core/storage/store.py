@@ -27,7 +27,7 @@ import shutil
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -67,10 +67,17 @@ class StagedPartition:
     data_version: str
     schema: tuple[tuple[str, str, bool], ...]
     """Each column's name, polars type (as text) and whether it may hold nulls."""
+    frame: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    """The frame the staged file was written from, while this process holds it: a publish
+    into the warehouse inserts it rather than decode the file again (same rows, same version).
+    Never pickled: a worker process hands back the file."""
 
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(name for name, _, _ in self.schema)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "frame": None}
 
 
 # DuckDB warns that Arrow output of a DB-API result copies; for one partition that is cheapest.
@@ -188,8 +195,10 @@ class Storage:
             if path.parent.is_dir():  # a partly written file
                 path.unlink(missing_ok=True)
             raise _write_failed(f"{partition_ref(asset, key)} cannot be staged to {path}", exc) from exc
+        # A copy (polars shares the columns): the rows the file holds, whatever the asset's code
+        # later does in place to the frame it returned.
         return StagedPartition(
-            asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data)
+            asset, key, run_id, path, data.height, size, _version_of(asset, key, data), frame_schema(data), data.clone()
         )
 
     def staged_from_file(self, asset: str, key: str, run_id: str, path: Path) -> StagedPartition:
@@ -210,7 +219,7 @@ class Storage:
         The switch itself (the rename, the warehouse's COMMIT, after its rows are written) runs
         inside ``fence``, which may refuse it by raising: then nothing is published."""
         if io == "duckdb":
-            return self._publish_duckdb(staged, fence)
+            return self._publish_duckdb([staged], fence)
         if self.remote is not None:  # an immutable object: the catalog's record is the switch
             return self.remote.publish(staged, self.fault)
         target = self.parquet_path(staged.asset, staged.key)
@@ -263,50 +272,60 @@ class Storage:
                 self._read_only = read_only
             return self._warehouse.cursor()
 
-    def _publish_duckdb(self, staged: StagedPartition, fence: Fence = unfenced) -> str:
-        """Replace the partition's rows in one transaction (one writer at a time), committed
+    def publish_group(self, group: list[StagedPartition], fence: Fence = unfenced) -> str:
+        """Replace the rows of several partitions of one DuckDB asset in ONE transaction (a
+        group commit), committed inside ``fence``: a reader sees every partition of the group
+        old, or every one new, each whole. ``fence`` may refuse by raising: then nothing is
+        published (the caller publishes again without the partitions it refused)."""
+        if group[0].key == UNPARTITIONED:
+            assert len(group) == 1, "an unpartitioned asset is one partition"
+        return self._publish_duckdb(group, fence)
+
+    def _publish_duckdb(self, group: list[StagedPartition], fence: Fence = unfenced) -> str:
+        """Replace the partitions' rows in one transaction (one writer at a time), committed
         inside ``fence``."""
         import duckdb
         from sqlglot import exp
 
-        table = exp.to_identifier(staged.asset, quoted=True).sql("duckdb")
-        source = "read_parquet(?)"
+        first = group[0]
+        table = exp.to_identifier(first.asset, quoted=True).sql("duckdb")
         db = self.warehouse()
         try:
             with self._publish_lock:
                 db.execute("BEGIN TRANSACTION")
                 try:
-                    if staged.key == UNPARTITIONED:
-                        db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {source}", [str(staged.path)])
+                    if first.key == UNPARTITIONED:
+                        db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet(?)", [str(first.path)])
                         db.execute(f"COMMENT ON TABLE {table} IS '{OWNED_TABLE}'")
-                        self.fault("publish", staged.asset, staged.key)
+                        self.fault("publish", first.asset, first.key)
                     else:
-                        self._ensure_columns(db, table, staged)
-                        db.execute(f"DELETE FROM {table} WHERE {KEY_COLUMN} = ?", [staged.key])
-                        self.fault("publish", staged.asset, staged.key)
-                        db.execute(
-                            f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS {KEY_COLUMN} FROM {source}",
-                            [staged.key, str(staged.path)],
-                        )
+                        for staged in group:
+                            self._ensure_columns(db, table, staged)
+                        db.execute(f"DELETE FROM {table} WHERE list_contains(?, {KEY_COLUMN})", [[s.key for s in group]])
+                        for staged in group:
+                            self.fault("publish", staged.asset, staged.key)
+                        _insert_partitions(db, table, group)
                     fence(lambda: db.execute("COMMIT"))
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
         except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            if "No space left" in first or "Disk quota" in first:
+            what = partition_ref(first.asset, first.key) if len(group) == 1 else f"{len(group)} partitions of '{first.asset}'"
+            line = str(exc).strip().splitlines()[0]
+            if "No space left" in line or "Disk quota" in line:
                 raise TransientStorageError(
-                    f"Publishing {partition_ref(staged.asset, staged.key)} into the DuckDB table failed: the disk is full "
-                    f"({first}); the published rows are unchanged. Free space: the partition is tried again."
+                    f"Publishing {what} into the DuckDB table failed: the disk is full "
+                    f"({line}); the published rows are unchanged. Free space: the partition is tried again."
                 ) from None
             raise StorageError(
-                f"Publishing {partition_ref(staged.asset, staged.key)} into the DuckDB table failed ({first}); the "
+                f"Publishing {what} into the DuckDB table failed ({line}); the "
                 "published rows are unchanged. If a column changed type, drop the table and rebuild the asset."
             ) from None
         finally:
             db.close()
-        staged.path.unlink(missing_ok=True)
-        return f"{self.warehouse_path.name}:{staged.asset}"
+        for staged in group:
+            staged.path.unlink(missing_ok=True)
+        return f"{self.warehouse_path.name}:{first.asset}"
 
     def unowned_tables(self, assets: set[str]) -> dict[str, str]:
         """Tables and views of the warehouse that no publish made, named like one of ``assets``
@@ -499,6 +518,43 @@ class Storage:
             if self._warehouse is not None:
                 self._warehouse.close()
                 self._warehouse = None
+
+
+PLAIN_TYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32",
+                         "Float64", "Boolean", "String", "Date"})
+
+
+def is_plain(kind: str) -> bool:
+    """Whether DuckDB reads a column of this polars type (as text) alike from polars' Arrow and
+    from polars' Parquet file, and polars reads it back from that file as it was: numbers,
+    booleans, text, dates and datetimes (of any unit and time zone). A staged frame of only
+    such columns is used as it is; any other type is read from the staged file (a type whose
+    Arrow and Parquet readings may differ never takes the shortcut)."""
+    return kind in PLAIN_TYPES or kind.startswith("Datetime(")
+
+
+def _insert_partitions(db: duckdb.DuckDBPyConnection, table: str, group: list[StagedPartition]) -> None:
+    """INSERT the staged rows of every partition of ``group``, each tagged with its key: in one
+    statement from the frames in memory when every one is held, of plain types and of one
+    schema; otherwise one statement per partition from its staged file."""
+    frames = [s.frame for s in group]
+    schema = group[0].schema
+    if all(f is not None for f in frames) and all(s.schema == schema for s in group) and all(
+        is_plain(kind) for _, kind, _ in schema
+    ):
+        import polars as pl
+
+        rows = pl.concat([f.with_columns(pl.lit(s.key, pl.String).alias(KEY_COLUMN))  # type: ignore[union-attr]
+                          for s, f in zip(group, frames)], how="vertical", rechunk=False)
+        db.register("__assets_core_staged", rows.to_arrow())
+        try:
+            db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM __assets_core_staged")
+        finally:
+            db.unregister("__assets_core_staged")
+        return
+    for staged in group:
+        db.execute(f"INSERT INTO {table} BY NAME SELECT *, ?::VARCHAR AS {KEY_COLUMN} FROM read_parquet(?)",
+                   [staged.key, str(staged.path)])
 
 
 def _not_readable(asset: str, exc: Exception) -> StorageError:

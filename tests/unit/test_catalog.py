@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assets_core.catalog import Catalog
-from assets_core.catalog.errors import CatalogError, LeaseLost
+from assets_core.catalog.errors import CatalogError, LeaseLost, LeasesLost
 from assets_core.catalog.interface import open_catalog
 from assets_core.catalog.migrations import latest_version, migrations
 from assets_core.catalog.models import CheckRecord, ColumnRecord, Lease, Materialization, Run
@@ -457,6 +457,58 @@ def test_fence_writes_nothing_when_the_switch_fails_and_the_catalog_stays_usable
         catalog.fence(lease, broken)
     assert catalog.fence(lease, lambda: 7) == 7
     assert [l.run_id for l in catalog.leases()] == ["run-1"]
+
+
+def test_fence_all_switches_only_while_every_lease_still_holds_and_names_the_lost_ones(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a"), ("orders", "b"), ("orders", "c")], "run-1")
+    leases = sorted(catalog.leases("run-1"), key=lambda l: l.partition)
+    switched: list[str] = []
+    assert catalog.fence_all(leases, lambda: switched.append("all") or "done") == "done"
+    take(catalog, [("orders", "b")], "run-2", is_alive=dead)  # one of the group taken over
+    stale_c = Lease("orders", "c", "run-1", leases[2].pid, leases[2].host, generation=leases[2].generation - 1)
+    with pytest.raises(LeasesLost) as refused:
+        catalog.fence_all([leases[0], leases[1], stale_c], lambda: switched.append("refused"))
+    assert switched == ["all"], "a group with a lost lease is not switched at all"
+    assert [(l.lease.partition, l.current.run_id if l.current else None) for l in refused.value.lost] == [
+        ("b", "run-2"), ("c", "run-1")]
+    assert str(refused.value.lost[0]).startswith("lease lost: taken over by run run-2")
+    assert catalog.fence_all([leases[0], leases[2]], lambda: switched.append("rest") or 2) == 2  # without the lost one
+    assert catalog.fence_all([], lambda: "unfenced") == "unfenced"
+    assert switched == ["all", "rest"]
+    assert sorted((l.partition, l.run_id) for l in catalog.leases()) == [("a", "run-1"), ("b", "run-2"), ("c", "run-1")]
+
+
+def test_fence_all_writes_nothing_when_the_switch_fails(catalog: Catalog) -> None:
+    take(catalog, [("orders", "a"), ("orders", "b")], "run-1")
+    leases = catalog.leases("run-1")
+
+    def broken() -> None:
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        catalog.fence_all(leases, broken)
+    assert catalog.fence_all(leases, lambda: 7) == 7
+    assert sorted(l.run_id for l in catalog.leases()) == ["run-1", "run-1"]
+
+
+def test_a_takeover_waits_for_a_fence_all_in_progress(catalog: Catalog, open_again: Callable[[], Catalog]) -> None:
+    other = open_again()
+    take(catalog, [("orders", "a"), ("orders", "b")], "run-1")
+    leases = catalog.leases("run-1")
+    taken: list[list[Lease]] = []
+
+    def switch() -> str:
+        thief = threading.Thread(target=lambda: taken.append(take(other, [("orders", "b")], "run-2", is_alive=dead)))
+        thief.start()
+        thief.join(0.5)
+        assert taken == [], "the takeover landed inside the fence"
+        return "switched"
+
+    assert catalog.fence_all(leases, switch) == "switched"
+    _wait_until(lambda: taken == [[]])
+    with pytest.raises(LeasesLost) as refused:
+        catalog.fence_all(leases, lambda: None)
+    assert [l.lease.partition for l in refused.value.lost] == ["b"]
 
 
 def test_a_takeover_from_another_connection_waits_for_a_fence_in_progress(
