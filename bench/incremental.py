@@ -19,8 +19,8 @@ first plan on any project does. Then, per repeat, at the catalog's reference tim
    next repeat starts from the same day.
 
 Interleaved with each repeat: the host's calibration (``sum(range(10**7))``, best of 3) and
-the floor, the same `assets plan` on a project of one asset (starting Python, importing the
-CLI). Once per size, a plan with the verdict deleted (the whole catalog read and judged, as
+the floor, the same `assets plan --json` on a project of one asset of three partitions
+(starting Python, importing the CLI, reading the project: what every command pays). Once per size, a plan with the verdict deleted (the whole catalog read and judged, as
 before this bench's change) gives the ratio.
 
     python bench/incremental.py --repeat 5 [--sizes 100,300,1000] [--big] [--postgres]
@@ -79,7 +79,7 @@ def tiny_project(folder: Path) -> Path:
     (folder / "assets.toml").write_text('[project]\nname = "floor"\nmodules = ["one"]\n')
     (folder / "one.py").write_text(
         "from assets_core import DailyPartitions, asset\n\n"
-        "@asset(partitions=DailyPartitions(start='2025-09-01'))\ndef one(): ...\n"
+        "@asset(partitions=DailyPartitions(start='2025-09-01', end='2025-09-04'))\ndef one(): ...\n"
     )
     return folder
 

@@ -171,16 +171,19 @@ def to_look_at(
     moved: dict[str, set[str]] = {}  # per asset, its keys that changed or came due: their readers are looked at
     for asset, key in changed:
         moved.setdefault(asset, set()).add(key)
+    came: dict[int, list[str] | None] = {}  # per definition (shared by many assets): the keys that came due
     for asset in graph.order:
         stored, definition = verdict.assets.get(asset), graph[asset].partitions
-        due_then, due_now = then.due(definition), current.due(definition)
+        due_then = then.due(definition)
         same = stored is not None and stored.fingerprint == prints[asset] and stored.due == len(due_then)
-        if due_now[:len(due_then)] != due_then:
+        if id(definition) not in came:
+            due_now = current.due(definition)
+            came[id(definition)] = due_now[len(due_then):] if due_now[:len(due_then)] == due_then else None
+        came_due = came[id(definition)]
+        if came_due is None:
             if same:
                 return None  # the same definition, fewer keys due: an earlier reference time
-            came_due = due_now
-        else:
-            came_due = due_now[len(due_then):]
+            came_due = current.due(definition)
         moved.setdefault(asset, set()).update(came_due)
         if not same:
             looks[asset] = None
