@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -225,12 +226,13 @@ class SqliteCatalog:
                     for names, where in self._asset_filters([a for a in counted if a in keyed]):
                         sizes.update(self._db.execute(
                             f"SELECT asset, count(*) FROM partitions WHERE {where} TRUE GROUP BY asset", names))
-                    for asset in keyed:
-                        partitions[asset] = {}
                     found = f"""SELECT {_STATE_COLUMNS} FROM {{wanted}} JOIN partitions
                                 ON asset = wanted.column1 AND partition = wanted.column2"""
+                    read: dict[str, list[tuple[Any, ...]]] = {asset: [] for asset in keyed}
                     for row in self._by_keys(found, keyed):
-                        partitions[row[0]][row[1]] = PartitionState(*row[2:])
+                        read[row[0]].append(row)
+                    for asset, rows in read.items():  # in key order, as a whole snapshot's columns are
+                        partitions[asset] = {row[1]: PartitionState(*row[2:]) for row in sorted(rows, key=itemgetter(1))}
                 leases = self._leases()
                 observed_rows = self._latest_observations(only)
                 dynamic_keys = self._dynamic_keys()

@@ -510,7 +510,7 @@ def _kept_view(param: str) -> str:
 
 
 _EXECUTE = compile("__assets_core_rows = __assets_core_db.execute(__assets_core_query, __assets_core_params).to_arrow_table()",
-                   "<assets-core query>", "exec")
+                   __file__, "exec")  # an engine frame: left out of an asset's traceback (execution.capture)
 
 
 def _execute(db: Any, query: str, params: dict[str, Any], kept: dict[str, Any]) -> Any:
