@@ -125,7 +125,8 @@ def _incremental(
         published, warned = _summaries(catalog, stored, recount)
     folders = {a: folder_stamp(storage, a) for a in checked} if storage is not None else {}
     return Reading(bound, snapshot, True, published, warned, lambda: _verdict(
-        bound, prints, judged, mark, now, published, warned, stored, changed_assets, folders), path, _catalog_id(project))
+        bound, prints, judged, mark, now, published, warned, stored, changed_assets, folders, looks), path,
+        _catalog_id(project))
 
 
 def _to_check(
@@ -193,10 +194,11 @@ def _whole(
 def _verdict(
     graph: AssetGraph, prints: Mapping[str, str], judged: NotFresh, mark: ChangeMark, now: datetime,
     published: Mapping[str, tuple[int, str | None]] | None, warned: Mapping[str, int] | None,
-    stored: Verdict | None, changed: set[str], folders: Mapping[str, int | None],
+    stored: Verdict | None, changed: set[str], folders: Mapping[str, int | None], looks: Looks | None = None,
 ) -> Verdict:
-    """The verdict of this evaluation, of the assets it judged (the others are looked at
-    whole next time): what a later one starts from."""
+    """The verdict of this evaluation, of the assets it judged, and of those nothing asked to
+    look at (``looks``: their stored verdict holds as it was); the others are looked at whole
+    next time. What a later evaluation starts from."""
     snapshot, upstream_keys = judged.snapshot, judged.upstream_keys
     names = [name for name in graph.order if name in judged.judged]
     retire = {r.asset: frozenset(r.keys) for r in retirements(graph, snapshot, names, upstream_keys)}
@@ -216,4 +218,8 @@ def _verdict(
         elif before is not None and name not in changed:
             entry = replace(entry, folder=before.folder)
         assets[name] = entry
+    if stored is not None and looks is not None:  # a plan of a few assets keeps the others' verdicts
+        for name, entry in stored.assets.items():
+            if name not in assets and name not in looks and name in graph:
+                assets[name] = entry
     return Verdict(mark, now, context_of(snapshot), assets)

@@ -88,6 +88,7 @@ STEPS = st.one_of(
     st.tuples(st.just("time"), st.just(0), st.sampled_from([3, 24, 48]), st.just("")),
     st.tuples(st.just("publish all"), st.just(0), st.just(0), st.just("")),
     st.tuples(st.just("die"), st.integers(0, 4), st.integers(0, 9), st.just("")),
+    st.tuples(st.just("why one"), st.integers(0, 4), st.integers(0, 9), st.just("")),
 )
 
 
@@ -194,6 +195,12 @@ def test_incremental_plan_status_and_why_equal_a_full_recomputation(
                 world.catalog.acquire_leases([(asset, key)], f"dead-{index}", 1, "elsewhere", now.isoformat(),
                                              lambda lease: False, now.isoformat())
                 died = True
+            elif kind == "why one" and key is not None:  # a change, then `why` of a root judges only the root
+                world.record(graph, asset, key, now, "fail" if index % 2 else "current")
+                reading = read_for_planning(world.project, graph, world.catalog, now)
+                root = graph.order[0]
+                explain(reading.graph, reading.snapshot, root, (UpstreamKeys(graph, now).due(graph[root].partitions) or [""])[0], now)
+                reading.save()  # the changed asset, not judged, is looked at again next time
             elif kind == "publish all":  # a plain materialize: every planned partition, upstream first
                 for step in plan(graph, world.catalog.snapshot(), graph.order, now).steps:
                     world.record(graph, step.asset, step.key, now, "current")
