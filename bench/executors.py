@@ -19,7 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from w1 import CALIBRATION, LAST_CPU, ROOT, calibration_ms, fresh_copy, timed_with_rusage  # noqa: E402
+from saved import save
+from w1 import (  # noqa: E402
+    CALIBRATION,
+    LAST_CPU,
+    ROOT,
+    calibration_ms,
+    fresh_copy,
+    timed_with_rusage,
+)
 
 EXECUTORS = {
     "threads": ["--workers", "2"],
@@ -61,9 +69,7 @@ def main() -> None:
     print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median {statistics.median(CALIBRATION):.0f} ms "
           f"(from {min(CALIBRATION):.0f} to {max(CALIBRATION):.0f} ms)")
     report["calibration_ms"] = CALIBRATION
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "executors.json").write_text(json.dumps(report, indent=2))
+    save("executors", report)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from planner import BENCH, NOW, calibration, synthetic_specs, write_catalog
+from saved import save
 
 from assets_core import Freshness
 from assets_core.catalog.sqlite import SqliteCatalog
@@ -138,9 +139,7 @@ def main() -> None:
             "seconds_median": round(statistics.median(floor), 3), "seconds_runs": [round(s, 3) for s in floor]},
     }
     print(json.dumps(report, indent=2))
-    out = BENCH / "results"
-    out.mkdir(exist_ok=True)
-    (out / "freshness.json").write_text(json.dumps(report, indent=2))
+    save("freshness", report)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]
 import planner
 from postgres import bench_server, copy_catalog
 from postgres_server import admin, with_database
+from saved import save
 
 from assets_core.catalog import open_catalog
 from assets_core.catalog.models import Materialization
@@ -175,9 +176,7 @@ def main() -> None:
             shutil.rmtree(project)
     report["calibration_seconds"] = [round(c, 3) for c in calibrations]
     print(json.dumps(report, indent=2))
-    out_dir = BENCH / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "incremental.json").write_text(json.dumps(report, indent=2))
+    save("incremental", report)
 
 
 def on_postgres(server: str, project: Path, base: Path, repeat: int, floor: Path, calibrations: list[float]) -> dict[str, object]:

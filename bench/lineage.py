@@ -39,6 +39,7 @@ from planner import (
     write_catalog,
     write_project,
 )
+from saved import save
 
 from assets_core.catalog.sqlite import SqliteCatalog
 
@@ -177,9 +178,7 @@ def main() -> None:
         "seconds_median": round(statistics.median(commands["list"]), 3),
         "seconds_runs": [round(c, 3) for c in commands["list"]]}
     print(json.dumps(report, indent=2))
-    out_dir = BENCH / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "lineage.json").write_text(json.dumps(report, indent=2))
+    save("lineage", report)
 
 
 if __name__ == "__main__":

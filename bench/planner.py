@@ -34,8 +34,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from assets_core import AssetSpec, DailyPartitions, WeeklyPartitions, asset, lookback
 from baseline import checkout
+from saved import save
+
+from assets_core import AssetSpec, DailyPartitions, WeeklyPartitions, asset, lookback
 from assets_core.graph import AssetGraph, build_graph
 from assets_core.planning import plan
 
@@ -46,8 +48,8 @@ try:
     from assets_core.catalog.sqlite import SqliteCatalog
     from assets_core.planning.reads import UpstreamKeys
 except ImportError:
-    from catalog.sqlite import SqliteCatalog  # type: ignore[no-redef]
     from assets_core.reads import UpstreamKeys  # type: ignore[no-redef]
+    from catalog.sqlite import SqliteCatalog  # type: ignore[no-redef]
 
 START = "2023-01-01"
 DAYS = DailyPartitions(start=START)
@@ -301,9 +303,7 @@ def main() -> None:
         },
     }
     print(json.dumps(report, indent=2))
-    out_dir = BENCH / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "planner.json").write_text(json.dumps(report, indent=2))
+    save("planner", report)
 
 
 if __name__ == "__main__":

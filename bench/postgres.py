@@ -37,6 +37,7 @@ sys.path[:0] = [str(BENCH), str(BENCH.parent / "tests")]
 
 import planner
 from postgres_server import Cluster, _binary, admin, with_database
+from saved import save
 
 from assets_core.catalog import open_catalog
 from assets_core.catalog.models import CheckRecord, ColumnRecord, Materialization
@@ -208,9 +209,7 @@ def main() -> None:
         ratios["whole plan"] = round(statistics.median(plans["postgresql"]) / statistics.median(plans["sqlite"]), 2)
     report["postgresql / sqlite"] = ratios
     print(json.dumps(report, indent=2))
-    out_dir = BENCH / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "postgres.json").write_text(json.dumps(report, indent=2))
+    save("postgres", report)
 
 
 if __name__ == "__main__":

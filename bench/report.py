@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from saved import save
+
 BENCH = Path(__file__).resolve().parent
 
 
@@ -166,9 +168,7 @@ def main() -> None:
         "browser": opened,
     }
     print(json.dumps(report, indent=2))
-    out_dir = BENCH / "results"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2))
+    save("report", report)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from w1 import CALIBRATION, LAST_CPU, ROOT, calibration_ms, fresh_copy, phase_ms, timed_with_rusage
+from saved import save
+from w1 import (
+    CALIBRATION,
+    LAST_CPU,
+    ROOT,
+    calibration_ms,
+    fresh_copy,
+    phase_ms,
+    timed_with_rusage,
+)
 
 KEY_ID = SECRET = "bench"
 VARIANTS = {"backfill_w2_threads": ["--workers", "2", "--executor", "threads"], "noop": []}
@@ -103,9 +112,7 @@ def main() -> None:
                   + ", ".join(f"{p} {ms:.2f}" for p, ms in figures["phases_ms"].items()))
     print(f"\nMachine calibration, sum(range(10**7)) before each repeat: median "
           f"{statistics.median(CALIBRATION):.0f} ms (from {min(CALIBRATION):.0f} to {max(CALIBRATION):.0f} ms)")
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "s3.json").write_text(json.dumps({**by_rows, "calibration_ms": CALIBRATION}, indent=2))
+    save("s3", {**by_rows, "calibration_ms": CALIBRATION})
 
 
 if __name__ == "__main__":

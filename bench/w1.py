@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from baseline import checkout
+from saved import save
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "orders"
@@ -299,9 +300,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
             result = measure_against_sqlmesh(args.sqlmesh, args.repeat, Path(tmp), max(args.rows))
         print_against_sqlmesh(result)
-        out = ROOT / "bench" / "results"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "w1_sqlmesh.json").write_text(json.dumps(result, indent=2))
+        save("w1_sqlmesh", result)
         return
     with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
         codes = {"this code": (ROOT, OPENLINEAGE if args.openlineage else "")}
@@ -353,9 +352,7 @@ def main() -> None:
                   "by phase: " + ", ".join(f"{phase} {ms:.2f}" for phase, ms in phases.items()))
             report[f"overhead_ms_per_partition ({code})"] = overhead * 1000
             report[f"engine_ms_per_partition_without_user_code ({code})"] = engine
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "w1.json").write_text(json.dumps(report, indent=2))
+    save("w1", report)
 
 
 if __name__ == "__main__":

@@ -253,15 +253,18 @@ class SqliteCatalog:
                                partial=only is not None, sizes=sizes)
 
     @staticmethod
-    def _asset_filters(assets: list[str] | None) -> Iterator[tuple[tuple[str, ...], str]]:
-        """(parameters, a ``WHERE`` clause's start) that pick ``assets`` (None: every asset), a
-        few hundred at a time (SQLite caps the parameters of one statement)."""
+    def _asset_filters(
+        assets: Iterable[str] | None, column: str = "asset",
+    ) -> Iterator[tuple[tuple[str, ...], str]]:
+        """(parameters, a ``WHERE`` clause's start) that pick ``assets`` by ``column`` (None:
+        every asset), a few hundred at a time (SQLite caps the parameters of one statement)."""
         if assets is None:
             yield (), ""
             return
-        for start in range(0, len(assets), 500):
-            chunk = tuple(assets[start:start + 500])
-            yield chunk, f"asset IN ({','.join('?' * len(chunk))}) AND"
+        names = list(assets)
+        for start in range(0, len(names), 500):
+            chunk = tuple(names[start:start + 500])
+            yield chunk, f"{column} IN ({','.join('?' * len(chunk))}) AND"
 
     def _by_keys(self, select: str, keys: Mapping[str, Collection[str]]) -> Iterator[tuple[Any, ...]]:
         """The rows of ``select`` for these keys of each asset: ``{wanted}`` in it is a table
@@ -809,12 +812,12 @@ class SqliteCatalog:
     def warned_partitions(self, assets: Iterable[str] | None = None) -> dict[str, int]:
         found: dict[str, int] = {}
         with self._lock:
-            for names, where in self._asset_filters(None if assets is None else list(assets)):
+            for names, where in self._asset_filters(assets, "c.asset"):
                 found.update(self._db.execute(
                     # one pass over the failed warn results, each joined to its partition by the primary key
                     f"""SELECT p.asset, count(DISTINCT p.partition) FROM check_results c
                        JOIN partitions p ON p.asset = c.asset AND p.partition = c.partition AND p.published_run = c.run_id
-                       WHERE {where.replace("asset", "c.asset")} c.severity = 'warn' AND c.passed = 0
+                       WHERE {where} c.severity = 'warn' AND c.passed = 0
                          AND p.data_version IS NOT NULL
                        GROUP BY p.asset""", names,
                 ).fetchall())
@@ -824,7 +827,7 @@ class SqliteCatalog:
         """Per asset: how many partitions are published, and the newest publish time."""
         found: dict[str, tuple[int, str | None]] = {}
         with self._lock:
-            for names, where in self._asset_filters(None if assets is None else list(assets)):
+            for names, where in self._asset_filters(assets):
                 for asset, count, last in self._db.execute(
                     f"SELECT asset, count(data_version), max(published_at) FROM partitions WHERE {where} TRUE GROUP BY asset", names
                 ):

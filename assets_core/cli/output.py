@@ -263,21 +263,13 @@ def open_context(
     work even when the catalog holds a key refused now), its catalog, and a snapshot in which
     dead runs' leases mark their partitions interrupted and published data gone from disk is
     missing (:mod:`assets_core.execution.presence`)."""
-    from assets_core.execution.presence import forget_missing_files
-    from assets_core.execution.runs import live_snapshot
+    from assets_core.execution.incremental import read_whole
     from assets_core.project.loading import load_graph
 
     project = open_project()
     graph = load_graph(project, use_manifest=not full)
     catalog = open_catalog(project)
-    snapshot = live_snapshot(catalog)
-    if snapshot.interrupted:  # a release killed half way: said as it is on disk before anything
-        from assets_core.execution.quarantine import heal_releases
-
-        if heal_releases(project, graph, catalog, snapshot):
-            snapshot = live_snapshot(catalog)
-    bound = graph.with_dynamic_keys(snapshot.dynamic_keys or {}) if bind_keys else graph
-    forget_missing_files(project, bound, snapshot)  # bound: it keeps the keys a definition no longer holds
+    bound, snapshot, _ = read_whole(project, graph, catalog, bind_keys=bind_keys)
     # The snapshot and the plan live as long as the command and hold no cycles: the cyclic
     # garbage collector, walking them again and again, frees nothing (a sixth of a plan over
     # a million partitions). Set here, in the main thread before any worker starts, never in
@@ -287,9 +279,7 @@ def open_context(
     gc.freeze()
     if reads_only:
         gc.disable()
-    if not bind_keys:
-        return project, graph, catalog, snapshot
-    return project, bound, catalog, snapshot
+    return project, bound, catalog, snapshot  # bound is the graph itself without bind_keys
 
 
 def open_reading(now: datetime, summaries: bool = False) -> tuple[Any, Catalog, Reading]:

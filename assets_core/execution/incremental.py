@@ -170,17 +170,34 @@ def _summaries(
     return published, warned
 
 
+def read_whole(
+    project: Any, graph: AssetGraph, catalog: Catalog, is_alive: Callable[[Lease], bool] | None = None,
+    bind_keys: bool = True,
+) -> tuple[AssetGraph, CatalogSnapshot, dict[str, list[int]]]:
+    """The whole catalog as every command reads it: the partitions of dead runs interrupted
+    (``is_alive``; by default the runs still running are alive), a release killed half way
+    healed first (said as it is on disk before anything), published data gone from disk
+    missing (:mod:`assets_core.execution.presence`). Returns the graph bound to the catalog's
+    dynamic keys (unless ``bind_keys`` is false: binding refuses a key the definition refuses
+    now), the snapshot, and what the presence check found whole."""
+    from assets_core.execution.quarantine import heal_releases
+
+    if is_alive is None:
+        running = live_run_ids(catalog)
+        is_alive = lambda lease: lease.run_id in running  # noqa: E731
+    snapshot = catalog.snapshot(is_alive)
+    if snapshot.interrupted and heal_releases(project, graph, catalog, snapshot):
+        snapshot = catalog.snapshot(is_alive)
+    bound = graph.with_dynamic_keys(snapshot.dynamic_keys or {}) if bind_keys else graph
+    seen = forget_missing_files(project, bound, snapshot)  # bound: it keeps the keys a definition no longer holds
+    return bound, snapshot, seen
+
+
 def _whole(
     project: Any, graph: AssetGraph, catalog: Catalog, now: datetime, summaries: bool, is_alive: Callable[[Lease], bool],
     path: Any,
 ) -> Reading:
-    from assets_core.execution.quarantine import heal_releases
-
-    snapshot = catalog.snapshot(is_alive)
-    if snapshot.interrupted and heal_releases(project, graph, catalog, snapshot):
-        snapshot = catalog.snapshot(is_alive)
-    bound = graph.with_dynamic_keys(snapshot.dynamic_keys or {})
-    seen = forget_missing_files(project, bound, snapshot)
+    bound, snapshot, seen = read_whole(project, graph, catalog, is_alive)
     judged = NotFresh(bound, snapshot, now, None)
     snapshot.not_fresh, snapshot.not_fresh_at = judged, now
     published, warned = _summaries(catalog, None, None) if summaries else (None, None)
